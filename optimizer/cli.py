@@ -1,0 +1,164 @@
+"""The `optimizer` command line: one error boundary, documented exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+
+log = logging.getLogger("optimizer")
+
+app = typer.Typer(
+    name="optimizer",
+    help="Plan refineries, magnet plants and stockpiles that keep dependence on a supplier "
+    "under set limits at least cost. Reads and writes Excel workbooks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and solver logs.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and results.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print more progress detail.")]
+
+
+def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
+    level = logging.DEBUG if debug else logging.WARNING if quiet else \
+        logging.INFO if verbose or sys.stderr.isatty() else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+
+
+def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> None:
+    """The error boundary: expected failures become a message and their exit code."""
+    _configure_logging(debug, quiet, verbose)
+    try:
+        code = action()
+    except InputError as err:
+        _print_issues(err, quiet)
+        code = err.exit_code
+    except OptimizerError as err:
+        typer.echo(f"error: {err}", err=True)
+        if debug:
+            traceback.print_exc()
+        code = err.exit_code
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        code = 130
+    except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
+        typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
+        if debug:
+            traceback.print_exc()
+        else:
+            typer.echo("run again with --debug for the traceback", err=True)
+        code = ExitCode.INTERNAL_ERROR
+    raise typer.Exit(int(code))
+
+
+def _print_issues(err: InputError, quiet: bool) -> None:
+    if not quiet:
+        for warning in err.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+    for issue in err.issues:
+        typer.echo(f"error: {issue}", err=True)
+    typer.echo(f"{err}; nothing was solved or written", err=True)
+
+
+@app.command()
+def validate(
+    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """Check an input workbook and report every problem, each naming sheet, row and column."""
+
+    def action() -> int:
+        from optimizer.validate import load_inputs
+
+        inputs = load_inputs(input)
+        if not quiet:
+            for warning in inputs.warnings:
+                typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"{input}: valid")
+        return ExitCode.OK
+
+    _run(action, debug, quiet, verbose)
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Argument(help="Path of the blank workbook to write.")],
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """Write a documented, empty input workbook with drop-downs."""
+
+    def action() -> int:
+        from optimizer.template import write_template
+
+        write_template(output)
+        typer.echo(f"template written to {output}")
+        return ExitCode.OK
+
+    _run(action, debug, quiet, verbose)
+
+
+def _not_built(what: str) -> Callable[[], int]:
+    def action() -> int:
+        raise UsageError(f"`optimizer {what}` is not available in this version yet")
+
+    return action
+
+
+@app.command()
+def solve(
+    input: Annotated[Path | None, typer.Argument(help="Input workbook (default: the bundled "
+                                                 "base case).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan workbook to "
+                                                "write (default: outputs/<input>_plan.xlsx)."
+                                                )] = None,
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """Solve one workbook and write its plan workbook."""
+    _run(_not_built("solve"), debug, quiet, verbose)
+
+
+@app.command()
+def sweep(
+    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook "
+                                                "to write.")] = None,
+    vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
+                    "'sheet.column[where]=v1,v2,...' (repeatable).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs.")] = 1,
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
+    _run(_not_built("sweep"), debug, quiet, verbose)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(help="Input workbooks.")],
+    output_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the "
+                                                    "plans and batch_summary.xlsx (default: "
+                                                    "outputs/).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
+                                                  "or 'local'.")] = None,
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """Solve many workbooks in parallel (or on a Dask cluster)."""
+    _run(_not_built("batch"), debug, quiet, verbose)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

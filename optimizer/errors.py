@@ -1,0 +1,76 @@
+"""Exit codes and the exceptions that carry them to the CLI's single error boundary."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from optimizer.schema import Issue
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL_ERROR = 1
+    USAGE = 2
+    INVALID_INPUT = 3
+    INFEASIBLE = 4
+    TIME_LIMIT_NO_PLAN = 5
+    TIME_LIMIT_WITH_PLAN = 6
+    OUTPUT_UNWRITABLE = 7
+    SOME_CASES_FAILED = 8
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "solved to optimality within the requested gap (or: input valid)",
+    ExitCode.INTERNAL_ERROR: "internal error (a bug: run with --debug for the traceback)",
+    ExitCode.USAGE: "usage error (bad command line, or a command not built yet)",
+    ExitCode.INVALID_INPUT: "invalid input (every problem reported; nothing solved)",
+    ExitCode.INFEASIBLE: "infeasible (an explanation names the limits that conflict)",
+    ExitCode.TIME_LIMIT_NO_PLAN: "time limit reached with no feasible plan",
+    ExitCode.TIME_LIMIT_WITH_PLAN: "time limit reached with a plan not proven optimal "
+    "(plan written, gap shown)",
+    ExitCode.OUTPUT_UNWRITABLE: "output cannot be written (would overwrite an input, file open "
+    "in Excel, permission)",
+    ExitCode.SOME_CASES_FAILED: "batch or sweep finished with at least one failed case",
+}
+
+
+class OptimizerError(Exception):
+    """An expected failure: a one-line message and an exit code, never a traceback."""
+
+    exit_code = ExitCode.INTERNAL_ERROR
+
+
+class InputError(OptimizerError):
+    """The input workbook cannot be used; `issues` lists every problem found."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(self, issues: list[Issue], path: str = ""):
+        self.issues = [i for i in issues if not i.warning]
+        self.warnings = [i for i in issues if i.warning]
+        self.path = path
+        n = len(self.issues)
+        super().__init__(f"{path}: {n} problem{'s' if n != 1 else ''} found" if path else
+                         f"{n} problem{'s' if n != 1 else ''} found")
+
+
+class OutputError(OptimizerError):
+    exit_code = ExitCode.OUTPUT_UNWRITABLE
+
+
+class UsageError(OptimizerError):
+    exit_code = ExitCode.USAGE
+
+
+class InfeasibleError(OptimizerError):
+    exit_code = ExitCode.INFEASIBLE
+
+
+class SolverError(OptimizerError):
+    """The solver stopped for a reason that is not a plan, infeasibility or a time limit."""
+
+    exit_code = ExitCode.INTERNAL_ERROR
+
+
+class TimeLimitNoPlanError(OptimizerError):
+    exit_code = ExitCode.TIME_LIMIT_NO_PLAN

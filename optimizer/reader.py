@@ -1,0 +1,327 @@
+"""Reading an input workbook safely: guard the file, preflight it with openpyxl, read it with
+calamine.
+
+The result is one raw table per contract sheet (cells as Excel holds them, headers normalised,
+the index set to the row numbers Excel shows) plus every problem found on the way. Typing and
+checking the cells is the validator's job.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml  # noqa: F401  (openpyxl parses XML through defusedxml when it is installed)
+import openpyxl
+import pandas as pd
+
+from optimizer.errors import InputError
+from optimizer.schema import SHEETS, SHEETS_BY_NAME, Issue
+
+# Zip-bomb guard, checked before any XML parser runs. Real workbooks expand 5-10:1; a
+# 100,000-row sheet is ~25 MB unzipped and must be read.
+MAX_UNZIPPED_BYTES = 1 << 30  # 1 GiB for the whole workbook
+MAX_MEMBER_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR_BYTES
+RATIO_FLOOR_BYTES = 1 << 20  # small members cannot be bombs; their ratio is not checked
+MAX_MEMBERS = 10_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+@dataclass
+class RawTable:
+    """One sheet's cells: columns are normalised header names, the index is Excel's row."""
+
+    frame: pd.DataFrame
+    header_row: int  # Excel row of the header
+    column_letters: dict[str, str]  # column name -> Excel column letter
+
+
+@dataclass
+class RawWorkbook:
+    path: Path
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    bad_cells: set[tuple[str, int, str]] = field(default_factory=set)  # already reported
+
+
+def read_workbook(path: str | Path) -> RawWorkbook:
+    """Read every contract sheet of `path`; raise InputError if the file cannot be read at all."""
+    path = Path(path)
+    guard_file(path)
+    book = RawWorkbook(path)
+    try:
+        sheet_names, cell_notes = _preflight(path)
+        actual = _match_sheet_names(sheet_names)
+        frames = _read_cells(path, list(actual.values()))
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged file can fail anywhere inside the readers
+        raise InputError([Issue(f"the file cannot be read as an Excel workbook ({_short(exc)})"
+                                )], str(path)) from exc
+    for name, sheet_title in actual.items():
+        book.tables[name] = _to_table(name, frames[sheet_title], book)
+    for sheet_title, notes in cell_notes.items():
+        name = next((n for n, t in actual.items() if t == sheet_title), None)
+        if name is not None:
+            _report_cell_notes(name, notes, book)
+    for sheet in SHEETS:
+        if sheet.required and sheet.name not in book.tables:
+            found = ", ".join(sheet_names) or "none"
+            book.issues.append(Issue(f"required sheet '{sheet.name}' is missing (sheets found: "
+                                     f"{found})", sheet.name))
+    return book
+
+
+# ---------------------------------------------------------------------------------------------
+# The file itself
+
+
+def guard_file(path: Path) -> None:
+    """Refuse files that are not plain .xlsx workbooks before any parser sees them."""
+    if not path.exists():
+        raise InputError([Issue(f"file not found: {path}")])
+    if path.is_dir():
+        raise InputError([Issue(f"{path} is a folder, not an Excel workbook")])
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise InputError([Issue(_ole_message(path))], str(path))
+    if not head.startswith(ZIP_MAGIC):
+        raise InputError([Issue("not an Excel .xlsx workbook (the file is not a zip package; "
+                                "save it from Excel as .xlsx)")], str(path))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
+                                "it again from Excel")], str(path)) from exc
+    _check_zip_members(path, members)
+
+
+def _check_zip_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names:
+        raise InputError([Issue("not an Excel .xlsx workbook (no xl/workbook.xml inside)")],
+                         str(path))
+    if len(members) > MAX_MEMBERS:
+        raise InputError([Issue(f"the workbook has {len(members)} parts (limit {MAX_MEMBERS}); "
+                                "refusing it as a possible zip bomb")], str(path))
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError([Issue(f"the workbook unzips to {total / 2**20:,.0f} MiB (limit "
+                                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB); refusing it as a "
+                                "possible zip bomb")], str(path))
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > RATIO_FLOOR_BYTES and ratio > MAX_MEMBER_RATIO:
+            raise InputError([Issue(f"part '{m.filename}' expands {ratio:,.0f}:1 (limit "
+                                    f"{MAX_MEMBER_RATIO}:1); refusing it as a possible zip bomb"
+                                    )], str(path))
+
+
+def _ole_message(path: Path) -> str:
+    data = path.read_bytes()[: 1 << 20]
+    if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data or \
+            "EncryptedPackage".encode("utf-16-le") in data:
+        return ("the workbook is password-protected (encrypted); save an unprotected copy "
+                "and use that")
+    return "this is a legacy .xls (or other OLE) file; save it from Excel as .xlsx"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+# ---------------------------------------------------------------------------------------------
+# Preflight: what pandas hides (error cells, formulas never calculated, merged cells)
+
+
+@dataclass
+class _CellNote:
+    row: int
+    col: int  # 1-based column index
+    kind: str  # "error", "uncached", "merged"
+    text: str
+
+
+def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
+    notes: dict[str, list[_CellNote]] = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        titles = list(wb.sheetnames)
+        wanted = set(_match_sheet_names(titles).values())
+        formulas: dict[str, list[tuple[int, int]]] = {}
+        with zipfile.ZipFile(path) as zf:
+            for title in titles:
+                if title not in wanted:
+                    continue
+                ws = wb[title]
+                sheet_notes = notes.setdefault(title, [])
+                _scan_cells(ws.iter_rows(), sheet_notes, formulas.setdefault(title, []))
+                sheet_notes.extend(_merged_ranges(zf, getattr(ws, "_worksheet_path", "")))
+    finally:
+        wb.close()
+    if any(formulas.values()):
+        _check_cached_values(path, formulas, notes)
+    return titles, notes
+
+
+def _scan_cells(rows: Iterable, notes: list[_CellNote], formulas: list[tuple[int, int]]) -> None:
+    for row in rows:
+        for cell in row:
+            kind = getattr(cell, "data_type", None)
+            if kind == "e":
+                notes.append(_CellNote(cell.row, cell.column, "error", str(cell.value)))
+            elif kind == "f":
+                formulas.append((cell.row, cell.column))
+
+
+def _check_cached_values(path: Path, formulas: dict[str, list[tuple[int, int]]],
+                         notes: dict[str, list[_CellNote]]) -> None:
+    """A formula's cached value is what every reader sees; Excel writes it, scripts often don't."""
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for title, cells in formulas.items():
+            if not cells:
+                continue
+            wanted = set(cells)
+            last_row = max(r for r, _ in cells)
+            for row in wb[title].iter_rows(max_row=last_row):
+                for cell in row:
+                    if (getattr(cell, "row", None), getattr(cell, "column", None)) not in wanted:
+                        continue
+                    if cell.value is None:
+                        notes[title].append(_CellNote(cell.row, cell.column, "uncached", ""))
+                    elif cell.data_type == "e":
+                        notes[title].append(_CellNote(cell.row, cell.column, "error",
+                                                      str(cell.value)))
+    finally:
+        wb.close()
+
+
+def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[_CellNote]:
+    if not member:
+        return []
+    try:
+        xml = zf.read(member.lstrip("/"))
+    except KeyError:
+        return []
+    notes = []
+    for m in _MERGE.finditer(xml):
+        first_col, first_row = m.group(1).decode(), int(m.group(2))
+        ref = m.group(0).split(b'"')[1].decode()
+        notes.append(_CellNote(first_row, _column_index(first_col), "merged", ref))
+    return notes
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _report_cell_notes(name: str, notes: list[_CellNote], book: RawWorkbook) -> None:
+    table = book.tables[name]
+    by_letter = {letter: col for col, letter in table.column_letters.items()}
+    for note in notes:
+        column = by_letter.get(column_letter(note.col))
+        if note.kind == "merged":
+            book.issues.append(Issue(f"merged cells {note.text}: unmerge them and fill every "
+                                     "row's cell", name, note.row, column))
+            continue
+        if column is None or note.row <= table.header_row:
+            continue  # outside the columns that are read
+        book.bad_cells.add((name, note.row, column))
+        if note.kind == "error":
+            msg = f"the cell holds the Excel error {note.text}; fix the formula or type the value"
+        else:
+            msg = ("the cell holds a formula that was never calculated (no cached value); open "
+                   "and save the file in Excel, or type the value")
+        book.issues.append(Issue(msg, name, note.row, column))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells, via calamine
+
+
+def _match_sheet_names(titles: list[str]) -> dict[str, str]:
+    """Contract sheet name -> the workbook's sheet title (case and stray spaces forgiven)."""
+    found = {}
+    for title in titles:
+        key = normalise_name(title)
+        if key in SHEETS_BY_NAME and key not in found:
+            found[key] = title
+    return found
+
+
+def normalise_name(text: object) -> str:
+    return re.sub(r"\s+", "_", str(text).strip().lower())
+
+
+def _read_cells(path: Path, titles: list[str]) -> dict[str, pd.DataFrame]:
+    if not titles:
+        return {}
+    return pd.read_excel(path, sheet_name=titles, engine="calamine", header=None, dtype=object,
+                         keep_default_na=False, na_values=[])
+
+
+def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
+    """Find the header (the first non-blank row), name the columns, index rows as Excel does."""
+    sheet = SHEETS_BY_NAME[name]
+    blank = cells.map(is_blank)
+    filled_rows = [i for i in range(len(cells)) if not blank.iloc[i].all()]
+    if not filled_rows:
+        return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
+    header_pos = filled_rows[0]
+    header_row = header_pos + 1
+    names: dict[int, str] = {}
+    letters: dict[str, str] = {}
+    for pos, raw in enumerate(cells.iloc[header_pos]):
+        if is_blank(raw):
+            continue
+        col = normalise_name(raw)
+        if col in letters:
+            book.issues.append(Issue(f"column '{col}' appears twice in the header", name,
+                                     header_row, col))
+            continue
+        names[pos] = col
+        letters[col] = column_letter(pos + 1)
+    body = cells.iloc[header_pos + 1:, list(names)]
+    body.columns = [names[p] for p in names]
+    body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
+    body = body[~blank.iloc[header_pos + 1:, list(names)].all(axis=1).to_numpy()]
+    for col in body.columns:
+        if col not in sheet.column_names:
+            book.issues.append(Issue(f"extra column '{col}' is ignored", name, header_row, col,
+                                     warning=True))
+    missing = [c.name for c in sheet.columns if c.required and c.name not in letters]
+    for col in missing:
+        book.issues.append(Issue(f"required column '{col}' is missing (columns found: "
+                                 f"{', '.join(letters) or 'none'})", name, header_row, col))
+    keep = [c for c in sheet.column_names if c in body.columns]
+    return RawTable(body[keep].copy(), header_row, letters)
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    return isinstance(value, float) and value != value  # NaN

@@ -1,0 +1,475 @@
+"""The input workbook contract: every sheet, column and setting, in one place.
+
+The reader, the validator, the `template` command and the README's input reference are all
+generated from the objects below; change the contract here and nowhere else.
+
+A column has a *kind* (how a cell is parsed), optional bounds, an optional *reference* to codes
+defined on another sheet, and a *default* used when the cell is blank. Defaults can be literal
+values or one of the sentinels below (a setting's value, "every year", "all materials",
+"unlimited").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+MAX_MAGNITUDE = 1e15  # larger numbers wreck the solver's numerics
+
+
+class Kind(StrEnum):
+    CODE = "code"  # an identifier: text, stripped, case kept
+    TEXT = "text"  # free text
+    NUMBER = "number"
+    INTEGER = "integer"  # a whole number
+    YEAR = "year"  # a whole number between 1900 and 2300
+    SHARE = "share"  # a fraction 0-1; "45%" or a cell formatted as percent both work
+    BOOL = "bool"  # true/false, yes/no, 1/0
+    CHOICE = "choice"  # one of `choices`
+    LIST = "list"  # a comma-separated list of values
+
+
+class Ref(StrEnum):
+    """Codes a column may refer to, defined on another sheet."""
+
+    COUNTRY = "country"
+    COUNTRY_OR_GROUP = "country or group"
+    MATERIAL = "material"
+    TECHNOLOGY = "technology"
+    SCENARIO = "scenario"
+    SHEET = "sheet"
+
+
+@dataclass(frozen=True)
+class _Sentinel:
+    name: str
+    text: str  # how the default reads in documentation
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Sentinel("REQUIRED", "required")
+BLANK = _Sentinel("BLANK", "blank")
+EVERY_YEAR = _Sentinel("EVERY_YEAR", "every year of the horizon")
+WHOLE_HORIZON = _Sentinel("WHOLE_HORIZON", "the whole horizon")
+ALL_MATERIALS = _Sentinel("ALL_MATERIALS", "all materials")
+UNLIMITED = _Sentinel("UNLIMITED", "unlimited")
+
+
+@dataclass(frozen=True)
+class FromSetting:
+    """Default taken from a setting of the `settings` sheet."""
+
+    setting: str
+
+    @property
+    def text(self) -> str:
+        return f"setting `{self.setting}`"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    unit: str = ""
+    default: Any = REQUIRED
+    ge: float | None = None  # inclusive lower bound
+    gt: float | None = None  # exclusive lower bound
+    le: float | None = None  # inclusive upper bound
+    lt: float | None = None  # exclusive upper bound
+    ref: Ref | None = None
+    choices: tuple[str, ...] = ()
+    excel_format: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def default_text(self) -> str:
+        if self.default is REQUIRED:
+            return "required"
+        if isinstance(self.default, _Sentinel | FromSetting):
+            return self.default.text
+        return str(self.default)
+
+    @property
+    def expectation(self) -> str:
+        """What a valid cell holds, as it reads in an error message."""
+        if self.kind is Kind.CHOICE:
+            return "one of " + ", ".join(self.choices)
+        if self.kind is Kind.BOOL:
+            return "true or false"
+        if self.kind is Kind.YEAR:
+            return "a year (whole number)"
+        if self.ref is not None:
+            return f"a {self.ref.value} code"
+        noun = {
+            Kind.CODE: "a code",
+            Kind.TEXT: "text",
+            Kind.LIST: "a comma-separated list",
+            Kind.INTEGER: "a whole number",
+            Kind.SHARE: "a share",
+            Kind.NUMBER: "a number",
+        }[self.kind]
+        bounds = self.bounds_text
+        return f"{noun} {bounds}" if bounds else noun
+
+    @property
+    def bounds_text(self) -> str:
+        parts = []
+        if self.ge is not None:
+            parts.append(f">= {self.ge:g}")
+        if self.gt is not None:
+            parts.append(f"> {self.gt:g}")
+        if self.le is not None:
+            parts.append(f"<= {self.le:g}")
+        if self.lt is not None:
+            parts.append(f"< {self.lt:g}")
+        if self.kind is Kind.SHARE and self.ge == 0 and self.le == 1:
+            return "between 0 and 1"
+        return " and ".join(parts)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in (Kind.NUMBER, Kind.INTEGER, Kind.YEAR, Kind.SHARE)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    required: bool
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns whose values must be unique together
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the `settings` sheet: `key` names it, `value` holds it."""
+
+    column: Column  # `column.name` is the key
+
+
+# ---------------------------------------------------------------------------------------------
+# Reusable column shapes
+
+USD = "USD"  # documentation unit; the actual currency is the `currency` setting
+TPY = "t/yr (or the material's unit per year)"
+NUM = "#,##0.00"
+SHARE_FORMAT = "0.0%"
+
+
+def _code(name: str, description: str, ref: Ref | None = None, **kw: Any) -> Column:
+    return Column(name, Kind.CODE, description, ref=ref, excel_format="@", **kw)
+
+
+def _text(name: str, description: str) -> Column:
+    return Column(name, Kind.TEXT, description, default=BLANK, excel_format="@")
+
+
+def _money(name: str, description: str, unit: str, default: Any = REQUIRED) -> Column:
+    return Column(name, Kind.NUMBER, description, unit, default, ge=0, excel_format=NUM)
+
+
+def _quantity(name: str, description: str, default: Any = REQUIRED, **kw: Any) -> Column:
+    bounds = kw or {"ge": 0}
+    return Column(name, Kind.NUMBER, description, TPY, default, excel_format=NUM, **bounds)
+
+
+def _year(name: str, description: str, default: Any = REQUIRED) -> Column:
+    return Column(name, Kind.YEAR, description, "year", default, ge=1900, le=2300, excel_format="0")
+
+
+def _share(name: str, description: str, default: Any = REQUIRED) -> Column:
+    return Column(name, Kind.SHARE, description, "fraction", default, ge=0, le=1,
+                  excel_format=SHARE_FORMAT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(c)
+    for c in (
+        _year("first_year", "First year of the planning horizon."),
+        _year("last_year", "Last year of the planning horizon."),
+        Column("discount_rate", Kind.NUMBER, "Real discount rate per year.", "fraction/yr",
+               0.07, ge=0, le=1),
+        _year("base_year", "Year to which costs are discounted.", FromSetting("first_year")),
+        Column("currency", Kind.CODE, "Currency of every money column (labels only).", "",
+               "USD"),
+        Column("mip_gap", Kind.NUMBER, "Relative optimality gap at which the solver stops.",
+               "fraction", 0.005, ge=0, le=1),
+        Column("time_limit_s", Kind.NUMBER, "Solver time limit.", "s", 300, gt=0),
+        Column("threads", Kind.INTEGER, "Solver threads (blank: the solver's default).", "",
+               BLANK, ge=1, le=1024),
+        _money("default_shortage_cost",
+               "Cost of each unit of unmet demand, for materials that leave `shortage_cost` "
+               "blank (required if any does).", f"{USD}/t", BLANK),
+        Column("risk_measure", Kind.CHOICE, "Objective: expected cost, or expected cost plus "
+               "`cvar_weight` x CVaR of scenario costs.", "", "expected",
+               choices=("expected", "cvar")),
+        Column("cvar_alpha", Kind.NUMBER, "CVaR confidence level.", "fraction", 0.9,
+               ge=0, lt=1),
+        Column("cvar_weight", Kind.NUMBER, "Weight of CVaR in the objective.", "", 0.5, ge=0),
+        Column("trace_origin", Kind.BOOL, "Count material made from the supplier's inputs as "
+               "the supplier's in dependence limits (closes toll-processing loopholes).", "",
+               False),
+    )
+)
+
+SETTINGS_BY_NAME = {s.column.name: s.column for s in SETTINGS}
+
+# ---------------------------------------------------------------------------------------------
+# Sheets
+
+_COUNTRY = _code("country", "Country code.", Ref.COUNTRY)
+_MATERIAL = _code("material", "Material code.", Ref.MATERIAL)
+_TECHNOLOGY = _code("technology", "Technology code.", Ref.TECHNOLOGY)
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "settings", True, "Scalar settings, one per row.",
+        (
+            _code("key", "Setting name (see the settings table)."),
+            Column("value", Kind.TEXT, "Setting value.", default=BLANK),
+        ),
+        key=("key",),
+    ),
+    Sheet(
+        "countries", True, "Country codes (ISO 3166 alpha-3 by convention; any unique code).",
+        (_code("country", "Country code."), _text("name", "Country name.")),
+        key=("country",),
+    ),
+    Sheet(
+        "groups", False, "Named groups of countries, one row per membership.",
+        (
+            _code("group", "Group name; must not equal a country code."),
+            _COUNTRY,
+        ),
+        key=("group", "country"),
+    ),
+    Sheet(
+        "materials", True, "Materials at every stage of the chain.",
+        (
+            _code("material", "Material code."),
+            _text("name", "Material name."),
+            _text("stage", "Stage of the chain (e.g. concentrate, oxide, metal, magnet)."),
+            _text("unit", "Unit of quantities (blank: tonnes)."),
+            _money("shortage_cost", "Cost of each unit of demand left unmet.", f"{USD}/t",
+                   FromSetting("default_shortage_cost")),
+        ),
+        key=("material",),
+    ),
+    Sheet(
+        "technologies", True, "Processes that turn inputs into outputs by a recipe.",
+        (
+            _code("technology", "Technology code."),
+            _text("name", "Technology name."),
+            _code("output", "Main output; capacity and activity are measured in it.",
+                  Ref.MATERIAL),
+        ),
+        key=("technology",),
+    ),
+    Sheet(
+        "recipes", True, "Inputs and outputs per unit of activity; the main output has "
+        "output = 1; by-products allowed.",
+        (
+            _TECHNOLOGY,
+            _MATERIAL,
+            _quantity("input", "Units consumed per unit of activity.", 0),
+            _quantity("output", "Units produced per unit of activity.", 0),
+        ),
+        key=("technology", "material"),
+    ),
+    Sheet(
+        "sites", False, "Candidate builds: at most one option per (site, technology), built at "
+        "most once.",
+        (
+            _code("site", "Site name."),
+            _TECHNOLOGY,
+            _code("option", "Option name (e.g. a plant size).", default="default"),
+            _COUNTRY,
+            _quantity("capacity", "Capacity of the option, in units of the technology's output.",
+                      gt=0),
+            _money("capex", "Investment cost of the option, paid in the decision year.", USD),
+            _money("fixed_om", "Fixed operating cost per year while available.", f"{USD}/yr", 0),
+            _money("variable_cost", "Cost per unit of output produced.", f"{USD}/t", 0),
+            Column("lead_time", Kind.INTEGER, "Years from decision to first output (0: output in "
+                   "the decision year).", "years", 0, ge=0, le=100, excel_format="0"),
+            Column("lifetime", Kind.INTEGER, "Years of output.", "years", gt=0, le=200,
+                   excel_format="0"),
+            _year("earliest_year", "Earliest decision year.", FromSetting("first_year")),
+            _year("latest_year", "Latest decision year.", FromSetting("last_year")),
+        ),
+        key=("site", "technology", "option"),
+    ),
+    Sheet(
+        "existing_plants", False, "Capacity already in place.",
+        (
+            _code("plant", "Plant name."),
+            _TECHNOLOGY,
+            _COUNTRY,
+            _quantity("capacity", "Capacity in units of the technology's output."),
+            _money("fixed_om", "Fixed operating cost per year.", f"{USD}/yr", 0),
+            _money("variable_cost", "Cost per unit of output produced.", f"{USD}/t", 0),
+            _year("first_year", "First year of output.", FromSetting("first_year")),
+            _year("last_year", "Last year of output.", FromSetting("last_year")),
+        ),
+        key=("plant",),
+    ),
+    Sheet(
+        "supply", False, "What can be bought at origin (mines, markets). A row with a year "
+        "overrides a blank-year row for that year.",
+        (
+            _COUNTRY,
+            _MATERIAL,
+            _year("year", "Year (blank: every year).", EVERY_YEAR),
+            _quantity("max_quantity", "Most that can be bought in the year.", UNLIMITED),
+            _money("price", "Price at origin.", f"{USD}/t"),
+        ),
+        key=("country", "material", "year"),
+    ),
+    Sheet(
+        "routes", False, "Allowed shipments. A row naming countries and a material overrides a "
+        "group or all-material row for the same pair.",
+        (
+            _code("from_country", "Exporting country or group.", Ref.COUNTRY_OR_GROUP),
+            _code("to_country", "Importing country or group.", Ref.COUNTRY_OR_GROUP),
+            _code("material", "Material (blank: all).", Ref.MATERIAL, default=ALL_MATERIALS),
+            _money("transport_cost", "Transport cost per unit shipped.", f"{USD}/t", 0),
+            _money("tariff", "Tariff per unit shipped.", f"{USD}/t", 0),
+        ),
+        key=("from_country", "to_country", "material"),
+    ),
+    Sheet(
+        "demand", True, "Consumption to be met. A row with a year overrides a blank-year row.",
+        (
+            _COUNTRY,
+            _MATERIAL,
+            _year("year", "Year (blank: every year).", EVERY_YEAR),
+            _quantity("quantity", "Consumption in the year."),
+        ),
+        key=("country", "material", "year"),
+    ),
+    Sheet(
+        "stockpiles", False, "Strategic stockpiles held by countries.",
+        (
+            _COUNTRY,
+            _MATERIAL,
+            Column("initial", Kind.NUMBER, "Level at the start of first_year.", "t", 0, ge=0,
+                   excel_format=NUM),
+            Column("capacity", Kind.NUMBER, "Largest level.", "t", ge=0, excel_format=NUM),
+            _money("holding_cost", "Cost per unit held at the end of each year.", f"{USD}/t/yr",
+                   0),
+            Column("min_cover_days", Kind.NUMBER, "Least level, in days of the holder's demand, "
+                   "in the baseline.", "days", 0, ge=0, le=36500, excel_format="0"),
+            _quantity("max_release", "Most released in a year.", UNLIMITED),
+        ),
+        key=("country", "material"),
+    ),
+    Sheet(
+        "dependence_limits", False, "Most of a consumer's supply of a material that may come "
+        "from a supplier (baseline). A row with a year overrides a blank-year row.",
+        (
+            _code("consumer", "Consumer country or group.", Ref.COUNTRY_OR_GROUP),
+            _code("supplier", "Supplier country or group.", Ref.COUNTRY_OR_GROUP),
+            _MATERIAL,
+            _year("year", "Year (blank: every year).", EVERY_YEAR),
+            _share("max_share", "Largest share of the consumer's supply from the supplier."),
+        ),
+        key=("consumer", "supplier", "material", "year"),
+    ),
+    Sheet(
+        "budgets", False, "Most capex of builds in a country or group.",
+        (
+            _code("country", "Country or group.", Ref.COUNTRY_OR_GROUP),
+            _year("year", "Decision year (blank: the whole horizon).", WHOLE_HORIZON),
+            _money("max_capex", "Largest capex of builds decided in the year (or horizon).", USD),
+        ),
+        key=("country", "year"),
+    ),
+    Sheet(
+        "scenarios", False, "Disruption scenarios; the undisrupted `baseline` gets the remaining "
+        "probability.",
+        (
+            _code("scenario", "Scenario name (not `baseline`)."),
+            _share("probability", "Probability of the scenario."),
+            _text("description", "What happens."),
+        ),
+        key=("scenario",),
+    ),
+    Sheet(
+        "disruptions", False, "Export cuts of a scenario.",
+        (
+            _code("scenario", "Scenario name.", Ref.SCENARIO),
+            _code("supplier", "Country or group whose exports are cut.", Ref.COUNTRY_OR_GROUP),
+            _MATERIAL,
+            _year("from_year", "First year of the cut."),
+            _year("to_year", "Last year of the cut.", FromSetting("last_year")),
+            _share("cut", "Fraction of the supplier's exports lost.", 1),
+        ),
+        key=("scenario", "supplier", "material", "from_year"),
+    ),
+    Sheet(
+        "sweeps", False, "Parameter variations for `optimizer sweep`; two rows with the same "
+        "sweep name form a grid.",
+        (
+            _code("sweep", "Sweep name."),
+            _code("sheet", "Sheet whose column is varied.", Ref.SHEET),
+            _code("column", "Column varied."),
+            Column("where", Kind.TEXT, "Rows varied, e.g. `country=CHN; material=NDFEB` "
+                   "(blank: all rows).", default=BLANK, excel_format="@"),
+            Column("mode", Kind.CHOICE, "`set` replaces the value; `scale` multiplies it.",
+                   choices=("set", "scale")),
+            Column("values", Kind.LIST, "Comma-separated values.", excel_format="@"),
+        ),
+        key=("sweep", "sheet", "column", "where"),
+    ),
+)
+
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+# Codes a reference column may name come from these sheet columns.
+REF_SOURCES: dict[Ref, tuple[tuple[str, str], ...]] = {
+    Ref.COUNTRY: (("countries", "country"),),
+    Ref.COUNTRY_OR_GROUP: (("countries", "country"), ("groups", "group")),
+    Ref.MATERIAL: (("materials", "material"),),
+    Ref.TECHNOLOGY: (("technologies", "technology"),),
+    Ref.SCENARIO: (("scenarios", "scenario"),),
+}
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem (or warning) found in an input, located as Excel shows it."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    warning: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}" if where else self.message

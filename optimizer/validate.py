@@ -1,0 +1,534 @@
+"""Validating an input workbook: every problem at once, each named by sheet, row and column.
+
+Three layers, each driven by `optimizer.schema`:
+1. cell parsing (text in a number column, a year that is not whole, a blank required cell);
+2. ranges, checked lazily by pandera on the parsed tables;
+3. cross-sheet rules (unknown codes, duplicate keys, horizons, probabilities, recipes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from optimizer.errors import InputError
+from optimizer.reader import RawTable, RawWorkbook, is_blank, read_workbook
+from optimizer.schema import (
+    ALL_MATERIALS,
+    BASELINE,
+    BLANK,
+    EVERY_YEAR,
+    MAX_MAGNITUDE,
+    REF_SOURCES,
+    REQUIRED,
+    SETTINGS,
+    SETTINGS_BY_NAME,
+    SHEETS,
+    SHEETS_BY_NAME,
+    UNLIMITED,
+    WHOLE_HORIZON,
+    Column,
+    FromSetting,
+    Issue,
+    Kind,
+    Ref,
+    Sheet,
+)
+
+ROW = "row"  # column holding each record's Excel row
+
+
+@dataclass
+class Inputs:
+    """A validated workbook: typed settings and one typed table per contract sheet.
+
+    Blank cells hold their defaults; "every year", "whole horizon" and "all materials" are None
+    and "unlimited" is +inf. Each table has a `row` column with the row Excel shows.
+    """
+
+    path: Path
+    settings: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    warnings: list[Issue]
+
+
+def load_inputs(path: str | Path) -> Inputs:
+    """Read and validate `path`; raise InputError listing every problem."""
+    book = read_workbook(path)
+    inputs, issues = check_workbook(book)
+    if any(not i.warning for i in issues):
+        raise InputError(issues, str(path))
+    assert inputs is not None
+    return inputs
+
+
+def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
+    issues = list(book.issues)
+    settings = _parse_settings(book, issues)
+    tables = {}
+    for sheet in SHEETS:
+        if sheet.name == "settings":
+            continue
+        raw = book.tables.get(sheet.name)
+        tables[sheet.name] = _parse_table(sheet, raw, settings, book, issues)
+    _check_ranges(tables, book, issues)
+    _check_across_sheets(settings, tables, issues)
+    inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
+    return inputs, sorted(_dedupe(issues), key=_issue_order)
+
+
+_SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
+
+
+def _issue_order(issue: Issue) -> tuple:
+    sheet = _SHEET_ORDER.get(issue.sheet or "", -1)
+    columns = SHEETS_BY_NAME[issue.sheet].column_names if issue.sheet in SHEETS_BY_NAME else ()
+    column = columns.index(issue.column) if issue.column in columns else len(columns)
+    return (sheet, issue.row or 0, column)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen, out = set(), []
+    for i in issues:
+        if (key := str(i)) not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 1: cells
+
+
+class CellError(ValueError):
+    pass
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def parse_cell(column: Column, value: Any) -> Any:
+    """The typed value of a non-blank cell, or CellError saying what was expected."""
+    kind = column.kind
+    if kind in (Kind.CODE, Kind.TEXT, Kind.LIST):
+        return _parse_text(value)
+    if kind is Kind.CHOICE:
+        text = _parse_text(value).lower()
+        if text not in column.choices:
+            raise CellError
+        return text
+    if kind is Kind.BOOL:
+        return _parse_bool(value)
+    number = _parse_number(value, percent_ok=kind in (Kind.SHARE, Kind.NUMBER))
+    if kind in (Kind.INTEGER, Kind.YEAR):
+        if number != int(number):
+            raise CellError
+        return int(number)
+    return number
+
+
+def _parse_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        raise CellError  # a date where a code or text belongs: Excel reformatted the entry
+    return str(value).strip()
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _parse_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError
+
+
+def _parse_number(value: Any, percent_ok: bool) -> float:
+    if isinstance(value, bool) or hasattr(value, "isoformat"):
+        raise CellError
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+        scale = 1.0
+        if percent_ok and text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        if not _NUMBER_TEXT.match(text):
+            raise CellError
+        number = float(text) * scale
+    if not math.isfinite(number):
+        raise CellError("not finite")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise CellError(f"too large (limit {MAX_MAGNITUDE:.0e})")
+    return number
+
+
+def _got(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _cell_issue(sheet: str, row: int | None, column: Column, value: Any,
+                exc: CellError) -> Issue:
+    detail = f" ({exc})" if str(exc) else ""
+    return Issue(f"expected {column.expectation}, got {_got(value)}{detail}", sheet, row,
+                 column.name)
+
+
+def _default_value(column: Column, settings: dict[str, Any]) -> Any:
+    default = column.default
+    if isinstance(default, FromSetting):
+        return settings.get(default.setting)
+    if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS):
+        return None
+    if default is UNLIMITED:
+        return math.inf
+    return default
+
+
+def _parse_settings(book: RawWorkbook, issues: list[Issue]) -> dict[str, Any]:
+    raw = book.tables.get("settings")
+    values: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    if raw is not None and "value" not in raw.frame.columns and "key" in raw.frame.columns:
+        issues.append(Issue("required column 'value' is missing", "settings", raw.header_row,
+                            "value"))
+    if raw is not None and {"key", "value"} <= set(raw.frame.columns):
+        for row, key_cell, value in raw.frame[["key", "value"]].itertuples():
+            key = str(key_cell).strip().lower()
+            if is_blank(key_cell):
+                issues.append(Issue("the setting's name is blank", "settings", row, "key"))
+                continue
+            column = SETTINGS_BY_NAME.get(key)
+            if column is None:
+                issues.append(Issue(f"unknown setting '{key}' is ignored (known: "
+                                    f"{', '.join(SETTINGS_BY_NAME)})", "settings", row, "key",
+                                    warning=True))
+                continue
+            if key in rows:
+                issues.append(Issue(f"setting '{key}' is given twice (also row {rows[key]})",
+                                    "settings", row, "key"))
+                continue
+            rows[key] = row
+            if ("settings", row, "value") in book.bad_cells or is_blank(value):
+                if column.required and ("settings", row, "value") not in book.bad_cells:
+                    issues.append(Issue(f"setting '{key}' needs a value ({column.expectation})",
+                                        "settings", row, "value"))
+                continue
+            try:
+                parsed = parse_cell(column, value)
+            except CellError as exc:
+                issues.append(_cell_issue("settings", row, column, value, exc))
+                continue
+            if _out_of_range(column, parsed):
+                issues.append(Issue(f"expected {column.expectation}, got {_got(value)}",
+                                    "settings", row, "value"))
+                continue
+            values[key] = parsed
+    for setting in SETTINGS:
+        column = setting.column
+        if column.name in values:
+            continue
+        if column.required:
+            if raw is not None and column.name not in rows:
+                issues.append(Issue(f"setting '{column.name}' is missing: add a row with key "
+                                    f"'{column.name}' ({column.description})", "settings"))
+            values[column.name] = None
+        elif not isinstance(column.default, FromSetting):
+            values[column.name] = _default_value(column, values)
+    for setting in SETTINGS:  # defaults that point at other settings
+        column = setting.column
+        if column.name not in values and isinstance(column.default, FromSetting):
+            values[column.name] = values.get(column.default.setting)
+    return values
+
+
+def _out_of_range(column: Column, value: Any) -> bool:
+    if not column.is_numeric or value is None:
+        return False
+    return ((column.ge is not None and value < column.ge)
+            or (column.gt is not None and value <= column.gt)
+            or (column.le is not None and value > column.le)
+            or (column.lt is not None and value >= column.lt))
+
+
+def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
+                 book: RawWorkbook, issues: list[Issue]) -> pd.DataFrame:
+    if raw is None:
+        frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in sheet.columns})
+        frame[ROW] = pd.Series(dtype=int)
+        return frame
+    source = raw.frame
+    out: dict[str, list[Any]] = {c.name: [] for c in sheet.columns}
+    for row in source.index:
+        for column in sheet.columns:
+            value = source.at[row, column.name] if column.name in source.columns else None
+            out[column.name].append(
+                _parse_record_cell(sheet, column, row, value, settings, book, issues))
+    frame = pd.DataFrame(out, index=source.index)
+    for column in sheet.columns:
+        if column.kind is Kind.SHARE:
+            _hint_percentage_points(sheet, column, frame, issues)
+    frame[ROW] = frame.index
+    return frame.reset_index(drop=True)
+
+
+def _parse_record_cell(sheet: Sheet, column: Column, row: int, value: Any,
+                       settings: dict[str, Any], book: RawWorkbook,
+                       issues: list[Issue]) -> Any:
+    if (sheet.name, row, column.name) in book.bad_cells:
+        return None  # reported by the reader (error cell, formula never calculated)
+    if is_blank(value):
+        if column.default is REQUIRED:
+            issues.append(Issue(f"required value is blank (expected {column.expectation})",
+                                sheet.name, row, column.name))
+            return None
+        return _default_value(column, settings)
+    try:
+        return parse_cell(column, value)
+    except CellError as exc:
+        issues.append(_cell_issue(sheet.name, row, column, value, exc))
+        return None
+
+
+def _hint_percentage_points(sheet: Sheet, column: Column, frame: pd.DataFrame,
+                            issues: list[Issue]) -> None:
+    values = pd.to_numeric(frame[column.name], errors="coerce")
+    for row in frame.index[(values > 1) & (values <= 100)]:
+        issues.append(Issue(f"expected {column.expectation}, got {values[row]:g} (percentage "
+                            f"points? write {values[row]:g}% or {values[row] / 100:g})",
+                            sheet.name, int(row), column.name))
+        frame.at[row, column.name] = None  # reported here; not again by the range check
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 2: ranges (pandera, lazy: every failing cell at once)
+
+
+def _pandera_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    columns = {}
+    for c in sheet.columns:
+        if not c.is_numeric:
+            continue
+        checks = []
+        if c.ge is not None:
+            checks.append(pa.Check.ge(c.ge))
+        if c.gt is not None:
+            checks.append(pa.Check.gt(c.gt))
+        if c.le is not None:
+            checks.append(pa.Check.le(c.le))
+        if c.lt is not None:
+            checks.append(pa.Check.lt(c.lt))
+        columns[c.name] = pa.Column(float, checks=checks, nullable=True, coerce=True)
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _check_ranges(tables: dict[str, pd.DataFrame], book: RawWorkbook,
+                  issues: list[Issue]) -> None:
+    for name, frame in tables.items():
+        sheet = SHEETS_BY_NAME[name]
+        numeric = [c.name for c in sheet.columns if c.is_numeric]
+        if frame.empty or not numeric:
+            continue
+        view = frame[numeric].astype(float)
+        try:
+            _pandera_schema(sheet).validate(view, lazy=True)
+        except SchemaErrors as err:
+            cases = err.failure_cases
+            for _, case in cases.dropna(subset=["index"]).iterrows():
+                column = sheet.column(case["column"])
+                pos = int(case["index"])
+                issues.append(Issue(f"expected {column.expectation}, got "
+                                    f"{case['failure_case']:g}", name, int(frame.at[pos, ROW]),
+                                    column.name))
+                frame.at[pos, column.name] = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 3: across sheets
+
+
+def _codes(tables: dict[str, pd.DataFrame], sheet: str, column: str) -> set[str]:
+    return {v for v in tables[sheet][column] if v is not None}
+
+
+def _check_across_sheets(settings: dict[str, Any], tables: dict[str, pd.DataFrame],
+                         issues: list[Issue]) -> None:
+    _check_horizon(settings, issues)
+    _check_duplicate_keys(tables, issues)
+    _check_groups(tables, issues)
+    _check_references(tables, issues)
+    _check_recipes(tables, issues)
+    _check_year_pairs(tables, issues)
+    _check_shortage_costs(settings, tables, issues)
+    _check_stockpiles(tables, issues)
+    _check_scenarios(tables, issues)
+    _check_sweeps(tables, issues)
+
+
+def _check_horizon(settings: dict[str, Any], issues: list[Issue]) -> None:
+    first, last = settings.get("first_year"), settings.get("last_year")
+    if first is not None and last is not None:
+        if first > last:
+            issues.append(Issue(f"first_year {first} is after last_year {last}", "settings",
+                                column="value"))
+        elif last - first >= 200:
+            issues.append(Issue(f"the horizon {first}-{last} is longer than 200 years",
+                                "settings", column="value"))
+
+
+def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    for name, frame in tables.items():
+        sheet = SHEETS_BY_NAME[name]
+        if not sheet.key or frame.empty:
+            continue
+        seen: dict[tuple, int] = {}
+        for record in frame[[*sheet.key, ROW]].itertuples(index=False):
+            key, row = tuple(record[:-1]), record[-1]
+            if any(v is None for v in key) and not _blank_key_allowed(sheet, key):
+                continue  # a blank required key cell is already reported
+            if key in seen:
+                shown = ", ".join(f"{c}={'(blank)' if v is None else v}"
+                                  for c, v in zip(sheet.key, key, strict=True))
+                issues.append(Issue(f"duplicate row ({shown}) also on row {seen[key]}", name,
+                                    row, sheet.key[0]))
+            else:
+                seen[key] = row
+
+
+def _blank_key_allowed(sheet: Sheet, key: tuple) -> bool:
+    return all(v is not None or not sheet.column(c).required
+               for c, v in zip(sheet.key, key, strict=True))
+
+
+def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    countries = _codes(tables, "countries", "country")
+    for group, row in tables["groups"][["group", ROW]].itertuples(index=False):
+        if group in countries:
+            issues.append(Issue(f"group '{group}' has the same name as a country; rename the "
+                                "group", "groups", row, "group"))
+
+
+def _check_references(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    known: dict[Ref, set[str]] = {
+        ref: set().union(*(_codes(tables, s, c) for s, c in sources))
+        for ref, sources in REF_SOURCES.items()
+    }
+    known[Ref.SHEET] = set(SHEETS_BY_NAME)
+    for name, frame in tables.items():
+        for column in SHEETS_BY_NAME[name].columns:
+            if column.ref is None:
+                continue
+            valid = known[column.ref]
+            for value, row in frame[[column.name, ROW]].itertuples(index=False):
+                if value is not None and value not in valid:
+                    issues.append(Issue(_unknown_code_message(column.ref, value, valid), name,
+                                        row, column.name))
+
+
+def _unknown_code_message(ref: Ref, value: str, valid: set[str]) -> str:
+    where = {
+        Ref.COUNTRY: "the 'countries' sheet",
+        Ref.COUNTRY_OR_GROUP: "the 'countries' or 'groups' sheet",
+        Ref.MATERIAL: "the 'materials' sheet",
+        Ref.TECHNOLOGY: "the 'technologies' sheet",
+        Ref.SCENARIO: "the 'scenarios' sheet",
+        Ref.SHEET: "the contract's sheets",
+    }[ref]
+    close = [v for v in valid if v.lower() == value.lower()]
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {ref.value} '{value}': not on {where}{hint}"
+
+
+def _check_recipes(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    recipes = tables["recipes"]
+    main = {(t, m): out for t, m, out in recipes[["technology", "material", "output"]]
+            .itertuples(index=False)}
+    for tech, output, row in tables["technologies"][["technology", "output", ROW]].itertuples(
+            index=False):
+        if tech is None or output is None:
+            continue
+        value = main.get((tech, output))
+        if value is None:
+            issues.append(Issue(f"technology '{tech}' has no recipe row for its output "
+                                f"'{output}' (add a 'recipes' row with output = 1)",
+                                "technologies", row, "output"))
+        elif abs(value - 1) > 1e-12:
+            rrow = recipes[(recipes.technology == tech) & (recipes.material == output)][ROW]
+            issues.append(Issue(f"the recipe row for technology '{tech}' and its output "
+                                f"'{output}' must have output = 1, got {value:g}", "recipes",
+                                int(rrow.iloc[0]), "output"))
+
+
+def _check_year_pairs(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    pairs = [("sites", "earliest_year", "latest_year"),
+             ("existing_plants", "first_year", "last_year"),
+             ("disruptions", "from_year", "to_year")]
+    for sheet, lo, hi in pairs:
+        for a, b, row in tables[sheet][[lo, hi, ROW]].itertuples(index=False):
+            if a is not None and b is not None and a > b:
+                issues.append(Issue(f"{lo} {a} is after {hi} {b}", sheet, row, hi))
+
+
+def _check_shortage_costs(settings: dict[str, Any], tables: dict[str, pd.DataFrame],
+                          issues: list[Issue]) -> None:
+    if settings.get("default_shortage_cost") is not None:
+        return
+    for material, cost, row in tables["materials"][["material", "shortage_cost", ROW]] \
+            .itertuples(index=False):
+        if cost is None and material is not None:
+            issues.append(Issue(f"shortage_cost of '{material}' is blank and the setting "
+                                "'default_shortage_cost' is not given", "materials", row,
+                                "shortage_cost"))
+
+
+def _check_stockpiles(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    for initial, capacity, row in tables["stockpiles"][["initial", "capacity", ROW]] \
+            .itertuples(index=False):
+        if initial is not None and capacity is not None and initial > capacity:
+            issues.append(Issue(f"initial level {initial:g} is above the capacity {capacity:g}",
+                                "stockpiles", row, "initial"))
+
+
+def _check_scenarios(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    scenarios = tables["scenarios"]
+    for name, row in scenarios[["scenario", ROW]].itertuples(index=False):
+        if name is not None and name.lower() == BASELINE:
+            issues.append(Issue("'baseline' is the undisrupted scenario and gets the remaining "
+                                "probability; do not list it", "scenarios", row, "scenario"))
+    total = sum(p for p in scenarios["probability"] if p is not None)
+    if total > 1 + 1e-9:
+        last = int(scenarios[ROW].max())
+        issues.append(Issue(f"scenario probabilities sum to {total:g}, above 1", "scenarios",
+                            last, "probability"))
+
+
+def _check_sweeps(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    for sheet, column, row in tables["sweeps"][["sheet", "column", ROW]].itertuples(
+            index=False):
+        if sheet is None or column is None or sheet not in SHEETS_BY_NAME:
+            continue
+        target = SHEETS_BY_NAME[sheet]
+        if sheet == "settings":
+            if column not in SETTINGS_BY_NAME and column != "value":
+                issues.append(Issue(f"'{column}' is not a setting", "sweeps", row, "column"))
+        elif column not in target.column_names:
+            issues.append(Issue(f"sheet '{sheet}' has no column '{column}' (columns: "
+                                f"{', '.join(target.column_names)})", "sweeps", row, "column"))
+        elif not target.column(column).is_numeric:
+            issues.append(Issue(f"column '{column}' of sheet '{sheet}' is not numeric and "
+                                "cannot be swept", "sweeps", row, "column"))
