@@ -1,0 +1,78 @@
+"""Shared helpers: build contract workbooks from plain Python rows, run the CLI."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+Rows = list[list[Any]]
+
+
+def write_workbook(path: Path, sheets: dict[str, Rows]) -> Path:
+    """Write `sheets` (name -> rows, the first row the header) as an .xlsx with openpyxl."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def tiny_sheets(**overrides: Rows) -> dict[str, Rows]:
+    """A small valid case: Japan buys oxide from China or (dearer) Australia, 2026-2027.
+
+    Pass `sheet=rows` to replace a sheet, or `sheet=None` to drop it.
+    """
+    sheets: dict[str, Rows] = {
+        "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                     ["discount_rate", 0], ["mip_gap", 0]],
+        "countries": [["country", "name"], ["CHN", "China"], ["AUS", "Australia"],
+                      ["JPN", "Japan"]],
+        "groups": [["group", "country"], ["CHINA", "CHN"]],
+        "materials": [["material", "name", "stage", "unit", "shortage_cost"],
+                      ["OXIDE", "Oxide", "oxide", "t", 1000]],
+        "technologies": [["technology", "name", "output"], ["SEP", "Separation", "OXIDE"]],
+        "recipes": [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1]],
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["CHN", "OXIDE", None, None, 10], ["AUS", "OXIDE", None, None, 20]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 2, 0]],
+        "demand": [["country", "material", "year", "quantity"], ["JPN", "OXIDE", None, 100]],
+    }
+    for name, rows in overrides.items():
+        if rows is None:
+            sheets.pop(name, None)
+        else:
+            sheets[name] = rows
+    return copy.deepcopy(sheets)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `optimizer ARGS` in a fresh interpreter, as a user would."""
+    return subprocess.run([sys.executable, "-m", "optimizer", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture
+def workbook(tmp_path: Path):
+    """Factory: workbook(**overrides) -> path of a tiny valid case with the overrides."""
+    counter = iter(range(10_000))
+
+    def make(name: str | None = None, **overrides: Rows) -> Path:
+        path = tmp_path / (name or f"case{next(counter)}.xlsx")
+        return write_workbook(path, tiny_sheets(**overrides))
+
+    return make
