@@ -1,0 +1,41 @@
+"""The Pyomo formulation, one module per concern, composed by `build_model`.
+
+Index letters used throughout:
+    c country, m material, t year, w scenario, u production unit (an existing plant or a
+    candidate option `site/technology/option`), r route (from, to, material), s stockpile
+    (country, material), l dependence limit, b budget, S supplier country set.
+
+`build_model(data)` reads like the formulation's table of contents: sets, then each concern's
+variables and constraints, then the balances every concern contributes to, then the limits
+and the objective. Balances and costs are assembled from terms the concerns register in a
+`Terms` registry, so each concern stays in its own module.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from models import capacity, dependence, flows, objective, scenarios, stockpile
+from models.terms import Terms
+from optimizer.data import ModelData
+
+
+def build_model(data: ModelData) -> pyo.ConcreteModel:
+    """Build the (unsolved) mixed-integer program for `data`."""
+    m = pyo.ConcreteModel(name="critical_minerals_supply")
+    terms = Terms()
+    scenarios.add_sets(m, data)
+    capacity.add_builds(m, data, terms)
+    capacity.add_production(m, data, terms)
+    capacity.add_budgets(m, data)
+    flows.add_purchases(m, data, terms)
+    flows.add_shipments(m, data, terms)
+    flows.add_shortages(m, data, terms)
+    stockpile.add_stockpiles(m, data, terms)
+    flows.add_material_balance(m, data, terms)
+    dependence.add_dependence_limits(m, data, terms)
+    scenarios.add_non_anticipativity(m, data)
+    scenarios.add_disruptions(m, data)
+    objective.add_objective(m, data, terms)
+    m.terms = terms  # kept for reporting: the cost table reads the same terms
+    return m

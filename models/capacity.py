@@ -1,0 +1,125 @@
+"""Capacity: candidate builds with lead times, lifetimes and salvage; production within
+installed capacity; budgets on capex.
+
+A candidate option built in year t with lead time L and lifetime N produces in years
+t + L .. t + L + N - 1. Capex is paid in the decision year, net of the straight-line salvage
+value of the life left after the horizon.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from models.terms import Terms
+from optimizer.data import ModelData, unit_capacity_years
+
+
+def build_years(unit, last_year: int) -> list[int]:
+    """Decision years of a candidate whose output would start inside the horizon."""
+    return [t for t in range(unit.first_year, unit.last_year + 1)
+            if t + unit.lead_time <= last_year]
+
+
+def online_years(unit, decision_year: int) -> range:
+    start = decision_year + unit.lead_time
+    return range(start, start + unit.lifetime)
+
+
+def salvage_fraction(unit, decision_year: int, last_year: int) -> float:
+    """Share of the option's life that falls after the horizon."""
+    years_after = sum(1 for y in online_years(unit, decision_year) if y > last_year)
+    return years_after / unit.lifetime
+
+
+def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """build[u, t] binary; each (site, technology) built at most once, in one option;
+    capex (net of salvage) and fixed O&M of built capacity enter the costs."""
+    last = data.years[-1]
+    candidates = [u for u in data.units.itertuples(index=False) if u.kind == "candidate"]
+    index = [(u.unit, t) for u in candidates for t in build_years(u, last)]
+    m.BUILDS = pyo.Set(initialize=index, dimen=2)
+    m.build = pyo.Var(m.BUILDS, within=pyo.Binary)
+    m.build_unit = {u.unit: u for u in candidates}
+
+    per_site: dict[tuple[str, str], list] = defaultdict(list)
+    for unit, t in index:
+        u = m.build_unit[unit]
+        per_site[(u.site, u.technology)].append(m.build[unit, t])
+    multi = [k for k, v in per_site.items() if len(v) > 1]
+    m.SITE_TECHNOLOGIES = pyo.Set(initialize=multi, dimen=2)
+    m.build_once = pyo.Constraint(m.SITE_TECHNOLOGIES,
+                                  rule=lambda m, s, k: pyo.quicksum(per_site[s, k]) <= 1)
+
+    for unit, t in index:
+        u = m.build_unit[unit]
+        for w in data.scenario_names:
+            terms.cost("capex", t, w, u.capex, m.build[unit, t])
+            terms.cost("salvage", t, w, -u.capex * salvage_fraction(u, t, last), m.build[unit, t])
+            for year in online_years(u, t):
+                if year <= last:
+                    terms.cost("fixed_om", year, w, u.fixed_om, m.build[unit, t])
+
+
+def available_builds(m: pyo.ConcreteModel, unit: str, year: int) -> list:
+    """build variables of `unit` whose output is online in `year`."""
+    u = m.build_unit[unit]
+    return [m.build[unit, t] for t in range(year - u.lead_time - u.lifetime + 1,
+                                            year - u.lead_time + 1) if (unit, t) in m.BUILDS]
+
+
+def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """produce[u, t, w] <= capacity of u available in t; recipe inputs and outputs enter the
+    material balance of the unit's country; variable cost enters the costs."""
+    index = []
+    for u in data.units.itertuples(index=False):
+        for t in unit_capacity_years(u, data.years):
+            index += [(u.unit, t, w) for w in data.scenario_names]
+    m.PRODUCTION = pyo.Set(initialize=index, dimen=3)
+    unit_rows = {u.unit: u for u in data.units.itertuples(index=False)}
+    m.unit_row = unit_rows
+
+    def bounds(m, unit, t, w):
+        u = unit_rows[unit]
+        return (0, u.capacity if u.kind == "existing" else None)
+
+    m.produce = pyo.Var(m.PRODUCTION, within=pyo.NonNegativeReals, bounds=bounds)
+    m.produce.scenario_indexed = True
+
+    built = [(unit, t, w) for unit, t, w in index if unit_rows[unit].kind == "candidate"]
+    m.CANDIDATE_PRODUCTION = pyo.Set(initialize=built, dimen=3)
+    m.production_max = pyo.Constraint(
+        m.CANDIDATE_PRODUCTION,
+        rule=lambda m, unit, t, w: m.produce[unit, t, w]
+        <= unit_rows[unit].capacity * pyo.quicksum(available_builds(m, unit, t)))
+
+    for unit, t, w in index:
+        u = unit_rows[unit]
+        var = m.produce[unit, t, w]
+        for material, (used, made) in data.recipes.get(u.technology, {}).items():
+            if made:
+                terms.source((u.country, material, t, w), made, var)
+            if used:
+                terms.use((u.country, material, t, w), used, var)
+        terms.cost("variable", t, w, u.variable_cost, var)
+    for u in unit_rows.values():
+        if u.kind == "existing":
+            for t in range(u.first_year, u.last_year + 1):
+                for w in data.scenario_names:
+                    terms.constant_cost("fixed_om", t, w, u.fixed_om)
+
+
+def add_budgets(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Capex of builds decided in the budget's country or group (in its year, or over the
+    horizon when the year is blank) <= max_capex."""
+    scoped = {}
+    for b in data.budgets.itertuples(index=False):
+        members = set(data.members(b.country))
+        builds = [(m.build_unit[unit].capex, m.build[unit, t]) for unit, t in m.BUILDS
+                  if m.build_unit[unit].country in members and (b.year is None or t == b.year)]
+        if builds:
+            scoped[b.budget] = (builds, b.max_capex)
+    m.BUDGETS = pyo.Set(initialize=list(scoped))
+    m.budget_max = pyo.Constraint(
+        m.BUDGETS, rule=lambda m, b: pyo.quicksum(c * x for c, x in scoped[b][0]) <= scoped[b][1])

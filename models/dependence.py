@@ -1,0 +1,191 @@
+"""Dependence limits (baseline, every year a limit names):
+
+    imports of material m by consumer G from supplier S
+        <= max_share x G's total supply of m
+    total supply = purchases in G + production in G + stockpile releases in G
+                   + imports into G from outside G
+
+With the setting `trace_origin`, "imports from S" becomes "supply of S-origin material":
+material bought or made in S is S-origin, and so is whatever a plant makes in a linked mode
+fed by S-origin inputs. Every activity outside S splits into a clean mode, fed only by
+non-S inputs, and a linked mode (`origin_produce`), so re-exports through third countries and
+toll processing of S's material count against the limit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from models.terms import Terms
+from optimizer.data import ModelData
+from optimizer.schema import BASELINE
+
+
+def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    limits = [r for r in data.dependence_limits.itertuples(index=False)
+              if r.year in data.years]
+    trace = bool(data.settings.get("trace_origin")) and limits
+    tracer = OriginTracer(m, data, terms, limits) if trace else None
+    rows = {}
+    for lim in limits:
+        consumer = set(data.members(lim.consumer))
+        supplier = set(data.members(lim.supplier))
+        total = _total_supply(m, data, consumer, lim.material, lim.year)
+        if tracer is not None:
+            from_supplier = tracer.origin_supply(supplier, consumer, lim.material, lim.year)
+        else:
+            from_supplier = [m.ship[o, d, lim.material, lim.year, BASELINE]
+                             for o, d, mat in m.ROUTES if mat == lim.material
+                             and d in consumer and o in supplier - consumer]
+        if from_supplier:
+            rows[lim.limit] = (from_supplier, total, lim.max_share)
+    m.LIMITS = pyo.Set(initialize=list(rows))
+    m.limit_row = {lim.limit: lim for lim in limits}
+    m.dependence_max = pyo.Constraint(
+        m.LIMITS, rule=lambda m, l: pyo.quicksum(rows[l][0])
+        <= rows[l][2] * pyo.quicksum(rows[l][1]))
+    m.dependence_terms = rows  # achieved shares are recomputed from these in the plan
+
+
+def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], material: str,
+                  year: int) -> list:
+    """Terms of the consumer's total supply of the material in the baseline year."""
+    out = []
+    for c in consumer:
+        if (c, material, year, BASELINE) in m.PURCHASES:
+            out.append(m.buy[c, material, year, BASELINE])
+        if (c, material, year, BASELINE) in m.STOCK:
+            out.append(m.stock_release[c, material, year, BASELINE])
+    for o, d, mat in m.ROUTES:
+        if mat == material and d in consumer and o not in consumer:
+            out.append(m.ship[o, d, mat, year, BASELINE])
+    for unit, t, w in _production_at(m, consumer, year):
+        made = data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[1]
+        if made:
+            out.append(made * m.produce[unit, t, w])
+    return out
+
+
+def _production_at(m: pyo.ConcreteModel, countries: set[str], year: int) -> list:
+    return [(u, year, BASELINE) for u, row in m.unit_row.items()
+            if row.country in countries and (u, year, BASELINE) in m.PRODUCTION]
+
+
+class OriginTracer:
+    """Flows of supplier-origin material, one layer per distinct supplier set, baseline only.
+
+    Each traced variable is at most its total flow. At every node outside the supplier, traced
+    material arriving (linked-mode outputs, traced imports, traced releases) must leave by a
+    use that can carry it (linked-mode inputs, traced exports, traced acquisitions, traced
+    consumption): a clean mode cannot absorb it.
+    """
+
+    def __init__(self, m: pyo.ConcreteModel, data: ModelData, terms: Terms, limits: list):
+        self.m, self.data = m, data
+        suppliers = {frozenset(data.members(lim.supplier)) for lim in limits}
+        self.keys = {s: f"S{i}" for i, s in enumerate(sorted(suppliers, key=sorted))}
+        self._declare(terms)
+
+    def _declare(self, terms: Terms) -> None:
+        m, data = self.m, self.data
+        years = data.years
+        ship_idx, prod_idx, stock_idx, cons_idx = [], [], [], []
+        for supplier, k in self.keys.items():
+            ship_idx += [(k, o, d, mat, t) for o, d, mat in m.ROUTES if o not in supplier
+                         for t in years]
+            prod_idx += [(k, u, t) for u, t, w in m.PRODUCTION
+                         if w == BASELINE and m.unit_row[u].country not in supplier]
+            stock_idx += [(k, c, mat, t) for c, mat in m.stockpile_row if c not in supplier
+                          for t in years]
+            cons_idx += [(k, c, mat, t) for (c, mat, t, w), q in terms.demand.items()
+                         if w == BASELINE and q > 0 and c not in supplier]
+        m.origin_ship = pyo.Var(ship_idx, within=pyo.NonNegativeReals)
+        m.origin_produce = pyo.Var(prod_idx, within=pyo.NonNegativeReals)
+        m.origin_stock_add = pyo.Var(stock_idx, within=pyo.NonNegativeReals)
+        m.origin_stock_release = pyo.Var(stock_idx, within=pyo.NonNegativeReals)
+        m.origin_stock_level = pyo.Var(stock_idx, within=pyo.NonNegativeReals)
+        m.origin_consume = pyo.Var(cons_idx, within=pyo.NonNegativeReals)
+
+        bounds = []
+        for k, o, d, mat, t in ship_idx:
+            bounds.append(m.origin_ship[k, o, d, mat, t] <= m.ship[o, d, mat, t, BASELINE])
+        for k, u, t in prod_idx:
+            bounds.append(m.origin_produce[k, u, t] <= m.produce[u, t, BASELINE])
+        first = years[0]
+        for k, c, mat, t in stock_idx:
+            i = (k, c, mat, t)
+            before = 0 if t == first else m.origin_stock_level[k, c, mat, t - 1]
+            bounds.append(m.origin_stock_add[i] <= m.stock_add[c, mat, t, BASELINE])
+            bounds.append(m.origin_stock_release[i] <= m.stock_release[c, mat, t, BASELINE])
+            bounds.append(m.origin_stock_level[i] <= m.stock_level[c, mat, t, BASELINE])
+            bounds.append(m.origin_stock_level[i] == before + m.origin_stock_add[i]
+                          - m.origin_stock_release[i])
+        for k, c, mat, t in cons_idx:
+            node = (c, mat, t, BASELINE)
+            met = terms.demand[node] - (m.shortage[node] if node in m.SHORTAGES else 0)
+            bounds.append(m.origin_consume[k, c, mat, t] <= met)
+        bounds += self._node_balances(terms)
+        m.ORIGIN_ROWS = pyo.RangeSet(0, len(bounds) - 1) if bounds else pyo.Set(initialize=[])
+        m.origin_flow = pyo.Constraint(m.ORIGIN_ROWS, rule=lambda m, i: bounds[i])
+
+    def _node_balances(self, terms: Terms) -> list:
+        m, data = self.m, self.data
+        arriving: dict[tuple, list] = defaultdict(list)
+        leaving: dict[tuple, list] = defaultdict(list)
+        for supplier, k in self.keys.items():
+            for o, d, mat in m.ROUTES:
+                for t in data.years:
+                    flow = self.ship(supplier, o, d, mat, t)
+                    if d not in supplier:
+                        arriving[(k, d, mat, t)].append(flow)
+                    if o not in supplier:
+                        leaving[(k, o, mat, t)].append(flow)
+            for u, t, w in m.PRODUCTION:
+                row = m.unit_row[u]
+                if w != BASELINE or row.country in supplier:
+                    continue
+                for mat, (used, made) in data.recipes.get(row.technology, {}).items():
+                    if made:
+                        arriving[(k, row.country, mat, t)].append(
+                            made * m.origin_produce[k, u, t])
+                    if used:
+                        leaving[(k, row.country, mat, t)].append(
+                            used * m.origin_produce[k, u, t])
+            for c, mat in m.stockpile_row:
+                if c not in supplier:
+                    for t in data.years:
+                        arriving[(k, c, mat, t)].append(m.origin_stock_release[k, c, mat, t])
+                        leaving[(k, c, mat, t)].append(m.origin_stock_add[k, c, mat, t])
+        for i in m.origin_consume:
+            leaving[i].append(m.origin_consume[i])
+        return [pyo.quicksum(flows) <= pyo.quicksum(leaving.get(node, ()))
+                for node, flows in arriving.items()]
+
+    def ship(self, supplier: frozenset, o: str, d: str, mat: str, t: int):
+        """Supplier-origin part of a baseline shipment (all of it when it leaves the supplier)."""
+        if o in supplier:
+            return self.m.ship[o, d, mat, t, BASELINE]
+        return self.m.origin_ship[self.keys[supplier], o, d, mat, t]
+
+    def origin_supply(self, supplier: set[str], consumer: set[str], material: str,
+                      year: int) -> list:
+        """Supplier-origin part of the consumer's total supply of the material."""
+        m, key = self.m, frozenset(supplier)
+        k = self.keys[key]
+        out = [self.ship(key, o, d, mat, year) for o, d, mat in m.ROUTES
+               if mat == material and d in consumer and o not in consumer]
+        for unit, t, w in _production_at(m, consumer, year):
+            row = m.unit_row[unit]
+            made = self.data.recipes.get(row.technology, {}).get(material, (0, 0))[1]
+            if made:
+                activity = m.produce[unit, t, w] if row.country in key else \
+                    m.origin_produce[k, unit, t]
+                out.append(made * activity)
+        for c in consumer:
+            if c in key and (c, material, year, BASELINE) in m.PURCHASES:
+                out.append(m.buy[c, material, year, BASELINE])
+            if c not in key and (c, material, year, BASELINE) in m.STOCK:
+                out.append(m.origin_stock_release[k, c, material, year])
+        return out

@@ -1,0 +1,85 @@
+"""Flows: purchases at origin, shipments on routes, unmet demand, and the material balance
+of every (country, material, year, scenario) that any flow touches."""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from models.terms import Terms
+from optimizer.data import ModelData
+
+
+def add_purchases(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """buy[c, m, t, w] <= max_quantity, paid at price, enters c's balance."""
+    rows = {(r.country, r.material, r.year): r for r in data.supply.itertuples(index=False)}
+    index = [(*k, w) for k in rows for w in data.scenario_names]
+    m.PURCHASES = pyo.Set(initialize=index, dimen=4)
+
+    def bounds(m, c, mat, t, w):
+        cap = rows[c, mat, t].max_quantity
+        return (0, None if math.isinf(cap) else cap)
+
+    m.buy = pyo.Var(m.PURCHASES, within=pyo.NonNegativeReals, bounds=bounds)
+    m.buy.scenario_indexed = True
+    for c, mat, t, w in index:
+        terms.source((c, mat, t, w), 1.0, m.buy[c, mat, t, w])
+        terms.cost("purchases", t, w, rows[c, mat, t].price, m.buy[c, mat, t, w])
+
+
+def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """ship[from, to, m, t, w] on allowed routes; transport cost and tariff per unit."""
+    routes = {(r.from_country, r.to_country, r.material): r
+              for r in data.routes.itertuples(index=False)}
+    m.ROUTES = pyo.Set(initialize=list(routes), dimen=3)
+    index = [(*r, t, w) for r in routes for t in data.years for w in data.scenario_names]
+    m.SHIPMENTS = pyo.Set(initialize=index, dimen=5)
+    m.ship = pyo.Var(m.SHIPMENTS, within=pyo.NonNegativeReals)
+    m.ship.scenario_indexed = True
+    for o, d, mat, t, w in index:
+        var = m.ship[o, d, mat, t, w]
+        terms.use((o, mat, t, w), 1.0, var)
+        terms.source((d, mat, t, w), 1.0, var)
+        route = routes[o, d, mat]
+        terms.cost("transport", t, w, route.transport_cost, var)
+        terms.cost("tariffs", t, w, route.tariff, var)
+
+
+def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """shortage[c, m, t, w] <= demand, priced at the material's shortage_cost."""
+    demand = {(r.country, r.material, r.year): r.quantity
+              for r in data.demand.itertuples(index=False)}
+    index = [(*k, w) for k, q in demand.items() if q > 0 for w in data.scenario_names]
+    m.SHORTAGES = pyo.Set(initialize=index, dimen=4)
+    m.shortage = pyo.Var(m.SHORTAGES, within=pyo.NonNegativeReals,
+                         bounds=lambda m, c, mat, t, w: (0, demand[c, mat, t]))
+    m.shortage.scenario_indexed = True
+    for (c, mat, t), q in demand.items():
+        for w in data.scenario_names:
+            terms.demand[(c, mat, t, w)] = q
+    for c, mat, t, w in index:
+        cost = data.materials.at[mat, "shortage_cost"]
+        terms.cost("shortage", t, w, cost, m.shortage[c, mat, t, w])
+        terms.source((c, mat, t, w), 1.0, m.shortage[c, mat, t, w])
+
+
+def add_material_balance(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """purchases + production outputs + inbound shipments + stockpile releases + shortage
+    = process inputs + outbound shipments + stockpile acquisitions + demand.
+
+    (Shortage is registered as a source: unmet demand is demand nobody supplied.)
+    """
+    nodes = sorted(set(terms.sources) | set(terms.uses) | set(terms.demand))
+    m.NODES = pyo.Set(initialize=nodes, dimen=4)
+
+    def rule(m, c, mat, t, w):
+        node = (c, mat, t, w)
+        inflow = pyo.quicksum(a * x for a, x in terms.sources.get(node, ()))
+        outflow = pyo.quicksum(a * x for a, x in terms.uses.get(node, ()))
+        demand = terms.demand.get(node, 0.0)
+        if not terms.sources.get(node) and not terms.uses.get(node):
+            return pyo.Constraint.Skip if demand == 0 else pyo.Constraint.Infeasible
+        return inflow - outflow == demand
+
+    m.material_balance = pyo.Constraint(m.NODES, rule=rule)

@@ -1,0 +1,86 @@
+"""Scenarios: the baseline and the disruption scenarios, non-anticipativity, export cuts.
+
+Builds are first-stage (one decision for every scenario); all operations carry a scenario
+index. A scenario's operations before its first disrupted year equal the baseline's, because
+nobody knows of the cut before it happens.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from optimizer.data import ModelData
+from optimizer.schema import BASELINE
+
+
+def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
+    m.YEARS = pyo.Set(initialize=data.years, ordered=True)
+    m.SCENARIOS = pyo.Set(initialize=data.scenario_names, ordered=True)
+    m.YEAR_SCENARIOS = pyo.Set(initialize=[(t, w) for t in data.years
+                                           for w in data.scenario_names], dimen=2)
+    m.probability = dict(zip(data.scenarios["scenario"], data.scenarios["probability"],
+                             strict=True))
+
+
+def first_disrupted_year(data: ModelData) -> dict[str, int]:
+    """Scenario -> its first disrupted year (scenarios without cuts never diverge)."""
+    first: dict[str, int] = {}
+    for scenario, year in data.disruptions[["scenario", "year"]].itertuples(index=False):
+        first[scenario] = min(year, first.get(scenario, year))
+    return first
+
+
+def operational_vars(m: pyo.ConcreteModel) -> list[pyo.Var]:
+    """Every variable indexed by (..., year, scenario), in the order they were declared."""
+    return [v for v in m.component_objects(pyo.Var, descend_into=True)
+            if getattr(v, "scenario_indexed", False)]
+
+
+def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """x[..., t, w] == x[..., t, baseline] for every t before w's first disrupted year."""
+    first = first_disrupted_year(data)
+    pairs = []
+    for var in operational_vars(m):
+        for index in var:
+            *rest, year, scenario = index
+            if scenario != BASELINE and year < first.get(scenario, data.years[-1] + 1):
+                base = (*rest, year, BASELINE)
+                if base in var:
+                    pairs.append((var[index], var[base]))
+    if pairs:
+        m.NON_ANTICIPATIVE = pyo.RangeSet(0, len(pairs) - 1)
+        m.non_anticipativity = pyo.Constraint(
+            m.NON_ANTICIPATIVE, rule=lambda m, i: pairs[i][0] == pairs[i][1])
+
+
+def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """In a disrupted (scenario, year), the supplier's exports of the material to countries
+    outside it are at most (1 - cut) x the baseline's exports in that year."""
+    if data.disruptions.empty or not hasattr(m, "ship"):
+        return
+    exports: dict[tuple[frozenset[str], str, int], list[tuple]] = defaultdict(list)
+    cuts = {}
+    for rec in data.disruptions.itertuples(index=False):
+        members = frozenset(data.members(rec.supplier))
+        key = (rec.scenario, rec.supplier, rec.material, rec.year)
+        cuts[key] = (members, rec.cut)
+    index = []
+    for key, (members, _) in cuts.items():
+        scenario, _, material, year = key
+        routes = [r for r in m.ROUTES if r[2] == material and r[0] in members
+                  and r[1] not in members]
+        if routes and (year, scenario) in m.YEAR_SCENARIOS:
+            exports[(members, material, year)] = routes
+            index.append(key)
+
+    def rule(m: pyo.ConcreteModel, scenario: str, supplier: str, material: str, year: int):
+        members, cut = cuts[(scenario, supplier, material, year)]
+        routes = exports[(members, material, year)]
+        return (pyo.quicksum(m.ship[(*r, year, scenario)] for r in routes)
+                <= (1 - cut) * pyo.quicksum(m.ship[(*r, year, BASELINE)] for r in routes))
+
+    if index:
+        m.DISRUPTIONS = pyo.Set(initialize=index, dimen=4)
+        m.export_cut = pyo.Constraint(m.DISRUPTIONS, rule=rule)

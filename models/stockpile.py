@@ -1,0 +1,58 @@
+"""Stockpiles: level(t) = level(t-1) + acquisitions - releases, within capacity, releases
+within max_release, and in the baseline at least min_cover_days of the holder's demand.
+
+`initial` is the level at the start of first_year; holding cost is charged on each year's
+closing level; stock left at the end of the horizon has no value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from models.terms import Terms
+from optimizer.data import ModelData
+from optimizer.schema import BASELINE
+
+
+def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    piles = {(r.country, r.material): r for r in data.stockpiles.itertuples(index=False)}
+    m.stockpile_row = piles
+    index = [(*s, t, w) for s in piles for t in data.years for w in data.scenario_names]
+    m.STOCK = pyo.Set(initialize=index, dimen=4)
+    m.stock_level = pyo.Var(m.STOCK, within=pyo.NonNegativeReals,
+                            bounds=lambda m, c, mat, t, w: (0, piles[c, mat].capacity))
+    m.stock_add = pyo.Var(m.STOCK, within=pyo.NonNegativeReals)
+
+    def release_bounds(m, c, mat, t, w):
+        cap = piles[c, mat].max_release
+        return (0, None if math.isinf(cap) else cap)
+
+    m.stock_release = pyo.Var(m.STOCK, within=pyo.NonNegativeReals, bounds=release_bounds)
+    for var in (m.stock_level, m.stock_add, m.stock_release):
+        var.scenario_indexed = True
+
+    first = data.years[0]
+
+    def balance(m, c, mat, t, w):
+        before = piles[c, mat].initial if t == first else m.stock_level[c, mat, t - 1, w]
+        return (m.stock_level[c, mat, t, w]
+                == before + m.stock_add[c, mat, t, w] - m.stock_release[c, mat, t, w])
+
+    m.stock_balance = pyo.Constraint(m.STOCK, rule=balance)
+
+    demand = {(r.country, r.material, r.year): r.quantity
+              for r in data.demand.itertuples(index=False)}
+    cover = [(c, mat, t) for (c, mat), p in piles.items() if p.min_cover_days > 0
+             for t in data.years if demand.get((c, mat, t), 0) > 0]
+    m.COVER = pyo.Set(initialize=cover, dimen=3)
+    m.cover_required = {k: piles[k[:2]].min_cover_days / 365 * demand[k] for k in cover}
+    m.stock_cover_min = pyo.Constraint(
+        m.COVER, rule=lambda m, c, mat, t: m.stock_level[c, mat, t, BASELINE]
+        >= m.cover_required[c, mat, t])
+
+    for c, mat, t, w in index:
+        terms.source((c, mat, t, w), 1.0, m.stock_release[c, mat, t, w])
+        terms.use((c, mat, t, w), 1.0, m.stock_add[c, mat, t, w])
+        terms.cost("holding", t, w, piles[c, mat].holding_cost, m.stock_level[c, mat, t, w])

@@ -1,0 +1,249 @@
+"""From validated tables to model data: groups expanded, years expanded, overrides resolved.
+
+Everything the formulation needs is computed here as plain Python and pandas (sparse index
+lists, per-year parameters), so it can be tested without a solver and the model modules only
+declare variables and constraints over what exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from optimizer.errors import InputError
+from optimizer.schema import BASELINE, Issue
+from optimizer.validate import ROW, Inputs
+
+
+@dataclass
+class ModelData:
+    """What the model is built from. Frames keep each record's `row` on its input sheet."""
+
+    settings: dict[str, Any]
+    years: list[int]
+    countries: list[str]
+    country_names: dict[str, str]
+    groups: dict[str, tuple[str, ...]]
+    materials: pd.DataFrame  # index material: name, unit, shortage_cost
+    technologies: pd.DataFrame  # index technology: name, output
+    recipes: dict[str, dict[str, tuple[float, float]]]  # technology -> material -> (in, out)
+    units: pd.DataFrame  # one row per existing plant or candidate option (column `unit`)
+    supply: pd.DataFrame  # country, material, year, max_quantity, price, row
+    routes: pd.DataFrame  # from_country, to_country, material, transport_cost, tariff, row
+    demand: pd.DataFrame  # country, material, year, quantity, row
+    stockpiles: pd.DataFrame  # country, material, initial, capacity, ..., row
+    dependence_limits: pd.DataFrame  # limit, consumer, supplier, material, year, max_share, row
+    budgets: pd.DataFrame  # budget, country, year (None: horizon), max_capex, row
+    scenarios: pd.DataFrame  # scenario, probability, description (baseline first)
+    disruptions: pd.DataFrame  # scenario, supplier, material, year, cut, row
+    source: str = ""
+    warnings: list[Issue] = field(default_factory=list)
+
+    def members(self, code: str) -> tuple[str, ...]:
+        """The countries a country-or-group code stands for."""
+        return self.groups.get(code, (code,))
+
+    def discount_factor(self, year: int) -> float:
+        rate = self.settings["discount_rate"]
+        return 1.0 / (1.0 + rate) ** (year - self.settings["base_year"])
+
+    @property
+    def scenario_names(self) -> list[str]:
+        return list(self.scenarios["scenario"])
+
+
+def build_data(inputs: Inputs) -> ModelData:
+    """Turn validated inputs into model data; raise InputError for conflicts found here."""
+    t = inputs.tables
+    s = inputs.settings
+    years = list(range(s["first_year"], s["last_year"] + 1))
+    issues: list[Issue] = []
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, country in t["groups"][["group", "country"]].itertuples(index=False):
+        groups[group] = (*groups.get(group, ()), country)
+    countries = list(t["countries"]["country"])
+    data = ModelData(
+        settings=s,
+        years=years,
+        countries=countries,
+        country_names=dict(zip(t["countries"]["country"], t["countries"]["name"].fillna(""),
+                               strict=True)),
+        groups=groups,
+        materials=_materials(t["materials"], s),
+        technologies=t["technologies"].set_index("technology")[["name", "output"]],
+        recipes=_recipes(t["recipes"]),
+        units=_units(t["sites"], t["existing_plants"], years),
+        supply=pd.DataFrame(),
+        routes=pd.DataFrame(),
+        demand=pd.DataFrame(),
+        stockpiles=t["stockpiles"].copy(),
+        dependence_limits=pd.DataFrame(),
+        budgets=pd.DataFrame(),
+        scenarios=_scenarios(t["scenarios"]),
+        disruptions=pd.DataFrame(),
+        source=str(inputs.path),
+        warnings=list(inputs.warnings),
+    )
+    data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
+    data.demand = _by_year(t["demand"], "demand", ["country", "material"], years, issues)
+    data.routes = _routes(t["routes"], data, issues)
+    limits = _by_year(t["dependence_limits"], "dependence_limits",
+                      ["consumer", "supplier", "material"], years, issues)
+    limits.insert(0, "limit", range(len(limits)))
+    data.dependence_limits = limits
+    budgets = t["budgets"][["country", "year", "max_capex", ROW]].copy()
+    budgets.insert(0, "budget", range(len(budgets)))
+    data.budgets = budgets
+    data.disruptions = _disruptions(t["disruptions"], years)
+    if any(not i.warning for i in issues):
+        raise InputError(issues + data.warnings, data.source)
+    data.warnings += issues
+    return data
+
+
+def _materials(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    out = frame.set_index("material")[["name", "stage", "unit", "shortage_cost"]].copy()
+    default = settings.get("default_shortage_cost")
+    out["shortage_cost"] = [default if v is None else v for v in out["shortage_cost"]]
+    return out
+
+
+def _recipes(frame: pd.DataFrame) -> dict[str, dict[str, tuple[float, float]]]:
+    recipes: dict[str, dict[str, tuple[float, float]]] = {}
+    for tech, material, used, made in frame[["technology", "material", "input", "output"]] \
+            .itertuples(index=False):
+        if used or made:
+            recipes.setdefault(tech, {})[material] = (float(used), float(made))
+    return recipes
+
+
+def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """One production unit per existing plant and per candidate (site, technology, option)."""
+    first, last = years[0], years[-1]
+    existing = pd.DataFrame({
+        "unit": plants["plant"],
+        "kind": "existing",
+        "site": plants["plant"],
+        "option": "",
+        "technology": plants["technology"],
+        "country": plants["country"],
+        "capacity": plants["capacity"].astype(float),
+        "capex": 0.0,
+        "fixed_om": plants["fixed_om"].astype(float),
+        "variable_cost": plants["variable_cost"].astype(float),
+        "lead_time": 0,
+        "lifetime": 0,
+        "first_year": plants["first_year"].clip(lower=first),
+        "last_year": plants["last_year"].clip(upper=last),
+        "row": plants[ROW],
+    })
+    earliest = sites["earliest_year"].clip(lower=first)
+    latest = sites["latest_year"].clip(upper=last)
+    candidates = pd.DataFrame({
+        "unit": sites["site"] + "/" + sites["technology"] + "/" + sites["option"],
+        "kind": "candidate",
+        "site": sites["site"],
+        "option": sites["option"],
+        "technology": sites["technology"],
+        "country": sites["country"],
+        "capacity": sites["capacity"].astype(float),
+        "capex": sites["capex"].astype(float),
+        "fixed_om": sites["fixed_om"].astype(float),
+        "variable_cost": sites["variable_cost"].astype(float),
+        "lead_time": sites["lead_time"].astype(int),
+        "lifetime": sites["lifetime"].astype(int),
+        # decision years; output can start lead_time later
+        "first_year": earliest,
+        "last_year": latest,
+        "row": sites[ROW],
+    })
+    units = pd.concat([existing, candidates], ignore_index=True)
+    units["first_year"] = units["first_year"].astype(int)
+    units["last_year"] = units["last_year"].astype(int)
+    return units
+
+
+def _scenarios(frame: pd.DataFrame) -> pd.DataFrame:
+    rest = 1.0 - float(frame["probability"].sum()) if len(frame) else 1.0
+    baseline = pd.DataFrame({"scenario": [BASELINE], "probability": [max(rest, 0.0)],
+                             "description": ["undisrupted"], ROW: [0]})
+    return pd.concat([baseline, frame[["scenario", "probability", "description", ROW]]],
+                     ignore_index=True)
+
+
+def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
+             issues: list[Issue]) -> pd.DataFrame:
+    """One record per key and year: a blank year means every year; a row naming a year
+    overrides a blank-year row for that year. Years outside the horizon are ignored."""
+    columns = [c for c in frame.columns if c not in (*keys, "year")]
+    records: dict[tuple, tuple[int, dict[str, Any]]] = {}
+    horizon = set(years)
+    for record in frame.to_dict("records"):
+        specific = record["year"] is not None
+        if specific and record["year"] not in horizon:
+            issues.append(Issue(f"year {record['year']} is outside the horizon "
+                                f"{years[0]}-{years[-1]}; the row is ignored", sheet,
+                                record[ROW], "year", warning=True))
+            continue
+        for year in [record["year"]] if specific else years:
+            key = (*(record[k] for k in keys), year)
+            held = records.get(key)
+            if held is None or held[0] < specific:
+                records[key] = (int(specific), record)
+    rows = [{**dict(zip([*keys, "year"], key, strict=True)), **{c: rec[c] for c in columns}}
+            for key, (_, rec) in records.items()]
+    return pd.DataFrame(rows, columns=[*keys, "year", *columns])
+
+
+def _routes(frame: pd.DataFrame, data: ModelData, issues: list[Issue]) -> pd.DataFrame:
+    """Expand groups and blank materials; the most specific row wins for each route."""
+    materials = list(data.materials.index)
+    chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        rank = ((record["from_country"] not in data.groups)
+                + (record["to_country"] not in data.groups) + (record["material"] is not None))
+        for origin in data.members(record["from_country"]):
+            for dest in data.members(record["to_country"]):
+                if origin == dest:
+                    continue
+                for material in [record["material"]] if record["material"] else materials:
+                    key = (origin, dest, material)
+                    held = chosen.get(key)
+                    if held is not None and held[0] == rank:
+                        issues.append(Issue(
+                            f"route {origin}->{dest} for {material} is also given by row "
+                            f"{held[1][ROW]} with the same specificity; keep one",
+                            "routes", record[ROW], "from_country"))
+                    if held is None or held[0] < rank:
+                        chosen[key] = (rank, record)
+    rows = [{"from_country": o, "to_country": d, "material": m,
+             "transport_cost": rec["transport_cost"], "tariff": rec["tariff"], ROW: rec[ROW]}
+            for (o, d, m), (_, rec) in chosen.items()]
+    return pd.DataFrame(rows, columns=["from_country", "to_country", "material",
+                                       "transport_cost", "tariff", ROW])
+
+
+def _disruptions(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    rows = []
+    for rec in frame.to_dict("records"):
+        for year in range(max(rec["from_year"], years[0]), min(rec["to_year"], years[-1]) + 1):
+            rows.append({"scenario": rec["scenario"], "supplier": rec["supplier"],
+                         "material": rec["material"], "year": year, "cut": rec["cut"],
+                         ROW: rec[ROW]})
+    return pd.DataFrame(rows, columns=["scenario", "supplier", "material", "year", "cut", ROW])
+
+
+def unit_capacity_years(unit: pd.Series | Any, years: list[int]) -> list[int]:
+    """Years in which a unit can produce (for a candidate: if built as early as allowed)."""
+    if unit.kind == "existing":
+        return list(range(unit.first_year, unit.last_year + 1))
+    start = unit.first_year + unit.lead_time
+    end = min(unit.last_year + unit.lead_time + unit.lifetime - 1, years[-1])
+    return list(range(start, end + 1))
+
+
+def is_unlimited(value: float) -> bool:
+    return value is None or math.isinf(value)

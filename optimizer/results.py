@@ -1,0 +1,267 @@
+"""The plan: tables of decisions, flows, shares and costs read off a solved model.
+
+Every table uses the input vocabulary (country, material, year, ...); scenario-indexed tables
+carry a `scenario` column. The writer turns a `Plan` into the plan workbook; tests recompute
+balances, shares and costs from these tables independently of the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.capacity import available_builds, online_years, salvage_fraction
+from models.terms import COST_CATEGORIES
+from optimizer.data import ModelData
+from optimizer.schema import BASELINE
+from optimizer.solve import SolveOutcome
+
+EPS = 1e-9  # values below this are solver noise, shown as 0
+
+# Units of every plan column, shown in the header cell's comment and in the README.
+UNITS: dict[str, str] = {
+    "year": "year", "quantity": "t/yr (or the material's unit per year)",
+    "capacity": "t/yr of the technology's output", "capex": "currency",
+    "salvage": "currency", "cost": "currency", "price": "currency/t",
+    "level": "t", "acquisitions": "t/yr", "releases": "t/yr", "cover_days": "days",
+    "demand": "t/yr", "shortage": "t/yr", "share": "fraction", "max_share": "fraction",
+    "supply_from_supplier": "t/yr", "total_supply": "t/yr", "discount_factor": "fraction",
+    "discounted": "currency (discounted)", "probability": "fraction",
+    "expected": "currency (discounted, probability-weighted)", "online_from": "year",
+    "online_to": "year", "production": "t/yr", "utilisation": "fraction",
+    "marginal_cost": "currency per percentage point", "transport_cost": "currency",
+    "tariff_cost": "currency",
+}
+
+
+@dataclass
+class Plan:
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    run_info: dict[str, Any] = field(default_factory=dict)
+
+
+def _value(var: Any) -> float:
+    v = pyo.value(var, exception=False)
+    return 0.0 if v is None or abs(v) < EPS else float(v)
+
+
+def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome) -> Plan:
+    tables = {
+        "builds": _builds(m, data),
+        "capacity": _capacity(m, data),
+        "production": _production(m, data),
+        "purchases": _purchases(m, data),
+        "shipments": _shipments(m, data),
+        "sourcing": _sourcing(m, data),
+        "dependence": _dependence(m, data),
+        "stockpiles": _stockpiles(m, data),
+        "shortages": _shortages(m, data),
+        "costs": _costs(m, data),
+    }
+    summary = _summary(m, data, outcome, tables)
+    return Plan(summary, tables)
+
+
+def _builds(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    last = data.years[-1]
+    rows = []
+    for unit, t in m.BUILDS:
+        if _value(m.build[unit, t]) > 0.5:
+            u = m.build_unit[unit]
+            life = online_years(u, t)
+            rows.append({"site": u.site, "technology": u.technology, "option": u.option,
+                         "country": u.country, "year": t, "online_from": life.start,
+                         "online_to": life.stop - 1, "capacity": u.capacity,
+                         "capex": u.capex, "salvage": u.capex * salvage_fraction(u, t, last)})
+    return pd.DataFrame(rows, columns=["site", "technology", "option", "country", "year",
+                                       "online_from", "online_to", "capacity", "capex",
+                                       "salvage"])
+
+
+def unit_capacity(m: pyo.ConcreteModel, unit: str, year: int) -> float:
+    u = m.unit_row[unit]
+    if u.kind == "existing":
+        return u.capacity if u.first_year <= year <= u.last_year else 0.0
+    return u.capacity * sum(_value(x) for x in available_builds(m, unit, year))
+
+
+def _capacity(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    rows = []
+    for unit, u in m.unit_row.items():
+        for t in data.years:
+            cap = unit_capacity(m, unit, t)
+            if cap > EPS:
+                rows.append({"country": u.country, "technology": u.technology,
+                             "site": u.site, "kind": u.kind, "year": t, "capacity": cap})
+    return pd.DataFrame(rows, columns=["country", "technology", "site", "kind", "year",
+                                       "capacity"])
+
+
+def _production(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    rows = []
+    for unit, t, w in m.PRODUCTION:
+        q = _value(m.produce[unit, t, w])
+        if q > 0:
+            u = m.unit_row[unit]
+            cap = unit_capacity(m, unit, t)
+            rows.append({"scenario": w, "year": t, "country": u.country,
+                         "technology": u.technology, "site": u.site, "option": u.option,
+                         "material": data.technologies.at[u.technology, "output"],
+                         "quantity": q, "utilisation": q / cap if cap > EPS else None})
+    return pd.DataFrame(rows, columns=["scenario", "year", "country", "technology", "site",
+                                       "option", "material", "quantity", "utilisation"])
+
+
+def _purchases(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    prices = {(r.country, r.material, r.year): r.price for r in data.supply.itertuples()}
+    rows = [{"scenario": w, "year": t, "country": c, "material": mat,
+             "quantity": q, "price": prices[c, mat, t], "cost": q * prices[c, mat, t]}
+            for c, mat, t, w in m.PURCHASES if (q := _value(m.buy[c, mat, t, w])) > 0]
+    return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "quantity",
+                                       "price", "cost"])
+
+
+def _shipments(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    routes = {(r.from_country, r.to_country, r.material): r for r in data.routes.itertuples()}
+    rows = []
+    for o, d, mat, t, w in m.SHIPMENTS:
+        q = _value(m.ship[o, d, mat, t, w])
+        if q > 0:
+            r = routes[o, d, mat]
+            rows.append({"scenario": w, "year": t, "from_country": o, "to_country": d,
+                         "material": mat, "quantity": q, "transport_cost": q * r.transport_cost,
+                         "tariff_cost": q * r.tariff})
+    return pd.DataFrame(rows, columns=["scenario", "year", "from_country", "to_country",
+                                       "material", "quantity", "transport_cost", "tariff_cost"])
+
+
+def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    """Where each country's supply of each material came from: domestic purchases and
+    production, stockpile releases, imports by origin."""
+    rows = []
+    for c, mat, t, w in m.PURCHASES:
+        rows.append((w, t, c, mat, c, "purchases", _value(m.buy[c, mat, t, w])))
+    for unit, t, w in m.PRODUCTION:
+        u = m.unit_row[unit]
+        for mat, (_, made) in data.recipes.get(u.technology, {}).items():
+            if made:
+                rows.append((w, t, u.country, mat, u.country, "production",
+                             made * _value(m.produce[unit, t, w])))
+    for c, mat, t, w in m.STOCK:
+        rows.append((w, t, c, mat, c, "stockpile", _value(m.stock_release[c, mat, t, w])))
+    for o, d, mat, t, w in m.SHIPMENTS:
+        rows.append((w, t, d, mat, o, "imports", _value(m.ship[o, d, mat, t, w])))
+    frame = pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "origin",
+                                        "channel", "quantity"])
+    frame = frame[frame.quantity > 0]
+    return frame.groupby(["scenario", "year", "country", "material", "origin", "channel"],
+                         as_index=False, sort=True)["quantity"].sum()
+
+
+def _dependence(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    rows = []
+    for lim in data.dependence_limits.itertuples(index=False):
+        terms = m.dependence_terms.get(lim.limit)
+        if terms is None:
+            from_supplier, total = 0.0, None
+        else:
+            from_supplier = sum(_value(x) for x in terms[0])
+            total = sum(_value(x) for x in terms[1])
+        share = from_supplier / total if total and total > EPS else 0.0
+        rows.append({"consumer": lim.consumer, "supplier": lim.supplier,
+                     "material": lim.material, "year": lim.year, "max_share": lim.max_share,
+                     "share": share, "supply_from_supplier": from_supplier,
+                     "total_supply": total or 0.0,
+                     "binding": bool(terms) and share >= lim.max_share - 1e-6,
+                     "input_row": lim.row})
+    return pd.DataFrame(rows, columns=["consumer", "supplier", "material", "year",
+                                       "max_share", "share", "supply_from_supplier",
+                                       "total_supply", "binding", "input_row"])
+
+
+def _stockpiles(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    demand = {(r.country, r.material, r.year): r.quantity for r in data.demand.itertuples()}
+    rows = []
+    for c, mat, t, w in m.STOCK:
+        level = _value(m.stock_level[c, mat, t, w])
+        d = demand.get((c, mat, t), 0.0)
+        rows.append({"scenario": w, "year": t, "country": c, "material": mat, "level": level,
+                     "acquisitions": _value(m.stock_add[c, mat, t, w]),
+                     "releases": _value(m.stock_release[c, mat, t, w]),
+                     "cover_days": level / d * 365 if d > 0 else None})
+    return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "level",
+                                       "acquisitions", "releases", "cover_days"])
+
+
+def _shortages(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    rows = []
+    for r in data.demand.itertuples():
+        for w in data.scenario_names:
+            key = (r.country, r.material, r.year, w)
+            short = _value(m.shortage[key]) if key in m.SHORTAGES else 0.0
+            if r.quantity > 0:
+                rows.append({"scenario": w, "year": r.year, "country": r.country,
+                             "material": r.material, "demand": r.quantity, "shortage": short,
+                             "share": short / r.quantity})
+    return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "demand",
+                                       "shortage", "share"])
+
+
+def _costs(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    """Cost of every (scenario, year, category): undiscounted, discounted and expected."""
+    amounts: dict[tuple[str, int, str], float] = {}
+    for key, items in m.terms.costs.items():
+        amounts[key] = amounts.get(key, 0.0) + sum(a * _value(x) for a, x in items)
+    for key, amount in m.terms.cost_constants.items():
+        amounts[key] = amounts.get(key, 0.0) + amount
+    rows = []
+    for (category, t, w), cost in sorted(amounts.items(), key=lambda kv: (
+            data.scenario_names.index(kv[0][2]), kv[0][1], COST_CATEGORIES.index(kv[0][0]))):
+        if abs(cost) < EPS:
+            continue
+        df = data.discount_factor(t)
+        p = m.probability[w]
+        rows.append({"scenario": w, "year": t, "category": category, "cost": cost,
+                     "discount_factor": df, "discounted": cost * df, "probability": p,
+                     "expected": cost * df * p})
+    return pd.DataFrame(rows, columns=["scenario", "year", "category", "cost",
+                                       "discount_factor", "discounted", "probability",
+                                       "expected"])
+
+
+def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
+             tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    costs = tables["costs"]
+    by_category = costs.groupby("category")["expected"].sum()
+    summary: dict[str, Any] = {
+        "status": outcome.status,
+        "objective": outcome.objective,
+        "mip_gap": outcome.gap,
+        "solve_seconds": outcome.seconds,
+        "proven_optimal": outcome.exit_code == 0,
+        "best_bound": outcome.bound,
+        "expected_cost": float(pyo.value(m.expected_cost)),
+        "currency": data.settings.get("currency", "USD"),
+        "horizon": f"{data.years[0]}-{data.years[-1]}",
+        "scenarios": len(data.scenario_names),
+    }
+    if hasattr(m, "cvar"):
+        summary["cvar"] = float(pyo.value(m.cvar))
+    for category in COST_CATEGORIES:
+        summary[f"cost_{category}"] = float(by_category.get(category, 0.0))
+    for w in data.scenario_names:
+        summary[f"scenario_cost_{w}"] = float(pyo.value(m.scenario_cost[w]))
+    builds = tables["builds"]
+    shortages = tables["shortages"]
+    base_short = shortages[shortages.scenario == BASELINE]
+    summary.update({
+        "builds": len(builds),
+        "build_capex": float(builds["capex"].sum()) if len(builds) else 0.0,
+        "baseline_shortage": float(base_short["shortage"].sum()),
+        "limits_binding": int(tables["dependence"]["binding"].sum()),
+    })
+    return summary

@@ -1,0 +1,83 @@
+"""Solving a built model with HiGHS and mapping every outcome to an exit code."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from optimizer.errors import ExitCode
+
+log = logging.getLogger(__name__)
+
+TC = TerminationCondition
+
+# (termination, has a solution) -> (status word, exit code). Anything else is a solver error.
+OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[str, ExitCode]] = {
+    (TC.convergenceCriteriaSatisfied, True): ("optimal", ExitCode.OK),
+    (TC.maxTimeLimit, True): ("time_limit", ExitCode.TIME_LIMIT_WITH_PLAN),
+    (TC.maxTimeLimit, False): ("time_limit", ExitCode.TIME_LIMIT_NO_PLAN),
+    (TC.iterationLimit, True): ("iteration_limit", ExitCode.TIME_LIMIT_WITH_PLAN),
+    (TC.iterationLimit, False): ("iteration_limit", ExitCode.TIME_LIMIT_NO_PLAN),
+    (TC.provenInfeasible, False): ("infeasible", ExitCode.INFEASIBLE),
+    # Every cost is >= 0 and every flow bounded by demand or capacity, so "infeasible or
+    # unbounded" can only be infeasible here.
+    (TC.infeasibleOrUnbounded, False): ("infeasible", ExitCode.INFEASIBLE),
+}
+
+
+@dataclass
+class SolveOutcome:
+    status: str  # optimal | time_limit | iteration_limit | infeasible | error
+    exit_code: ExitCode
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float  # HiGHS's own run time
+    log: str
+
+    @property
+    def has_plan(self) -> bool:
+        return self.objective is not None
+
+
+def solver_options(settings: dict) -> dict:
+    """Options of the Pyomo HiGHS interface taken from the settings sheet."""
+    options = {"time_limit": float(settings["time_limit_s"]), "rel_gap": settings["mip_gap"]}
+    if settings.get("threads"):
+        # HiGHS fixes its thread pool once per process; later changes are ignored.
+        options["threads"] = int(settings["threads"])
+    return options
+
+
+def solve_model(model: pyo.ConcreteModel, settings: dict,
+                solver: Highs | None = None) -> SolveOutcome:
+    """Solve `model`; load the solution when there is one (optimal or time-limited)."""
+    solver = solver or Highs()
+    start = time.perf_counter()
+    results = solver.solve(model, load_solutions=False,
+                           raise_exception_on_nonoptimal_result=False,
+                           **solver_options(settings))
+    elapsed = time.perf_counter() - start
+    has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+    status, code = OUTCOMES.get((results.termination_condition, has_solution),
+                                ("error", ExitCode.INTERNAL_ERROR))
+    objective = results.incumbent_objective if has_solution else None
+    bound = results.objective_bound
+    if has_solution and code is not ExitCode.INTERNAL_ERROR:
+        results.solution_loader.load_vars()
+    seconds = getattr(results.timing_info, "highs_time", None) or elapsed
+    return SolveOutcome(status, code, results.termination_condition.name, objective, bound,
+                        relative_gap(objective, bound), float(seconds),
+                        results.solver_log or "")
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
