@@ -4,6 +4,12 @@
         <= max_share x G's total supply of m
     total supply = purchases in G + production in G + stockpile releases in G
                    + imports into G from outside G
+                   - stockpile acquisitions in G - exports from G to outside G
+                 = demand met in G + inputs of G's plants   (by the material balance)
+
+Acquisitions and exports are netted out so the limit cannot be met by round-tripping
+non-S material (import and re-export, or release and re-stock), which would otherwise
+inflate the total at the cost of freight alone.
 
 With the setting `trace_origin`, "imports from S" becomes "supply of S-origin material":
 material bought or made in S is S-origin, and so is whatever a plant makes in a linked mode
@@ -32,7 +38,7 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     for lim in limits:
         consumer = set(data.members(lim.consumer))
         supplier = set(data.members(lim.supplier))
-        total = _total_supply(m, data, consumer, lim.material, lim.year)
+        total = _total_supply(m, data, consumer, lim.material, lim.year, terms)
         if tracer is not None:
             from_supplier = tracer.origin_supply(supplier, consumer, lim.material, lim.year)
         else:
@@ -44,27 +50,26 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     m.LIMITS = pyo.Set(initialize=list(rows))
     m.limit_row = {lim.limit: lim for lim in limits}
     m.dependence_max = pyo.Constraint(
-        m.LIMITS, rule=lambda m, l: pyo.quicksum(rows[l][0])
-        <= rows[l][2] * pyo.quicksum(rows[l][1]))
+        m.LIMITS, rule=lambda m, lim: pyo.quicksum(rows[lim][0])
+        <= rows[lim][2] * pyo.quicksum(rows[lim][1]))
     m.dependence_terms = rows  # achieved shares are recomputed from these in the plan
 
 
 def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], material: str,
-                  year: int) -> list:
-    """Terms of the consumer's total supply of the material in the baseline year."""
-    out = []
+                  year: int, terms: Terms) -> list:
+    """Terms of the consumer's net supply of the material in the baseline year: what it
+    consumes plus what its plants use."""
+    out: list = []
     for c in consumer:
-        if (c, material, year, BASELINE) in m.PURCHASES:
-            out.append(m.buy[c, material, year, BASELINE])
-        if (c, material, year, BASELINE) in m.STOCK:
-            out.append(m.stock_release[c, material, year, BASELINE])
-    for o, d, mat in m.ROUTES:
-        if mat == material and d in consumer and o not in consumer:
-            out.append(m.ship[o, d, mat, year, BASELINE])
+        node = (c, material, year, BASELINE)
+        if terms.demand.get(node, 0) > 0:
+            out.append(terms.demand[node])
+            if node in m.SHORTAGES:
+                out.append(-m.shortage[node])
     for unit, t, w in _production_at(m, consumer, year):
-        made = data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[1]
-        if made:
-            out.append(made * m.produce[unit, t, w])
+        used = data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[0]
+        if used:
+            out.append(used * m.produce[unit, t, w])
     return out
 
 

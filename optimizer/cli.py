@@ -30,8 +30,7 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print more progr
 
 
 def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
-    level = logging.DEBUG if debug else logging.WARNING if quiet else \
-        logging.INFO if verbose or sys.stderr.isatty() else logging.INFO
+    level = logging.DEBUG if debug or verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
 
 
@@ -124,7 +123,21 @@ def solve(
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Solve one workbook and write its plan workbook."""
-    _run(_not_built("solve"), debug, quiet, verbose)
+
+    def action() -> int:
+        from optimizer.run import default_input, solve_workbook
+
+        source = input or default_input()
+        result = solve_workbook(source, output)
+        summary = result.plan.summary if result.plan else {}
+        typer.echo(f"status: {summary.get('status')}")
+        typer.echo(f"objective: {summary.get('objective'):,.2f} {summary.get('currency', '')}")
+        if result.exit_code == ExitCode.TIME_LIMIT_WITH_PLAN:
+            typer.echo(f"not proven optimal: gap {summary.get('mip_gap', 0):.2%}")
+        typer.echo(f"plan: {result.output}")
+        return result.exit_code
+
+    _run(action, debug, quiet, verbose)
 
 
 @app.command()

@@ -136,12 +136,12 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.Da
         "variable_cost": plants["variable_cost"].astype(float),
         "lead_time": 0,
         "lifetime": 0,
-        "first_year": plants["first_year"].clip(lower=first),
-        "last_year": plants["last_year"].clip(upper=last),
+        "first_year": plants["first_year"].astype(int).clip(lower=first),
+        "last_year": plants["last_year"].astype(int).clip(upper=last),
         "row": plants[ROW],
     })
-    earliest = sites["earliest_year"].clip(lower=first)
-    latest = sites["latest_year"].clip(upper=last)
+    earliest = sites["earliest_year"].astype(int).clip(lower=first)
+    latest = sites["latest_year"].astype(int).clip(upper=last)
     candidates = pd.DataFrame({
         "unit": sites["site"] + "/" + sites["technology"] + "/" + sites["option"],
         "kind": "candidate",

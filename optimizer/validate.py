@@ -270,7 +270,7 @@ def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
                  book: RawWorkbook, issues: list[Issue]) -> pd.DataFrame:
     if raw is None:
         frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in sheet.columns})
-        frame[ROW] = pd.Series(dtype=int)
+        frame[ROW] = pd.Series(dtype=object)
         return frame
     source = raw.frame
     out: dict[str, list[Any]] = {c.name: [] for c in sheet.columns}
@@ -279,7 +279,7 @@ def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
             value = source.at[row, column.name] if column.name in source.columns else None
             out[column.name].append(
                 _parse_record_cell(sheet, column, row, value, settings, book, issues))
-    frame = pd.DataFrame(out, index=source.index)
+    frame = pd.DataFrame(out, index=source.index, dtype=object)  # keep None, not NaN
     for column in sheet.columns:
         if column.kind is Kind.SHARE:
             _hint_percentage_points(sheet, column, frame, issues)

@@ -1,0 +1,144 @@
+"""Solving one workbook end to end: read, validate, build, solve, write the plan."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from models import build_model
+from optimizer import __version__
+from optimizer.data import ModelData, build_data
+from optimizer.errors import (
+    ExitCode,
+    InfeasibleError,
+    SolverError,
+    TimeLimitNoPlanError,
+)
+from optimizer.results import Plan, extract_plan
+from optimizer.solve import SolveOutcome, solve_model
+from optimizer.validate import load_inputs
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INPUT_NAME = "example.xlsx"
+DEFAULT_OUTPUT_DIR = Path("outputs")
+
+
+def default_input() -> Path:
+    """The bundled case: next to the package in a source checkout, else ./inputs."""
+    for folder in (REPO_ROOT / "inputs", Path("inputs")):
+        if (folder / DEFAULT_INPUT_NAME).exists():
+            return folder / DEFAULT_INPUT_NAME
+    return REPO_ROOT / "inputs" / DEFAULT_INPUT_NAME
+
+
+def default_output(input_path: Path, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
+    return folder / f"{input_path.stem}_plan.xlsx"
+
+
+@dataclass
+class RunResult:
+    plan: Plan | None
+    outcome: SolveOutcome
+    output: Path | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.outcome.exit_code
+
+
+def solve_workbook(input_path: Path, output_path: Path | None = None,
+                   write: bool = True) -> RunResult:
+    """Solve `input_path` and write its plan; raise for infeasible or failed solves."""
+    from optimizer.plan_writer import write_plan
+
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[phase] = now - clock
+        clock = now
+
+    inputs = load_inputs(input_path)
+    for warning in inputs.warnings:
+        log.warning("warning: %s", warning)
+    data = build_data(inputs)
+    lap("read")
+    model = build_model(data)
+    lap("build")
+    outcome = solve_model(model, data.settings)
+    lap("solve")
+    _raise_unless_plan(outcome, data)
+    plan = extract_plan(model, data, outcome)
+    plan.run_info = run_info(input_path, data, started)
+    output = None
+    if write:
+        output = output_path or default_output(input_path)
+        if output_path is None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        plan.run_info["wall_seconds"] = sum(timings.values())
+        write_plan(plan, output, inputs=[input_path])
+    lap("write")
+    log.info("read %.2fs, build %.2fs, solve %.2fs, write %.2fs", timings["read"],
+             timings["build"], timings["solve"], timings["write"])
+    return RunResult(plan, outcome, output, timings)
+
+
+def _raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
+    if outcome.exit_code is ExitCode.INFEASIBLE:
+        raise InfeasibleError(infeasibility_message(data))
+    if outcome.exit_code is ExitCode.TIME_LIMIT_NO_PLAN:
+        raise TimeLimitNoPlanError(
+            f"the solver reached its limit ({outcome.termination}) after {outcome.seconds:.1f}"
+            f" s without a feasible plan; raise time_limit_s (now "
+            f"{data.settings['time_limit_s']:g} s) on the settings sheet")
+    if not outcome.has_plan:
+        tail = "\n".join(outcome.log.strip().splitlines()[-5:])
+        raise SolverError(f"the solver stopped without a plan ({outcome.termination}); "
+                          f"solver log ends:\n{tail}")
+
+
+def infeasibility_message(data: ModelData) -> str:
+    """Name the kinds of limit that can conflict (shortages are always allowed at a cost,
+    so only hard limits make a case infeasible)."""
+    limits = []
+    if len(data.dependence_limits):
+        limits.append(f"{len(data.dependence_limits)} dependence limit(s) "
+                      "(sheet 'dependence_limits')")
+    cover = data.stockpiles[data.stockpiles.min_cover_days > 0] if len(data.stockpiles) else []
+    if len(cover):
+        limits.append(f"{len(cover)} stockpile cover requirement(s) (sheet 'stockpiles', "
+                      "column 'min_cover_days')")
+    if len(data.budgets):
+        limits.append(f"{len(data.budgets)} budget(s) (sheet 'budgets')")
+    if len(data.disruptions):
+        limits.append("export cuts (sheet 'disruptions')")
+    named = "; ".join(limits) or "the capacity and supply limits"
+    return f"no plan meets every limit at once; the limits that can conflict: {named}"
+
+
+def run_info(input_path: Path, data: ModelData, started: datetime) -> dict:
+    info = {
+        "input_file": input_path.name,
+        "input_path": str(input_path.resolve()),
+        "input_sha256": hashlib.sha256(input_path.read_bytes()).hexdigest(),
+        "tool": f"critical-minerals-optimizer {__version__}",
+        "pyomo": metadata.version("pyomo"),
+        "highs": metadata.version("highspy"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "start_time": started.isoformat(timespec="seconds"),
+    }
+    info["settings"] = dict(data.settings)
+    return info
