@@ -1,0 +1,245 @@
+"""Small cases solved by hand; the arithmetic is in each docstring.
+
+All cases use discount_rate 0 and mip_gap 0 (tiny_sheets' settings) unless they say otherwise.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import tiny_sheets, write_workbook
+
+from optimizer.errors import InfeasibleError
+from optimizer.run import solve_workbook
+
+SETTINGS_3Y = [["key", "value"], ["first_year", 2026], ["last_year", 2028],
+               ["discount_rate", 0], ["mip_gap", 0]]
+
+
+def solve(tmp_path, **sheets):
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(**sheets))
+    return solve_workbook(path, write=False).plan
+
+
+def test_no_limit_buys_cheapest(tmp_path):
+    """JPN needs 100 t/yr for 2 years; China costs 10 + 1 freight, Australia 20 + 2.
+    Cost = 2 x 100 x 11 = 2,200."""
+    plan = solve(tmp_path)
+    assert plan.summary["objective"] == pytest.approx(2200)
+
+
+def test_dependence_limit_forces_dearer_supplier(tmp_path):
+    """At most 30% of JPN's oxide from CHINA: 30 t from China at 11, 70 t from Australia at
+    22 each year: 2 x (330 + 1,540) = 3,740. Achieved share exactly 0.30."""
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", None, 0.3]]
+    plan = solve(tmp_path, dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(3740)
+    dep = plan.tables["dependence"]
+    assert list(dep["share"]) == pytest.approx([0.3, 0.3])
+    assert dep["binding"].all()
+
+
+def _plant_case(price_by_year, site_row):
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              *[["AUS", "OXIDE", y, None, p] for y, p in price_by_year.items()]]
+    sites = [["site", "technology", "option", "country", "capacity", "capex", "fixed_om",
+              "variable_cost", "lead_time", "lifetime", "earliest_year", "latest_year"],
+             site_row]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["AUS", "JPN", None, 0, 0]]
+    return {"supply": supply, "sites": sites, "routes": routes}
+
+
+def test_plant_pays_only_if_built_early(tmp_path):
+    """Import price 20, 20, 200 in 2026-28. A plant (capacity 100, capex 9,000, variable 10,
+    lead time 2, lifetime 1) decided in 2026 produces in 2028 only and saves
+    100 x (200 - 10) = 19,000 > 9,000: cost 2,000 + 2,000 + 1,000 + 9,000 = 14,000.
+    Decided in 2027 it would produce in 2029, after the horizon: allowed no earlier than 2027,
+    nothing is built and the cost is 2,000 + 2,000 + 20,000 = 24,000."""
+    prices = {2026: 20, 2027: 20, 2028: 200}
+    early = ["JP1", "SEP", "default", "JPN", 100, 9000, 0, 10, 2, 1, 2026, None]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, **_plant_case(prices, early))
+    assert plan.summary["objective"] == pytest.approx(14_000)
+    builds = plan.tables["builds"]
+    assert list(builds["year"]) == [2026] and list(builds["online_from"]) == [2028]
+
+    late = ["JP1", "SEP", "default", "JPN", 100, 9000, 0, 10, 2, 1, 2027, None]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, **_plant_case(prices, late))
+    assert plan.summary["objective"] == pytest.approx(24_000)
+    assert plan.tables["builds"].empty
+
+
+SETTINGS_5Y = [["key", "value"], ["first_year", 2026], ["last_year", 2030],
+               ["discount_rate", 0], ["mip_gap", 0]]
+
+
+def test_lifetime_ending_inside_horizon(tmp_path):
+    """Imports cost 50/t, 100 t/yr over 2026-30 (25,000). A plant decided in 2026 with
+    capex 5,000, variable cost 10 and lifetime 2 produces in 2026-27 only:
+    5,000 + 2 x 1,000 + 3 x 5,000 = 22,000, no salvage."""
+    site = ["JP1", "SEP", "default", "JPN", 100, 5000, 0, 10, 0, 2, 2026, 2026]
+    plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
+    assert plan.summary["objective"] == pytest.approx(22_000)
+    production = plan.tables["production"]
+    assert sorted(production["year"]) == [2026, 2027]
+    assert plan.tables["builds"]["salvage"].iloc[0] == pytest.approx(0)
+
+
+def test_lifetime_running_past_horizon_earns_salvage(tmp_path):
+    """Same, with capex 30,000 and lifetime 10: it runs 2026-35, half of it after 2030, so
+    the salvage value is 15,000 and the cost 30,000 - 15,000 + 5 x 1,000 = 20,000 (< 25,000
+    without the plant). The cost table shows capex +30,000 and salvage -15,000."""
+    site = ["JP1", "SEP", "default", "JPN", 100, 30_000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
+    assert plan.summary["objective"] == pytest.approx(20_000)
+    costs = plan.tables["costs"].groupby("category")["cost"].sum()
+    assert costs["capex"] == pytest.approx(30_000)
+    assert costs["salvage"] == pytest.approx(-15_000)
+
+
+def test_budget_blocks_cheapest_build(tmp_path):
+    """One year, 100 t in JPN, imports at 200/t (20,000). Plant A in Australia: capex 5,000,
+    variable 10, freight 1 -> 6,100. Plant B in Japan: capex 8,000, variable 10 -> 9,000.
+    Without a budget A is built (6,100); with AUS's budget 4,000, B is built (9,000)."""
+    one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                ["discount_rate", 0], ["mip_gap", 0]]
+    sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
+              "lifetime"],
+             ["A", "SEP", "AUS", 100, 5000, 10, 1], ["B", "SEP", "JPN", 100, 8000, 10, 1]]
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, None, 199]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]]
+    plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes)
+    assert plan.summary["objective"] == pytest.approx(6_100)
+    assert list(plan.tables["builds"]["site"]) == ["A"]
+    budgets = [["country", "year", "max_capex"], ["AUS", None, 4000]]
+    plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes,
+                 budgets=budgets)
+    assert plan.summary["objective"] == pytest.approx(9_000)
+    assert list(plan.tables["builds"]["site"]) == ["B"]
+
+
+def test_by_product_covers_another_demand(tmp_path):
+    """A Japanese separation plant turns 2 t of ore (10/t) into 1 t of NdPr (plus 0.5 t of
+    La-Ce) at variable cost 20: NdPr costs 2 x 10 + 20 = 40 < 100 imported. Making the 100 t of
+    NdPr demanded yields exactly the 50 t of La-Ce demanded, so none is imported:
+    cost = 100 x 40 = 4,000 for one year."""
+    sheets = {
+        "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                     ["discount_rate", 0], ["mip_gap", 0]],
+        "materials": [["material", "shortage_cost"], ["ORE", 1000], ["NDPR", 1000],
+                      ["LACE", 1000]],
+        "technologies": [["technology", "output"], ["SEP", "NDPR"]],
+        "recipes": [["technology", "material", "input", "output"], ["SEP", "ORE", 2, 0],
+                    ["SEP", "NDPR", 0, 1], ["SEP", "LACE", 0, 0.5]],
+        "existing_plants": [["plant", "technology", "country", "capacity", "variable_cost"],
+                            ["JP_SEP", "SEP", "JPN", 100, 20]],
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["AUS", "ORE", None, None, 10], ["AUS", "NDPR", None, None, 100],
+                   ["AUS", "LACE", None, None, 30]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["AUS", "JPN", None, 0, 0]],
+        "demand": [["country", "material", "year", "quantity"], ["JPN", "NDPR", None, 100],
+                   ["JPN", "LACE", None, 50]],
+    }
+    plan = solve(tmp_path, **sheets)
+    assert plan.summary["objective"] == pytest.approx(4_000)
+    purchases = plan.tables["purchases"].set_index("material")["quantity"]
+    assert purchases.to_dict() == pytest.approx({"ORE": 200})
+
+
+TOLL = {
+    "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                 ["discount_rate", 0], ["mip_gap", 0]],
+    "materials": [["material", "shortage_cost"], ["OXIDE", 1e4], ["MAGNET", 1e4]],
+    "technologies": [["technology", "output"], ["SEP", "OXIDE"], ["MAG", "MAGNET"]],
+    "recipes": [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1],
+                ["MAG", "OXIDE", 1, 0], ["MAG", "MAGNET", 0, 1]],
+    "existing_plants": [["plant", "technology", "country", "capacity"],
+                        ["JP_MAG", "MAG", "JPN", 100]],
+    "supply": [["country", "material", "year", "max_quantity", "price"],
+               ["CHN", "OXIDE", None, None, 10], ["AUS", "OXIDE", None, None, 30],
+               ["CHN", "MAGNET", None, None, 15]],
+    "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+               ["CHN", "JPN", None, 0, 0], ["AUS", "JPN", None, 0, 0]],
+    "demand": [["country", "material", "year", "quantity"], ["JPN", "MAGNET", None, 100]],
+    "dependence_limits": [["consumer", "supplier", "material", "year", "max_share"],
+                          ["JPN", "CHINA", "MAGNET", None, 0.2]],
+}
+
+
+def test_toll_processing_loophole_without_trace_origin(tmp_path):
+    """Japan's magnets may be at most 20% Chinese. Without tracing, magnets made in Japan
+    from Chinese oxide (10/t) count as Japanese: all 100 t are made that way, cost 1,000."""
+    plan = solve(tmp_path, **TOLL)
+    assert plan.summary["objective"] == pytest.approx(1_000)
+
+
+def test_trace_origin_counts_toll_processed_material(tmp_path):
+    """With trace_origin, Chinese oxide made into magnets in Japan counts as Chinese: at
+    most 20 t of magnets may be Chinese-origin (made from oxide at 10, cheaper than magnets
+    at 15), the other 80 t need Australian oxide at 30: 20 x 10 + 80 x 30 = 2,600."""
+    settings = [*TOLL["settings"], ["trace_origin", True]]
+    plan = solve(tmp_path, **{**TOLL, "settings": settings})
+    assert plan.summary["objective"] == pytest.approx(2_600)
+    dep = plan.tables["dependence"]
+    assert dep["share"].iloc[0] == pytest.approx(0.2)
+
+
+def test_trace_origin_closes_re_export_loophole(tmp_path):
+    """Chinese magnets (15) routed via Korea to Japan count as Chinese once traced. Japan
+    has no plant; Australian magnets cost 40. At most 20 t Chinese: 20 x 15 + 80 x 40 =
+    3,500. Untraced, all 100 t come via Korea: 1,500."""
+    sheets = {
+        **TOLL,
+        "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""],
+                      ["KOR", ""]],
+        "existing_plants": None,
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["CHN", "MAGNET", None, None, 15], ["AUS", "MAGNET", None, None, 40]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "KOR", None, 0, 0], ["KOR", "JPN", None, 0, 0],
+                   ["AUS", "JPN", None, 0, 0]],
+    }
+    assert solve(tmp_path, **sheets).summary["objective"] == pytest.approx(1_500)
+    traced = {**sheets, "settings": [*TOLL["settings"], ["trace_origin", True]]}
+    assert solve(tmp_path, **traced).summary["objective"] == pytest.approx(3_500)
+
+
+def test_stockpile_cover_and_holding(tmp_path):
+    """JPN must hold 73 days of its 100 t/yr demand (20 t) from 2026. Stock starts at 0 and
+    costs 2/t/yr to hold: buy 20 t extra in 2026 at 11 (220) and hold 20 t for two years (80).
+    Cost = 2,200 + 220 + 80 = 2,500; the stock left at the end has no value."""
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 100, 2, 73]]
+    plan = solve(tmp_path, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(2_500)
+    levels = plan.tables["stockpiles"]
+    assert list(levels["level"]) == pytest.approx([20, 20])
+
+
+def test_shortage_when_supply_runs_out(tmp_path):
+    """Only 60 t/yr can be bought (China 10 + 1 freight); the other 40 t are unmet at 1,000/t:
+    2 x (660 + 40,000) = 81,320."""
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, 60, 10]]
+    plan = solve(tmp_path, supply=supply)
+    assert plan.summary["objective"] == pytest.approx(81_320)
+    assert plan.tables["shortages"]["shortage"].sum() == pytest.approx(80)
+
+
+def test_infeasible_cover_raises(tmp_path):
+    """A cover of 365 days (100 t) above the stockpile's capacity of 50 t cannot be met."""
+    piles = [["country", "material", "initial", "capacity", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 50, 365]]
+    with pytest.raises(InfeasibleError):
+        solve(tmp_path, stockpiles=piles)
+
+
+def test_discounting(tmp_path):
+    """With a 10% discount rate, 2027's 1,100 counts as 1,000: 1,100 + 1,000 = 2,100."""
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                ["discount_rate", 0.1], ["mip_gap", 0]]
+    plan = solve(tmp_path, settings=settings)
+    assert plan.summary["objective"] == pytest.approx(2_100)
