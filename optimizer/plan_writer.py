@@ -1,0 +1,508 @@
+"""Writing a `Plan` as the plan workbook (see DESIGN.md, "Plan workbook (output)").
+
+Sheets: `summary`, one sheet per plan table, `charts`, `run_info`, `chart_data` (the pivoted
+series the charts read). Everything is written to a temporary file that replaces the target
+only when complete (`atomic_output`), so a failure never leaves half a workbook and the
+output can never be an input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError, FileSizeError
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from optimizer.errors import OutputError
+from optimizer.output import atomic_output
+from optimizer.results import UNITS, Plan
+from optimizer.schema import BASELINE
+
+QUANTITY, MONEY, PRICE, SHARE, YEAR = "#,##0.0", "#,##0", "#,##0.00", "0.0%", "0"
+
+COLUMN_FORMATS: dict[str, str] = {
+    **dict.fromkeys(["year", "online_from", "online_to", "input_row"], YEAR),
+    **dict.fromkeys(["share", "max_share", "utilisation", "probability"], SHARE),
+    **dict.fromkeys(["capex", "salvage", "cost", "transport_cost", "tariff_cost", "discounted",
+                     "expected", "expected cost", "marginal_cost"], MONEY),
+    # Unit prices are small numbers; whole-currency rounding would hide their differences.
+    "price": PRICE,
+    **dict.fromkeys(["quantity", "capacity", "level", "acquisitions", "releases", "demand",
+                     "shortage", "supply_from_supplier", "total_supply", "production",
+                     "cover_days"], QUANTITY),
+    "discount_factor": "0.0000",
+}
+
+SUMMARY_FIRST = ("status", "objective", "mip_gap", "solve_seconds")
+SUMMARY_MONEY = {"objective", "best_bound", "expected_cost", "cvar", "build_capex"}
+SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00", "baseline_shortage": QUANTITY}
+LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share", "binding",
+                 "marginal_cost")
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
+OWN_SHEETS = ("summary", "charts", "run_info", "chart_data")
+CHARTS_PER_KIND = 4
+MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
+MAX_LINE_SERIES = 8
+
+
+def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
+    """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input."""
+    path = Path(path)
+    with atomic_output(path, inputs) as tmp:
+        # nan_inf_to_errors: a stray inf becomes an Excel error cell instead of a TypeError.
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        _fill_workbook(wb, plan)
+        try:
+            wb.close()
+        except (FileCreateError, FileSizeError) as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from exc
+
+
+def _fill_workbook(wb: Workbook, plan: Plan) -> None:
+    fmt = _Formats(wb)
+    _write_summary(wb.add_worksheet("summary"), plan, fmt)
+    sheet_names = {name.lower() for name in OWN_SHEETS}
+    table_names = {"tbl_summary", "tbl_cost_breakdown", "tbl_limits", "tbl_run_info"}
+    for name, frame in plan.tables.items():
+        sheet = _unique(_sheet_name(name), sheet_names, 31)
+        ws = wb.add_worksheet(sheet)
+        table = _unique("tbl_" + re.sub(r"\W", "_", sheet), table_names, 255)
+        _write_table_sheet(ws, frame, table, fmt)
+    charts = wb.add_worksheet("charts")
+    run_info = wb.add_worksheet("run_info")
+    chart_data = wb.add_worksheet("chart_data")
+    _write_run_info(run_info, plan.run_info, fmt)
+    _write_charts(wb, charts, chart_data, plan.tables, fmt)
+    _set_properties(wb, plan.run_info)
+
+
+class _Formats:
+    """One xlsxwriter Format per number format: Excel caps a workbook at 64,000 styles."""
+
+    def __init__(self, wb: Workbook):
+        self._wb = wb
+        self._cache: dict[str, Format] = {}
+        self.bold = wb.add_format({"bold": True})
+        self.note = wb.add_format({"bold": True, "font_color": "#C00000"})
+
+    def get(self, num_format: str | None) -> Format | None:
+        if num_format is None:
+            return None
+        if num_format not in self._cache:
+            self._cache[num_format] = self._wb.add_format({"num_format": num_format})
+        return self._cache[num_format]
+
+
+# ---- cells and tables -----------------------------------------------------------------
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: Any,
+                 cell_format: Format | None = None) -> None:
+    """Write one value by its type; text is always text (never a formula from `=...`)."""
+    if _is_blank(value):
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool | np.bool_):
+        ws.write_boolean(row, col, bool(value), cell_format)
+    elif isinstance(value, int | np.integer):
+        ws.write_number(row, col, int(value), cell_format)
+    elif isinstance(value, float | np.floating):
+        ws.write_number(row, col, float(value), cell_format)
+    elif isinstance(value, dt.date | dt.datetime):
+        ws.write_string(row, col, value.isoformat(), cell_format)
+    else:
+        ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT], cell_format)
+
+
+def _write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
+                 fmt: _Formats, total_label: str | None = None) -> int:
+    """Write `frame` as an Excel Table with its top-left at (row, col); return its last row.
+
+    An empty frame gets one blank data row: Excel Tables need at least one. With
+    `total_label`, a totals row sums every numeric column.
+    """
+    headers = [str(c) for c in frame.columns]
+    if not headers:
+        ws.write_string(row, col, "(no columns)")
+        return row
+    if row + len(frame) + 2 > EXCEL_MAX_ROWS:
+        raise OutputError(f"table {name} has {len(frame):,} rows, more than an Excel sheet "
+                          "holds; write fewer years, scenarios or countries")
+    last = row + max(len(frame), 1) + (1 if total_label else 0)
+    formats = [fmt.get(COLUMN_FORMATS.get(h)) for h in headers]
+    columns = [{"header": h, "format": f} for h, f in zip(headers, formats, strict=True)]
+    if total_label:
+        _add_totals(columns, frame, total_label)
+    options = {"name": name, "columns": columns, "total_row": bool(total_label)}
+    # add_table only warns and returns -2 on bad input (duplicate headers, bad name): a
+    # workbook without its table would pass silently, so fail instead.
+    if ws.add_table(row, col, last, col + len(headers) - 1, options) != 0:
+        raise ValueError(f"cannot add Excel table {name} with columns {headers}")
+    for j, (values, cell_format) in enumerate(zip(_columns(frame), formats, strict=True)):
+        for i, value in enumerate(values, start=row + 1):
+            _write_value(ws, i, col + j, value, cell_format)
+    for j, h in enumerate(headers):
+        if h in UNITS:
+            ws.write_comment(row, col + j, f"unit: {UNITS[h]}")
+    return last
+
+
+def _columns(frame: pd.DataFrame) -> Iterator[list[Any]]:
+    # tolist() gives Python scalars column by column: far faster than iterrows.
+    for j in range(frame.shape[1]):
+        yield frame.iloc[:, j].tolist()
+
+
+def _add_totals(columns: list[dict[str, Any]], frame: pd.DataFrame, label: str) -> None:
+    columns[0]["total_string"] = label
+    for spec, (_, series) in zip(columns[1:], list(frame.items())[1:], strict=True):
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            # total_value is the cached result, shown by readers that do not recalculate.
+            spec.update(total_function="sum", total_value=float(series.sum()))
+
+
+def _width(header: str, series: pd.Series) -> float:
+    """Column width in characters: header plus room for the filter button, or the data."""
+    if len(series) == 0:
+        longest = 0
+    elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        top = series.abs().max()
+        longest = len(f"{top:,.1f}") if np.isfinite(top) else 8
+    else:
+        longest = int(series.head(5000).astype(str).str.len().max())
+    return min(max(len(header) + 4, longest + 2, 8), 50)
+
+
+def _write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: _Formats) -> None:
+    _write_table(ws, 0, 0, frame, name, fmt)
+    for j, (header, series) in enumerate(frame.items()):
+        ws.set_column(j, j, _width(str(header), series))
+    ws.freeze_panes(1, 0)
+
+
+def _sheet_name(name: str) -> str:
+    """A legal sheet name: Excel forbids []:*?/\\ and a leading or trailing apostrophe."""
+    return re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'")[:31] or "table"
+
+
+def _unique(name: str, used: set[str], limit: int) -> str:
+    """`name`, or `name_2`, `name_3`, ... : Excel compares sheet and table names without case."""
+    candidate, n = name[:limit], 1
+    while candidate.lower() in used:
+        n += 1
+        suffix = f"_{n}"
+        candidate = name[:limit - len(suffix)] + suffix
+    used.add(candidate.lower())
+    return candidate
+
+
+# ---- summary and run_info ----------------------------------------------------------------
+
+
+def _summary_items(summary: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    first = [(k, summary[k]) for k in SUMMARY_FIRST if k in summary]
+    return first + [(k, v) for k, v in summary.items() if k not in SUMMARY_FIRST]
+
+
+def _summary_format(key: str) -> str | None:
+    if key in SUMMARY_MONEY or key.startswith(("cost_", "scenario_cost_")):
+        return MONEY
+    return SUMMARY_FORMATS.get(key)
+
+
+def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fmt: _Formats,
+                      formats: Mapping[str, str | None] | None = None) -> None:
+    options = {"name": name, "columns": [{"header": "key"}, {"header": "value"}]}
+    if ws.add_table(0, 0, max(len(items), 1), 1, options) != 0:
+        raise ValueError(f"cannot add Excel table {name}")
+    for i, (key, value) in enumerate(items, start=1):
+        ws.write_string(i, 0, str(key))
+        _write_value(ws, i, 1, value, fmt.get((formats or {}).get(key)))
+    ws.set_column(0, 0, max([len(str(k)) + 2 for k, _ in items] + [14]))
+    ws.set_column(1, 1, 22)
+
+
+def _write_summary(ws: Worksheet, plan: Plan, fmt: _Formats) -> None:
+    items = _summary_items(plan.summary)
+    _write_key_values(ws, items, "tbl_summary", fmt, {k: _summary_format(k) for k, _ in items})
+    status = plan.summary.get("status")
+    if status is not None and status != "optimal":
+        ws.write_string(0, 3, gap_note(status, plan.summary.get("mip_gap")), fmt.note)
+    row = 2
+    breakdown = _cost_breakdown(plan.tables.get("costs"))
+    if breakdown is not None:
+        ws.write_string(row - 1, 3, "Expected cost by category", fmt.bold)
+        row = _write_table(ws, row, 3, breakdown, "tbl_cost_breakdown", fmt, "total") + 3
+    limits = _limits(plan.tables.get("dependence"))
+    if limits is not None:
+        ws.write_string(row - 1, 3, "Dependence limits (share of supply from the supplier)",
+                        fmt.bold)
+        _write_table(ws, row, 3, limits, "tbl_limits", fmt)
+    ws.set_column(3, 3, 26)
+    ws.set_column(4, 11, 13)
+
+
+def gap_note(status: str, mip_gap: float | None) -> str:
+    """The warning shown on a plan not proven optimal.
+
+    mip_gap is (objective - bound) / objective, so the optimum is at least
+    objective x (1 - gap): this plan costs at most gap / (1 - gap) more than it.
+    """
+    limit = "iteration limit" if status == "iteration_limit" else "time limit"
+    head = f"Best plan found within the {limit}"
+    if mip_gap is None or _is_blank(mip_gap) or not 0 <= mip_gap < 1:
+        return f"{head}; how far it is from optimal is unknown (status {status})"
+    return f"{head}; up to {mip_gap / (1 - mip_gap):.1%} more expensive than optimal"
+
+
+def _cost_breakdown(costs: pd.DataFrame | None) -> pd.DataFrame | None:
+    if costs is None or costs.empty or not {"category", "expected"} <= set(costs.columns):
+        return None
+    grouped = costs.groupby("category", sort=False)["expected"].sum()
+    return pd.DataFrame({"category": grouped.index, "expected cost": grouped.to_numpy()})
+
+
+def _limits(dependence: pd.DataFrame | None) -> pd.DataFrame | None:
+    if dependence is None or dependence.empty:
+        return None
+    return dependence[[c for c in LIMIT_COLUMNS if c in dependence.columns]]
+
+
+def _flatten(info: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested settings become `settings.first_year` rows: one key, one value per row."""
+    for key, value in info.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, list | tuple | set | frozenset):
+            yield f"{prefix}{key}", ", ".join(map(str, value))
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _write_run_info(ws: Worksheet, run_info: Mapping[str, Any], fmt: _Formats) -> None:
+    _write_key_values(ws, list(_flatten(run_info)), "tbl_run_info", fmt)
+    ws.set_column(1, 1, 60)
+    ws.freeze_panes(1, 0)
+
+
+def _set_properties(wb: Workbook, run_info: Mapping[str, Any]) -> None:
+    wb.set_properties({"title": "Supply-chain plan", "comments": "written by optimizer"})
+    sha = run_info.get("input_sha256")
+    if sha:
+        # A custom property lets anyone check which input a plan came from without opening it.
+        wb.set_custom_property("input_sha256", str(sha), "text")
+
+
+# ---- charts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChartSpec:
+    """One native chart: `data` is indexed by year, one column per series."""
+
+    title: str
+    kind: str  # "stacked" (stacked columns) or "line"
+    y_title: str
+    data: pd.DataFrame
+    y_format: str = "#,##0"
+    dashed: tuple[str, ...] = ()
+
+
+def chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
+    specs = (sourcing_specs(tables) + dependence_specs(tables) + capacity_specs(tables)
+             + stockpile_specs(tables))
+    # No empty charts: a chart needs at least one year and one series.
+    return [s for s in specs if not s.data.empty and s.data.shape[1] > 0]
+
+
+def _frame(tables: Mapping[str, pd.DataFrame], name: str,
+           columns: Iterable[str]) -> pd.DataFrame | None:
+    frame = tables.get(name)
+    if frame is None or frame.empty or not set(columns) <= set(frame.columns):
+        return None
+    return frame
+
+
+def _unit(column: str) -> str:
+    return UNITS.get(column, "").split(" (")[0]
+
+
+def _top_columns(data: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The n largest series by total, the rest summed as "other", largest first."""
+    order = data.sum().sort_values(ascending=False).index
+    data = data[order]
+    if data.shape[1] <= n:
+        return data
+    kept = data.iloc[:, :n - 1].copy()
+    kept["other"] = data.iloc[:, n - 1:].sum(axis=1)
+    return kept
+
+
+def sourcing_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
+    src = _frame(tables, "sourcing", ["scenario", "year", "country", "material", "origin",
+                                      "quantity"])
+    if src is None:
+        return []
+    base = src[src["scenario"] == BASELINE]
+    totals = base.groupby(["country", "material"])["quantity"].sum()
+    years = sorted(base["year"].unique())
+    specs = []
+    for country, material in _sourcing_pairs(totals[totals > 0], tables.get("dependence")):
+        rows = base[(base["country"] == country) & (base["material"] == material)]
+        data = rows.pivot_table(index="year", columns="origin", values="quantity",
+                                aggfunc="sum", fill_value=0).reindex(years, fill_value=0)
+        specs.append(ChartSpec(f"{material} supply to {country} by origin (baseline)",
+                               "stacked", f"quantity ({_unit('quantity')})",
+                               _top_columns(data, MAX_STACKED_SERIES)))
+    return specs
+
+
+def _sourcing_pairs(totals: pd.Series,
+                    dependence: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """(country, material) pairs a dependence limit names first, then the largest supplies.
+
+    A limit's consumer may be a group; only consumers that are countries with supply appear
+    in `totals`, so groups drop out here.
+    """
+    named: list[tuple[str, str]] = []
+    if dependence is not None and {"consumer", "material"} <= set(dependence.columns):
+        for pair in zip(dependence["consumer"], dependence["material"], strict=True):
+            if pair in totals.index and pair not in named:
+                named.append(pair)
+    largest = [p for p in totals.sort_values(ascending=False).index if p not in named]
+    return (named + largest)[:CHARTS_PER_KIND]
+
+
+def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
+    dep = _frame(tables, "dependence", ["consumer", "supplier", "material", "year",
+                                        "max_share", "share"])
+    if dep is None:
+        return []
+    keys = ["consumer", "supplier", "material"]
+    groups = list(dep.groupby(keys, sort=False, dropna=False))
+    if "binding" in dep.columns:
+        # Binding limits are the ones that shape the plan: chart them first.
+        groups.sort(key=lambda g: not g[1]["binding"].eq(True).any())
+    specs = []
+    for (consumer, supplier, material), rows in groups[:CHARTS_PER_KIND]:
+        data = rows.groupby("year").agg(share=("share", "max"), limit=("max_share", "min"))
+        data.columns = ["achieved share", "max share (limit)"]
+        what = "all materials" if _is_blank(material) else material
+        specs.append(ChartSpec(f"Share of {consumer}'s {what} supply from {supplier}",
+                               "line", "share of supply", data, "0%",
+                               dashed=("max share (limit)",)))
+    return specs
+
+
+def capacity_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
+    cap = _frame(tables, "capacity", ["country", "year", "capacity"])
+    if cap is None:
+        return []
+    data = cap.pivot_table(index="year", columns="country", values="capacity", aggfunc="sum",
+                           fill_value=0)
+    return [ChartSpec("Capacity by country (all technologies)", "stacked",
+                      f"capacity ({UNITS['capacity']})", _top_columns(data, MAX_STACKED_SERIES))]
+
+
+def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
+    st = _frame(tables, "stockpiles", ["scenario", "year", "country", "material", "level"])
+    if st is None:
+        return []
+    data = st.pivot_table(index="year", columns=["country", "material", "scenario"],
+                          values="level", aggfunc="sum")
+    peaks = data.max()
+    # Stockpiles never filled draw as flat zero lines that hide the ones that matter.
+    chosen = peaks[peaks > 0].sort_values(ascending=False).index[:MAX_LINE_SERIES]
+    data = data[chosen]
+    data.columns = [f"{c} {m} ({w})" for c, m, w in data.columns]
+    return [ChartSpec("Stockpile levels", "line", f"level ({_unit('level')})", data)]
+
+
+def _write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
+                  tables: Mapping[str, pd.DataFrame], fmt: _Formats) -> None:
+    specs = chart_specs(tables)
+    charts.write_string(0, 0, "Charts (their data are on the chart_data sheet)" if specs
+                        else "No data to chart", fmt.bold)
+    data_ws.set_column(0, 0, 10)
+    row = 0
+    for i, spec in enumerate(specs):
+        first, series = _write_chart_data(data_ws, row, spec, fmt)
+        chart = _make_chart(wb, spec, data_ws.get_name(), first, first + len(spec.data) - 1,
+                            series)
+        # Two charts per row, each 18 rows x 10 columns of the default grid.
+        charts.insert_chart(2 + (i // 2) * 19, (i % 2) * 10, chart)
+        row = first + len(spec.data) + 2
+
+
+def _write_chart_data(ws: Worksheet, row: int, spec: ChartSpec,
+                      fmt: _Formats) -> tuple[int, list[tuple[str, int]]]:
+    """Write a chart's title, header and rows; return the first data row and series columns."""
+    ws.write_string(row, 0, spec.title, fmt.bold)
+    ws.write_string(row + 1, 0, "year", fmt.bold)
+    series = []
+    for j, name in enumerate(spec.data.columns, start=1):
+        ws.write_string(row + 1, j, str(name), fmt.bold)
+        ws.set_column(j, j, max(12, min(len(str(name)) + 2, 30)))
+        series.append((str(name), j))
+    first = row + 2
+    for i, year in enumerate(spec.data.index, start=first):
+        _write_value(ws, i, 0, year, fmt.get(YEAR))
+    number = fmt.get(spec.y_format)
+    for j, values in enumerate(_columns(spec.data), start=1):
+        for i, value in enumerate(values, start=first):
+            _write_value(ws, i, j, value, number)
+    return first, series
+
+
+def _make_chart(wb: Workbook, spec: ChartSpec, sheet: str, first: int, last: int,
+                series: list[tuple[str, int]]) -> Any:
+    stacked = spec.kind == "stacked"
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"} if stacked
+                         else {"type": "line"})
+    for name, col in series:
+        options: dict[str, Any] = {
+            "name": [sheet, first - 1, col],
+            "categories": [sheet, first, 0, last, 0],
+            "values": [sheet, first, col, last, col],
+        }
+        if not stacked:
+            options.update(_line_style(name in spec.dashed))
+        chart.add_series(options)
+    chart.set_title({"name": spec.title, "name_font": {"size": 12}})
+    # Axes spelled out, visible, titled with units: readers differ in their defaults.
+    chart.set_x_axis({"name": "year", "visible": True, "num_format": "0",
+                      "major_tick_mark": "outside"})
+    chart.set_y_axis({"name": spec.y_title, "visible": True, "num_format": spec.y_format,
+                      "min": 0, "major_gridlines": {"visible": True},
+                      "major_tick_mark": "outside"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 600, "height": 360})
+    if stacked:
+        chart.set_chartarea({"border": {"none": True}})
+    return chart
+
+
+def _line_style(dashed: bool) -> dict[str, Any]:
+    if dashed:
+        return {"smooth": False, "line": {"dash_type": "dash", "width": 2},
+                "marker": {"type": "none"}}
+    # Markers keep a series with a single year visible.
+    return {"smooth": False, "line": {"width": 2.25}, "marker": {"type": "circle", "size": 5}}
