@@ -5,7 +5,10 @@ the m costs of allocating all of that demand to each warehouse. Here warehouses 
 candidate sites (capex = fixed cost, one-year horizon, lifetime 1), customers become demand,
 and each allocation cost becomes a per-tonne route cost (cost / demand), so demand may split.
 
-    python -m benchmarks.orlib cap41.txt cap41.xlsx
+The instances cap41 and cap131 are in benchmarks/data (OR-Library,
+http://people.brunel.ac.uk/~mastjjb/jeb/orlib/capinfo.html).
+
+    python -m benchmarks.orlib benchmarks/data/cap41.txt cap41.xlsx
 """
 
 from __future__ import annotations

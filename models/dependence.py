@@ -34,11 +34,12 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
               if r.year in data.years]
     trace = bool(data.settings.get("trace_origin")) and limits
     tracer = OriginTracer(m, data, terms, limits) if trace else None
-    rows = {}
+    rows, totals = {}, {}
     for lim in limits:
         consumer = set(data.members(lim.consumer))
         supplier = set(data.members(lim.supplier))
         total = _total_supply(m, data, consumer, lim.material, lim.year, terms)
+        totals[lim.limit] = total
         if tracer is not None:
             from_supplier = tracer.origin_supply(supplier, consumer, lim.material, lim.year)
         else:
@@ -52,7 +53,8 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     m.dependence_max = pyo.Constraint(
         m.LIMITS, rule=lambda m, lim: pyo.quicksum(rows[lim][0])
         <= rows[lim][2] * pyo.quicksum(rows[lim][1]))
-    m.dependence_terms = rows  # achieved shares are recomputed from these in the plan
+    m.dependence_terms = rows  # achieved shares are read from these in the plan
+    m.dependence_totals = totals
 
 
 def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], material: str,

@@ -32,8 +32,8 @@ UNITS: dict[str, str] = {
     "discounted": "currency (discounted)", "probability": "fraction",
     "expected": "currency (discounted, probability-weighted)", "online_from": "year",
     "online_to": "year", "production": "t/yr", "utilisation": "fraction",
-    "marginal_cost": "currency per percentage point", "transport_cost": "currency",
-    "tariff_cost": "currency",
+    "marginal_cost": "currency per percentage point", "unmet_share": "fraction",
+    "transport_cost": "currency", "tariff_cost": "currency",
 }
 
 
@@ -166,16 +166,13 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
     rows = []
     for lim in data.dependence_limits.itertuples(index=False):
         terms = m.dependence_terms.get(lim.limit)
-        if terms is None:
-            from_supplier, total = 0.0, None
-        else:
-            from_supplier = sum(_value(x) for x in terms[0])
-            total = sum(_value(x) for x in terms[1])
-        share = from_supplier / total if total and total > EPS else 0.0
+        from_supplier = sum(_value(x) for x in terms[0]) if terms else 0.0
+        total = sum(_value(x) for x in m.dependence_totals[lim.limit])
+        share = from_supplier / total if total > EPS else 0.0
         rows.append({"consumer": lim.consumer, "supplier": lim.supplier,
                      "material": lim.material, "year": lim.year, "max_share": lim.max_share,
                      "share": share, "supply_from_supplier": from_supplier,
-                     "total_supply": total or 0.0,
+                     "total_supply": total,
                      "binding": bool(terms) and share >= lim.max_share - 1e-6,
                      "input_row": lim.row})
     return pd.DataFrame(rows, columns=["consumer", "supplier", "material", "year",
@@ -206,9 +203,9 @@ def _shortages(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
             if r.quantity > 0:
                 rows.append({"scenario": w, "year": r.year, "country": r.country,
                              "material": r.material, "demand": r.quantity, "shortage": short,
-                             "share": short / r.quantity})
+                             "unmet_share": short / r.quantity})
     return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "demand",
-                                       "shortage", "share"])
+                                       "shortage", "unmet_share"])
 
 
 def _costs(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:

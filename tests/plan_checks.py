@@ -1,0 +1,103 @@
+"""Independent checks of a plan: recompute balances, dependence shares and costs from the plan's
+tables and the input data alone (never from the Pyomo model)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+import pytest
+
+from optimizer.data import ModelData
+
+TOL = 1e-5
+
+
+def _scale(values) -> float:
+    return max(1.0, max((abs(v) for v in values), default=1.0))
+
+
+def check_balances(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """For every (scenario, year, country, material): sources - uses - demand + shortage = 0."""
+    net: dict[tuple, float] = defaultdict(float)
+    for r in tables["purchases"].itertuples():
+        net[(r.scenario, r.year, r.country, r.material)] += r.quantity
+    for r in tables["production"].itertuples():
+        for material, (used, made) in data.recipes.get(r.technology, {}).items():
+            net[(r.scenario, r.year, r.country, material)] += (made - used) * r.quantity
+    for r in tables["shipments"].itertuples():
+        net[(r.scenario, r.year, r.to_country, r.material)] += r.quantity
+        net[(r.scenario, r.year, r.from_country, r.material)] -= r.quantity
+    for r in tables["stockpiles"].itertuples():
+        net[(r.scenario, r.year, r.country, r.material)] += r.releases - r.acquisitions
+    for r in tables["shortages"].itertuples():
+        net[(r.scenario, r.year, r.country, r.material)] += r.shortage - r.demand
+    scale = _scale(net.values())
+    bad = {k: v for k, v in net.items() if abs(v) > TOL * scale}
+    assert not bad, f"unbalanced nodes: {bad}"
+
+
+def check_stock_levels(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    piles = {(r.country, r.material): r for r in data.stockpiles.itertuples()}
+    for (_, c, mat), group in tables["stockpiles"].groupby(["scenario", "country", "material"]):
+        level = piles[c, mat].initial
+        for r in group.sort_values("year").itertuples():
+            level += r.acquisitions - r.releases
+            assert r.level == pytest.approx(level, abs=1e-4)
+            assert -1e-6 <= r.level <= piles[c, mat].capacity + 1e-6
+
+
+def recompute_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> list[float | None]:
+    """Achieved share of each dependence limit (untraced definition), baseline."""
+    ship = tables["shipments"]
+    ship = ship[ship.scenario == "baseline"]
+    prod = tables["production"]
+    prod = prod[prod.scenario == "baseline"]
+    short = tables["shortages"]
+    short = short[short.scenario == "baseline"]
+    shares = []
+    for lim in data.dependence_limits.itertuples():
+        consumer, supplier = set(data.members(lim.consumer)), set(data.members(lim.supplier))
+        rows = ship[(ship.year == lim.year) & (ship.material == lim.material)]
+        imports = rows[rows.to_country.isin(consumer) & rows.from_country.isin(
+            supplier - consumer)].quantity.sum()
+        s = short[(short.year == lim.year) & (short.material == lim.material)
+                  & short.country.isin(consumer)]
+        total = (s.demand - s.shortage).sum()
+        for r in prod[(prod.year == lim.year) & prod.country.isin(consumer)].itertuples():
+            total += data.recipes.get(r.technology, {}).get(lim.material, (0, 0))[0] * r.quantity
+        shares.append(imports / total if total > TOL else (None if imports > TOL else 0.0))
+    return shares
+
+
+def check_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    shares = recompute_shares(tables, data)
+    for lim, share in zip(data.dependence_limits.itertuples(), shares, strict=True):
+        assert share is not None, f"limit row {lim.row}: imports with no supply"
+        assert share <= lim.max_share + 1e-6, f"limit row {lim.row}: {share} > {lim.max_share}"
+
+
+def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
+    """The cost table adds up to the objective, and its flow costs match quantities x prices."""
+    costs = tables["costs"]
+    assert costs["expected"].sum() == pytest.approx(objective, rel=1e-6, abs=1e-6)
+    by = costs.groupby(["scenario", "year", "category"])["cost"].sum()
+
+    def table_cost(category: str, frame: pd.DataFrame, column: str) -> None:
+        for (w, t), amount in frame.groupby(["scenario", "year"])[column].sum().items():
+            assert by.get((w, t, category), 0.0) == pytest.approx(amount, rel=1e-6, abs=1e-6)
+
+    table_cost("purchases", tables["purchases"], "cost")
+    table_cost("transport", tables["shipments"], "transport_cost")
+    table_cost("tariffs", tables["shipments"], "tariff_cost")
+    shortage = tables["shortages"].assign(
+        cost=lambda f: f.shortage * f.material.map(data.materials["shortage_cost"]))
+    table_cost("shortage", shortage, "cost")
+
+
+def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
+    check_balances(tables, data)
+    check_stock_levels(tables, data)
+    check_costs(tables, data, objective)
+    if not data.settings.get("trace_origin"):
+        check_shares(tables, data)

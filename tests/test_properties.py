@@ -1,0 +1,112 @@
+"""Properties of optimal plans on random small feasible cases (hypothesis).
+
+Every case can always be met (unmet demand is allowed at a price), so every example solves.
+Checks are recomputed from the plan's tables, not read from the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from plan_checks import check_plan
+
+from optimizer.data import build_data
+from optimizer.run import solve_workbook
+from optimizer.sheets import write_sheets
+from optimizer.validate import load_inputs
+
+COUNTRIES = ["CHN", "AUS", "JPN", "USA"]
+
+money = st.integers(min_value=1, max_value=100)
+
+
+@st.composite
+def cases(draw) -> dict[str, list[list]]:
+    """A two-stage chain ORE -> OXIDE over 2 years, random prices, routes and plants."""
+    n = draw(st.integers(min_value=2, max_value=4))
+    countries = COUNTRIES[:n]
+    supply = [["country", "material", "year", "max_quantity", "price"]]
+    for c in countries:
+        for material in ("ORE", "OXIDE"):
+            if draw(st.booleans()):
+                supply.append([c, material, None, draw(st.integers(0, 300)), draw(money)])
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"]]
+    for o in countries:
+        for d in countries:
+            if o != d and draw(st.booleans()):
+                routes.append([o, d, None, draw(st.integers(0, 10)), draw(st.integers(0, 5))])
+    plants = [["plant", "technology", "country", "capacity", "variable_cost"]]
+    sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
+              "lead_time", "lifetime"]]
+    for c in countries:
+        if draw(st.booleans()):
+            plants.append([f"P_{c}", "SEP", c, draw(st.integers(0, 200)), draw(money)])
+        if draw(st.booleans()):
+            sites.append([f"S_{c}", "SEP", c, draw(st.integers(1, 200)),
+                          draw(st.integers(0, 5000)), draw(money), draw(st.integers(0, 1)),
+                          draw(st.integers(1, 3))])
+    demand = [["country", "material", "year", "quantity"]]
+    for c in countries[1:]:
+        demand.append([c, "OXIDE", None, draw(st.integers(1, 200))])
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"]]
+    if draw(st.booleans()):
+        # initial stock above any cover requirement keeps every case feasible
+        piles.append([countries[-1], "OXIDE", 100, 500, draw(st.integers(0, 5)),
+                      draw(st.sampled_from([0, 30]))])
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              [countries[-1], "CHN", "OXIDE", None, draw(st.sampled_from([0.2, 0.5, 0.9]))]]
+    return {
+        "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                     ["discount_rate", draw(st.sampled_from([0, 0.05]))], ["mip_gap", 0]],
+        "countries": [["country", "name"], *[[c, c] for c in countries]],
+        "materials": [["material", "shortage_cost"], ["ORE", 500], ["OXIDE", 2000]],
+        "technologies": [["technology", "output"], ["SEP", "OXIDE"]],
+        "recipes": [["technology", "material", "input", "output"], ["SEP", "ORE", 2, 0],
+                    ["SEP", "OXIDE", 0, 1]],
+        "existing_plants": plants, "sites": sites, "supply": supply, "routes": routes,
+        "demand": demand, "stockpiles": piles, "dependence_limits": limits,
+    }
+
+
+def _solve(tmp: Path, sheets: dict) -> tuple:
+    path = write_sheets(tmp, sheets)
+    result = solve_workbook(path, write=False)
+    return result.plan, build_data(load_inputs(path))
+
+
+PROPERTY_SETTINGS = settings(max_examples=40, deadline=None,
+                             suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_plans_balance_respect_limits_and_add_up(tmp_path, case):
+    plan, data = _solve(tmp_path / "case.xlsx", case)
+    check_plan(plan.tables, data, plan.summary["objective"])
+
+
+@PROPERTY_SETTINGS
+@given(case=cases(), factor=st.sampled_from([0.0, 0.5, 0.9]))
+def test_tightening_a_limit_never_lowers_cost(tmp_path, case, factor):
+    loose, _ = _solve(tmp_path / "loose.xlsx", case)
+    tight_case = {**case, "dependence_limits": [case["dependence_limits"][0],
+                                                [*case["dependence_limits"][1][:4],
+                                                 case["dependence_limits"][1][4] * factor]]}
+    tight, _ = _solve(tmp_path / "tight.xlsx", tight_case)
+    assert tight.summary["objective"] >= loose.summary["objective"] - 1e-6 * max(
+        1.0, abs(loose.summary["objective"]))
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_trace_origin_never_lowers_cost(tmp_path, trace):
+    """Tracing origin only adds restrictions to a limit: a traced plan costs at least as much."""
+    from conftest import tiny_sheets
+    sheets = tiny_sheets(dependence_limits=[["consumer", "supplier", "material", "year",
+                                             "max_share"], ["JPN", "CHINA", "OXIDE", None, 0.4]])
+    plain, _ = _solve(tmp_path / "plain.xlsx", sheets)
+    sheets["settings"] = [*sheets["settings"], ["trace_origin", trace]]
+    traced, _ = _solve(tmp_path / "traced.xlsx", sheets)
+    assert traced.summary["objective"] >= plain.summary["objective"] - 1e-6
