@@ -1,0 +1,154 @@
+"""The README's input reference and exit-code table, generated from the schema and the errors.
+
+`python -m optimizer.docs [README.md]` rewrites the text between the markers in place;
+`--check` only reports whether it is current (exit 1 when stale), for CI. The `template`
+command shares the wording below, so the workbook's README sheet and the README agree.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from optimizer.errors import EXIT_CODE_MEANINGS
+from optimizer.schema import BLANK, REF_SOURCES, REQUIRED, SETTINGS, SHEETS, Column, Ref
+
+INPUT_MARKERS = ("<!-- input-reference:start -->", "<!-- input-reference:end -->")
+EXIT_MARKERS = ("<!-- exit-codes:start -->", "<!-- exit-codes:end -->")
+
+CONVENTIONS: tuple[str, ...] = (
+    "Quantities are tonnes per year unless the material's `unit` (sheet `materials`) says "
+    "otherwise.",
+    "Money is in the `currency` setting (default USD), undiscounted, in real terms.",
+    "Shares are fractions 0-1; a cell formatted as a percentage (45%) works too.",
+    "A blank year means every year of the horizon.",
+    "Wherever a column takes a country or group, a group name expands to its member countries.",
+    "A blank cell in a column with a default takes the default; other columns are required.",
+    "Sheet and column names are lower-case snake_case; blank rows are skipped; extra columns "
+    "are ignored with a warning; extra sheets are ignored.",
+)
+
+
+def default_text(column: Column) -> str:
+    """How a column's blank cell reads: required, optional (stays blank), or its default."""
+    if column.default is REQUIRED:
+        return "required"
+    if column.default is BLANK:
+        return "optional"
+    if isinstance(column.default, bool):  # Python's False reads as Excel's FALSE, not "False"
+        return f"blank = {str(column.default).lower()}"
+    return f"blank = {column.default_text}"
+
+
+def refers_to(column: Column) -> str:
+    """Where the codes a reference column may hold are typed, e.g. `countries.country`."""
+    if column.ref is Ref.SHEET:
+        return "a sheet name of this workbook's contract"
+    if column.ref is None:
+        return ""
+    return " or ".join(f"{sheet}.{col}" for sheet, col in REF_SOURCES[column.ref])
+
+
+def plain(text: str) -> str:
+    """Markdown code spans read as clutter in Excel cells."""
+    return text.replace("`", "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _allowed(column: Column) -> str:
+    if column.ref in REF_SOURCES:
+        where = " or ".join(f"`{sheet}`" for sheet, _ in REF_SOURCES[column.ref])
+        return f"{column.expectation} (listed on {where})"
+    return column.expectation
+
+
+def input_reference_markdown() -> str:
+    # the README states the conventions in prose just above; the template's README sheet lists
+    # CONVENTIONS because it stands alone
+    lines = ["### Sheets", ""]
+    lines += _table(("sheet", "required", "meaning"),
+                    [(f"`{s.name}`", "yes" if s.required else "no", s.description)
+                     for s in SHEETS])
+    for sheet in SHEETS:
+        lines += ["", f"#### `{sheet.name}`", "", sheet.description, ""]
+        if sheet.key:
+            keys = ", ".join(f"`{k}`" for k in sheet.key)
+            lines += [f"One row per {keys if len(sheet.key) == 1 else f'({keys})'}.", ""]
+        lines += _table(("column", "required / default", "allowed values", "unit", "meaning"),
+                        [(f"`{c.name}`", default_text(c), _allowed(c), c.unit, c.description)
+                         for c in sheet.columns])
+    lines += ["", "### Settings", "", "One row each on the `settings` sheet (`key`, `value`).",
+              ""]
+    lines += _table(("key", "required / default", "allowed values", "unit", "meaning"),
+                    [(f"`{c.name}`", default_text(c), _allowed(c), c.unit, c.description)
+                     for c in (s.column for s in SETTINGS)])
+    return "\n".join(lines)
+
+
+def exit_codes_markdown() -> str:
+    return "\n".join(_table(("code", "meaning"),
+                            [(str(int(code)), text) for code, text in EXIT_CODE_MEANINGS.items()]))
+
+
+def sections() -> dict[tuple[str, str], str]:
+    """Marker pair -> the text that belongs between the markers."""
+    return {INPUT_MARKERS: input_reference_markdown(), EXIT_MARKERS: exit_codes_markdown()}
+
+
+def between(text: str, markers: tuple[str, str]) -> str | None:
+    """The text between a marker pair (stripped), or None when the pair is absent."""
+    start, end = markers
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        return None
+    return text[i + len(start):j].strip()
+
+
+def render(text: str) -> str:
+    """`text` with every marker pair it holds refilled; pairs it lacks are left alone."""
+    for (start, end), body in sections().items():
+        if between(text, (start, end)) is None:
+            continue
+        i, j = text.find(start) + len(start), text.find(end)
+        text = f"{text[:i]}\n{body}\n{text[j:]}"
+    return text
+
+
+def update_readme(path: Path) -> bool:
+    """Refill the marked sections of `path` in place; True if the file changed."""
+    path = Path(path)
+    old = path.read_text(encoding="utf-8")
+    new = render(old)
+    if new == old:
+        return False
+    path.write_text(new, encoding="utf-8")
+    return True
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    path = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "README.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if not any(between(text, m) is not None for m in sections()):
+        print(f"{path}: no markers {INPUT_MARKERS[0]} / {EXIT_MARKERS[0]}; left alone")
+        return 0
+    if check:
+        current = render(text) == text
+        print(f"{path}: {'current' if current else 'stale: run python -m optimizer.docs'}")
+        return 0 if current else 1
+    print(f"{path}: {'updated' if update_readme(path) else 'already current'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

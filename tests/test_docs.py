@@ -1,0 +1,71 @@
+"""The README's input reference and exit-code table are generated and kept current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.docs import (
+    EXIT_MARKERS,
+    INPUT_MARKERS,
+    between,
+    exit_codes_markdown,
+    input_reference_markdown,
+    sections,
+    update_readme,
+)
+from optimizer.errors import ExitCode
+from optimizer.schema import SETTINGS, SHEETS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_reference_names_every_sheet_column_and_setting() -> None:
+    text = input_reference_markdown()
+    for sheet in SHEETS:
+        assert f"#### `{sheet.name}`" in text
+        for column in sheet.columns:
+            assert f"| `{column.name}` |" in text
+    for setting in SETTINGS:
+        assert f"| `{setting.column.name}` |" in text
+    assert "| `first_year` | required |" in text
+    assert "| `cut` | blank = 1 |" in text
+    assert "one of set, scale" in text
+
+
+def test_exit_codes_table_lists_every_code() -> None:
+    text = exit_codes_markdown()
+    for code in ExitCode:
+        assert f"| {int(code)} |" in text
+
+
+def test_update_readme_fills_markers_and_is_idempotent(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{INPUT_MARKERS[0]}\nSTALE-TEXT\n{INPUT_MARKERS[1]}\n\nmiddle\n\n"
+                      f"{EXIT_MARKERS[0]}{EXIT_MARKERS[1]}\n\nend\n", encoding="utf-8")
+    assert update_readme(readme)
+    text = readme.read_text(encoding="utf-8")
+    assert between(text, INPUT_MARKERS) == input_reference_markdown()
+    assert between(text, EXIT_MARKERS) == exit_codes_markdown()
+    assert text.startswith("# Title\n") and "\nmiddle\n" in text and text.endswith("\nend\n")
+    assert "STALE-TEXT" not in text
+    assert not update_readme(readme)
+
+
+def test_update_readme_leaves_a_file_without_markers_alone(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# No markers\n", encoding="utf-8")
+    assert not update_readme(readme)
+    assert readme.read_text(encoding="utf-8") == "# No markers\n"
+
+
+def test_readme_reference_is_current() -> None:
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    found = {m: between(text, m) for m in sections()}
+    if all(v is None for v in found.values()):
+        pytest.skip("README.md has no input-reference or exit-codes markers yet")
+    for markers, body in sections().items():
+        assert found[markers] is not None, f"README.md lacks the markers {markers}"
+        assert found[markers] == body, (
+            f"README.md section {markers[0]} is stale: run `python -m optimizer.docs`")
