@@ -32,7 +32,9 @@ UNITS: dict[str, str] = {
     "discounted": "currency (discounted)", "probability": "fraction",
     "expected": "currency (discounted, probability-weighted)", "online_from": "year",
     "online_to": "year", "production": "t/yr", "utilisation": "fraction",
-    "marginal_cost": "currency per percentage point", "unmet_share": "fraction",
+    "marginal_cost": "currency per percentage point (discounted, expected)",
+    "marginal_value": "currency per unit of capacity in the year (discounted, expected)",
+    "unmet_share": "fraction",
     "transport_cost": "currency", "tariff_cost": "currency",
 }
 
@@ -49,15 +51,18 @@ def _value(var: Any) -> float:
     return 0.0 if v is None or abs(v) < EPS else float(v)
 
 
-def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome) -> Plan:
+def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
+                 marginals: dict[str, dict] | None = None) -> Plan:
+    """Read the plan off a solved model; `marginals` come from `optimizer.duals`."""
+    marginals = marginals or {}
     tables = {
         "builds": _builds(m, data),
-        "capacity": _capacity(m, data),
+        "capacity": _capacity(m, data, marginals.get("capacity")),
         "production": _production(m, data),
         "purchases": _purchases(m, data),
         "shipments": _shipments(m, data),
         "sourcing": _sourcing(m, data),
-        "dependence": _dependence(m, data),
+        "dependence": _dependence(m, data, marginals.get("dependence")),
         "stockpiles": _stockpiles(m, data),
         "shortages": _shortages(m, data),
         "costs": _costs(m, data),
@@ -89,16 +94,19 @@ def unit_capacity(m: pyo.ConcreteModel, unit: str, year: int) -> float:
     return u.capacity * sum(_value(x) for x in available_builds(m, unit, year))
 
 
-def _capacity(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+def _capacity(m: pyo.ConcreteModel, data: ModelData,
+              marginal: dict[tuple, float] | None) -> pd.DataFrame:
     rows = []
     for unit, u in m.unit_row.items():
         for t in data.years:
             cap = unit_capacity(m, unit, t)
             if cap > EPS:
                 rows.append({"country": u.country, "technology": u.technology,
-                             "site": u.site, "kind": u.kind, "year": t, "capacity": cap})
+                             "site": u.site, "kind": u.kind, "year": t, "capacity": cap,
+                             "marginal_value": None if marginal is None
+                             else marginal.get((unit, t), 0.0)})
     return pd.DataFrame(rows, columns=["country", "technology", "site", "kind", "year",
-                                       "capacity"])
+                                       "capacity", "marginal_value"])
 
 
 def _production(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
@@ -162,7 +170,8 @@ def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                          as_index=False, sort=True)["quantity"].sum()
 
 
-def _dependence(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+def _dependence(m: pyo.ConcreteModel, data: ModelData,
+                marginal: dict[int, float] | None) -> pd.DataFrame:
     rows = []
     for lim in data.dependence_limits.itertuples(index=False):
         terms = m.dependence_terms.get(lim.limit)
@@ -174,10 +183,12 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                      "share": share, "supply_from_supplier": from_supplier,
                      "total_supply": total,
                      "binding": bool(terms) and share >= lim.max_share - 1e-6,
+                     "marginal_cost": None if marginal is None
+                     else marginal.get(lim.limit, 0.0),
                      "input_row": lim.row})
     return pd.DataFrame(rows, columns=["consumer", "supplier", "material", "year",
                                        "max_share", "share", "supply_from_supplier",
-                                       "total_supply", "binding", "input_row"])
+                                       "total_supply", "binding", "marginal_cost", "input_row"])
 
 
 def _stockpiles(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:

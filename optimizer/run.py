@@ -14,6 +14,7 @@ from pathlib import Path
 from models import build_model
 from optimizer import __version__
 from optimizer.data import ModelData, build_data
+from optimizer.duals import marginal_costs
 from optimizer.errors import (
     ExitCode,
     InfeasibleError,
@@ -80,7 +81,9 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
     outcome = solve_model(model, data.settings)
     lap("solve")
     _raise_unless_plan(outcome, data)
-    plan = extract_plan(model, data, outcome)
+    marginals = marginal_costs(model, data.settings)
+    lap("marginal costs")
+    plan = extract_plan(model, data, outcome, marginals)
     plan.run_info = run_info(input_path, data, started)
     output = None
     if write:
@@ -90,8 +93,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
         plan.run_info["wall_seconds"] = sum(timings.values())
         write_plan(plan, output, inputs=[input_path])
     lap("write")
-    log.info("read %.2fs, build %.2fs, solve %.2fs, write %.2fs", timings["read"],
-             timings["build"], timings["solve"], timings["write"])
+    log.info("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
     return RunResult(plan, outcome, output, timings)
 
 

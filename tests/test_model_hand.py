@@ -243,3 +243,25 @@ def test_discounting(tmp_path):
                 ["discount_rate", 0.1], ["mip_gap", 0]]
     plan = solve(tmp_path, settings=settings)
     assert plan.summary["objective"] == pytest.approx(2_100)
+
+
+def test_marginal_cost_of_share_limit_matches_finite_difference(tmp_path):
+    """Cost = 2 x (s x 100 x 11 + (1 - s) x 100 x 22): each percentage point of the share
+    saves 2 x 100 x 11 / 100 = 22 per year pair. Re-solving at 31% confirms it."""
+    def limit(share):
+        return [["consumer", "supplier", "material", "year", "max_share"],
+                ["JPN", "CHINA", "OXIDE", 2026, share], ["JPN", "CHINA", "OXIDE", 2027, share]]
+
+    plan = solve(tmp_path, dependence_limits=limit(0.30))
+    marginal = plan.tables["dependence"]["marginal_cost"]
+    assert list(marginal) == pytest.approx([11, 11])
+    relaxed = solve(tmp_path, dependence_limits=limit(0.31))
+    saving = plan.summary["objective"] - relaxed.summary["objective"]
+    assert saving == pytest.approx(marginal.sum())
+
+
+def test_slack_limit_has_zero_marginal_cost(tmp_path):
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", None, 1.0]]
+    plan = solve(tmp_path, dependence_limits=limits)
+    assert list(plan.tables["dependence"]["marginal_cost"]) == [0, 0]

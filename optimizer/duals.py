@@ -1,0 +1,68 @@
+"""Marginal costs: fix the builds at the optimum, re-solve the LP, read its duals.
+
+For a dependence limit  imports - s x total <= 0  the derivative of the optimal cost with
+respect to the share s is  dual x total  (the dual of a <= row in a minimisation is <= 0), so
+relaxing the limit by one percentage point saves  -dual x total / 100.  Capacity's marginal
+value is the saving from one more unit of capacity in a year, summed over scenarios (the
+objective already weighs scenarios by probability).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from optimizer.solve import solver_options
+
+log = logging.getLogger(__name__)
+
+
+def marginal_costs(m: pyo.ConcreteModel, settings: dict) -> dict[str, dict] | None:
+    """{'dependence': {limit: cost per pp}, 'capacity': {(unit, year): value per unit}};
+    None when the fixed LP does not solve (the plan then shows no marginal costs)."""
+    fixed = [v for v in m.build.values() if not v.fixed]
+    for v in fixed:
+        # Fixed binaries stay integer columns in HiGHS, which then returns no duals.
+        v.domain = pyo.UnitInterval
+        v.fix(round(pyo.value(v)))
+    try:
+        solver = Highs()
+        results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                               **solver_options(settings))
+        if results.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+            log.warning("marginal costs unavailable: the fixed-build LP ended %s",
+                        results.termination_condition.name)
+            return None
+        duals = results.solution_loader.get_duals()
+        reduced = results.solution_loader.get_reduced_costs([m.produce[i] for i in m.produce])
+    finally:
+        for v in fixed:
+            v.unfix()
+            v.domain = pyo.Binary
+    return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
+
+
+def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[int, float]:
+    out = {}
+    for lim in m.LIMITS:
+        con = m.dependence_max[lim]
+        total = sum(pyo.value(x) for x in m.dependence_terms[lim][1])
+        out[lim] = max(0.0, -duals.get(con, 0.0) * total / 100)
+    return out
+
+
+def _capacity(m: pyo.ConcreteModel, duals: dict, reduced: dict) -> dict[tuple, float]:
+    """Saving from one more unit of capacity of a plant in a year (>= 0)."""
+    value: dict[tuple, float] = defaultdict(float)
+    for unit, t, w in m.CANDIDATE_PRODUCTION:
+        con = m.production_max[unit, t, w]
+        value[(unit, t)] += max(0.0, -duals.get(con, 0.0))
+    for index in m.produce:
+        unit, t, _ = index
+        if m.unit_row[unit].kind == "existing":
+            value[(unit, t)] += max(0.0, -reduced.get(m.produce[index], 0.0))
+    return dict(value)
