@@ -41,6 +41,8 @@ def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> 
         code = action()
     except InputError as err:
         _print_issues(err, quiet)
+        if debug and err.__cause__ is not None:
+            traceback.print_exception(err.__cause__)
         code = err.exit_code
     except OptimizerError as err:
         typer.echo(f"error: {err}", err=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import defusedxml  # noqa: F401  (openpyxl parses XML through defusedxml when it is installed)
+import defusedxml  # openpyxl parses XML through defusedxml when it is installed
 import openpyxl
 import pandas as pd
 
@@ -27,10 +27,14 @@ MAX_UNZIPPED_BYTES = 1 << 30  # 1 GiB for the whole workbook
 MAX_MEMBER_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR_BYTES
 RATIO_FLOOR_BYTES = 1 << 20  # small members cannot be bombs; their ratio is not checked
 MAX_MEMBERS = 10_000
+# A sheet's used range (rows x columns up to its last filled cell) is what the readers
+# allocate; one stray value in cell XFD1048576 would ask for 17 billion cells.
+MAX_SHEET_CELLS = 20_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
 
 
 @dataclass
@@ -62,8 +66,12 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     except InputError:
         raise
     except Exception as exc:  # a damaged file can fail anywhere inside the readers
-        raise InputError([Issue(f"the file cannot be read as an Excel workbook ({_short(exc)})"
-                                )], str(path)) from exc
+        if _is_unsafe_xml(exc):
+            message = ("the workbook's XML declares entities or a DTD (a possible XML bomb or "
+                       "external-entity attack); refusing it")
+        else:
+            message = f"the file cannot be read as an Excel workbook ({_short(exc)})"
+        raise InputError([Issue(message)], str(path)) from exc
     for name, sheet_title in actual.items():
         book.tables[name] = _to_table(name, frames[sheet_title], book)
     for sheet_title, notes in cell_notes.items():
@@ -134,6 +142,18 @@ def _ole_message(path: Path) -> str:
     return "this is a legacy .xls (or other OLE) file; save it from Excel as .xlsx"
 
 
+def _is_unsafe_xml(exc: BaseException | None) -> bool:
+    """defusedxml's refusals, possibly wrapped by the reader that met them."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, defusedxml.DefusedXmlException) or "Entities" in type(exc).__name__ \
+                or "DTDForbidden" in type(exc).__name__:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
@@ -163,9 +183,12 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
                 if title not in wanted:
                     continue
                 ws = wb[title]
+                xml = _sheet_xml(zf, getattr(ws, "_worksheet_path", ""))
+                max_row, max_col = _used_range(path, title, xml)
                 sheet_notes = notes.setdefault(title, [])
-                _scan_cells(ws.iter_rows(), sheet_notes, formulas.setdefault(title, []))
-                sheet_notes.extend(_merged_ranges(zf, getattr(ws, "_worksheet_path", "")))
+                _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
+                            formulas.setdefault(title, []))
+                sheet_notes.extend(_merged_ranges(xml))
     finally:
         wb.close()
     if any(formulas.values()):
@@ -206,13 +229,28 @@ def _check_cached_values(path: Path, formulas: dict[str, list[tuple[int, int]]],
         wb.close()
 
 
-def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[_CellNote]:
-    if not member:
-        return []
+def _sheet_xml(zf: zipfile.ZipFile, member: str) -> bytes:
     try:
-        xml = zf.read(member.lstrip("/"))
+        return zf.read(member.lstrip("/")) if member else b""
     except KeyError:
-        return []
+        return b""
+
+
+def _used_range(path: Path, title: str, xml: bytes) -> tuple[int, int]:
+    """Last row and column holding a cell; refuse sheets whose range no reader can hold."""
+    max_row = max_col = 0
+    for letters, digits in _CELL_REF.findall(xml):
+        max_row = max(max_row, int(digits))
+        max_col = max(max_col, _column_index(letters.decode()))
+    if max_row * max_col > MAX_SHEET_CELLS:
+        raise InputError([Issue(f"the sheet's used range reaches {column_letter(max_col)}"
+                                f"{max_row} ({max_row * max_col:,} cells, limit "
+                                f"{MAX_SHEET_CELLS:,}); delete the stray cells far from the "
+                                "table and save again", title)], str(path))
+    return max(max_row, 1), max(max_col, 1)
+
+
+def _merged_ranges(xml: bytes) -> list[_CellNote]:
     notes = []
     for m in _MERGE.finditer(xml):
         first_col, first_row = m.group(1).decode(), int(m.group(2))
@@ -242,9 +280,10 @@ def _report_cell_notes(name: str, notes: list[_CellNote], book: RawWorkbook) -> 
     by_letter = {letter: col for col, letter in table.column_letters.items()}
     for note in notes:
         column = by_letter.get(column_letter(note.col))
-        if note.kind == "merged":
+        if note.kind == "merged" and note.row >= table.header_row:
             book.issues.append(Issue(f"merged cells {note.text}: unmerge them and fill every "
                                      "row's cell", name, note.row, column))
+        if note.kind == "merged":
             continue
         if column is None or note.row <= table.header_row:
             continue  # outside the columns that are read
@@ -289,7 +328,7 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     filled_rows = [i for i in range(len(cells)) if not blank.iloc[i].all()]
     if not filled_rows:
         return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
-    header_pos = filled_rows[0]
+    header_pos = _header_position(sheet.name, cells, filled_rows)
     header_row = header_pos + 1
     names: dict[int, str] = {}
     letters: dict[str, str] = {}
@@ -317,6 +356,17 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
                                  f"{', '.join(letters) or 'none'})", name, header_row, col))
     keep = [c for c in sheet.column_names if c in body.columns]
     return RawTable(body[keep].copy(), header_row, letters)
+
+
+def _header_position(name: str, cells: pd.DataFrame, filled_rows: list[int]) -> int:
+    """The first row naming every required column (titles above the table are allowed);
+    failing that, the first non-blank row, whose missing columns are then reported."""
+    required = {c.name for c in SHEETS_BY_NAME[name].columns if c.required}
+    for pos in filled_rows[:50]:
+        names = {normalise_name(v) for v in cells.iloc[pos] if not is_blank(v)}
+        if required <= names:
+            return pos
+    return filled_rows[0]
 
 
 def is_blank(value: object) -> bool:

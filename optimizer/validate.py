@@ -71,7 +71,7 @@ def load_inputs(path: str | Path) -> Inputs:
 
 def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
     issues = list(book.issues)
-    settings = _parse_settings(book, issues)
+    settings, setting_rows = _parse_settings(book, issues)
     tables = {}
     for sheet in SHEETS:
         if sheet.name == "settings":
@@ -79,7 +79,7 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
         raw = book.tables.get(sheet.name)
         tables[sheet.name] = _parse_table(sheet, raw, settings, book, issues)
     _check_ranges(tables, book, issues)
-    _check_across_sheets(settings, tables, issues)
+    _check_across_sheets(settings, setting_rows, tables, issues)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
 
@@ -178,6 +178,8 @@ def _parse_number(value: Any, percent_ok: bool) -> float:
 
 
 def _got(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
     text = str(value)
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
@@ -200,7 +202,9 @@ def _default_value(column: Column, settings: dict[str, Any]) -> Any:
     return default
 
 
-def _parse_settings(book: RawWorkbook, issues: list[Issue]) -> dict[str, Any]:
+def _parse_settings(book: RawWorkbook,
+                    issues: list[Issue]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Typed settings with defaults, and the sheet row of each setting given."""
     raw = book.tables.get("settings")
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -232,11 +236,13 @@ def _parse_settings(book: RawWorkbook, issues: list[Issue]) -> dict[str, Any]:
             try:
                 parsed = parse_cell(column, value)
             except CellError as exc:
-                issues.append(_cell_issue("settings", row, column, value, exc))
+                detail = f" ({exc})" if str(exc) else ""
+                issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
+                                    f"{_got(value)}{detail}", "settings", row, "value"))
                 continue
             if _out_of_range(column, parsed):
-                issues.append(Issue(f"expected {column.expectation}, got {_got(value)}",
-                                    "settings", row, "value"))
+                issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
+                                    f"{_got(value)}", "settings", row, "value"))
                 continue
             values[key] = parsed
     for setting in SETTINGS:
@@ -254,7 +260,7 @@ def _parse_settings(book: RawWorkbook, issues: list[Issue]) -> dict[str, Any]:
         column = setting.column
         if column.name not in values and isinstance(column.default, FromSetting):
             values[column.name] = values.get(column.default.setting)
-    return values
+    return values, rows
 
 
 def _out_of_range(column: Column, value: Any) -> bool:
@@ -276,7 +282,11 @@ def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
     out: dict[str, list[Any]] = {c.name: [] for c in sheet.columns}
     for row in source.index:
         for column in sheet.columns:
-            value = source.at[row, column.name] if column.name in source.columns else None
+            if column.name not in source.columns:  # a missing column is reported once
+                out[column.name].append(None if column.required
+                                        else _default_value(column, settings))
+                continue
+            value = source.at[row, column.name]
             out[column.name].append(
                 _parse_record_cell(sheet, column, row, value, settings, book, issues))
     frame = pd.DataFrame(out, index=source.index, dtype=object)  # keep None, not NaN
@@ -366,9 +376,10 @@ def _codes(tables: dict[str, pd.DataFrame], sheet: str, column: str) -> set[str]
     return {v for v in tables[sheet][column] if v is not None}
 
 
-def _check_across_sheets(settings: dict[str, Any], tables: dict[str, pd.DataFrame],
-                         issues: list[Issue]) -> None:
-    _check_horizon(settings, issues)
+def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
+                         tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    _check_horizon(settings, setting_rows.get("first_year"), issues)
+    _check_required_rows(tables, issues)
     _check_duplicate_keys(tables, issues)
     _check_groups(tables, issues)
     _check_references(tables, issues)
@@ -380,15 +391,22 @@ def _check_across_sheets(settings: dict[str, Any], tables: dict[str, pd.DataFram
     _check_sweeps(tables, issues)
 
 
-def _check_horizon(settings: dict[str, Any], issues: list[Issue]) -> None:
+def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
     first, last = settings.get("first_year"), settings.get("last_year")
     if first is not None and last is not None:
         if first > last:
             issues.append(Issue(f"first_year {first} is after last_year {last}", "settings",
-                                column="value"))
+                                row, "value"))
         elif last - first >= 200:
             issues.append(Issue(f"the horizon {first}-{last} is longer than 200 years",
-                                "settings", column="value"))
+                                "settings", row, "value"))
+
+
+def _check_required_rows(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    for sheet in SHEETS:
+        if sheet.required and sheet.name in tables and tables[sheet.name].empty:
+            issues.append(Issue(f"the sheet has no rows; at least one {sheet.key[0]} is "
+                                "needed", sheet.name))
 
 
 def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:

@@ -203,7 +203,7 @@ BROKEN = [
     pytest.param([cell("demand", 2, "quantity", dt.datetime(2026, 3, 1))],
                  ("demand", 2, "quantity", "expected a number"), id="date-in-number-column"),
     pytest.param([cell("supply", 2, "year", 2027.5)],
-                 ("supply", 2, "year", "expected a year (whole number), got '2027.5'"),
+                 ("supply", 2, "year", "expected a year (whole number), got 2027.5"),
                  id="year-not-whole"),
     pytest.param([cell("supply", 3, "year", "next year")],
                  ("supply", 3, "year", "got 'next year'"), id="year-as-words"),
@@ -526,12 +526,9 @@ def test_route_for_all_materials_next_to_a_route_naming_one(tmp_path: Path) -> N
 
 
 # ---------------------------------------------------------------------------------------------
-# Known bugs in the reader / validator (strict xfails: they start passing when fixed)
+# Regressions: settings named by their value cell, titles above the header, missing columns
 
 
-@pytest.mark.xfail(strict=True, reason="a setting whose value cannot be parsed is reported "
-                   "under the setting's name as the column (column 'risk_measure'), not the "
-                   "sheet's column 'value' (validate._parse_settings -> _cell_issue)")
 @pytest.mark.parametrize(("key", "value", "says"), [
     pytest.param("risk_measure", "worst", "expected one of expected, cvar, got 'worst'",
                  id="risk-measure-worst"),
@@ -544,16 +541,12 @@ def test_bad_setting_value_names_the_value_column(tmp_path: Path, key: str, valu
     assert_reported(out, "settings", 6, "value", says)
 
 
-@pytest.mark.xfail(strict=True, reason="first_year > last_year is reported with no row "
-                   "(validate._check_horizon passes only sheet and column)")
 def test_first_year_after_last_year_names_a_row(tmp_path: Path) -> None:
     out = validate(build(tmp_path / "h.xlsx", setting("first_year", 2030)), expect=3)
     found = lines_at(out, "settings", 2, "value") + lines_at(out, "settings", 3, "value")
     assert any("first_year 2030 is after last_year 2027" in line for line in found), out
 
 
-@pytest.mark.xfail(strict=True, reason="reader._to_table takes the first non-blank row as the "
-                   "header, so a title row above the header hides every column")
 @pytest.mark.parametrize("merged", [False, True], ids=["plain-title", "merged-title"])
 def test_title_row_above_the_header(tmp_path: Path, merged: bool) -> None:
     """A title in A1, the header on row 2: rows are named as Excel shows them (3, 4, ...)."""
@@ -571,8 +564,6 @@ def test_title_row_above_the_header(tmp_path: Path, merged: bool) -> None:
     assert len(error_lines(out)) == 1, out
 
 
-@pytest.mark.xfail(strict=True, reason="a missing required column is reported once on the "
-                   "header and then again as a blank cell on every data row")
 def test_missing_column_is_reported_once_not_per_row(tmp_path: Path) -> None:
     rows = [["country", "material", "year"]] + [["JPN", "OXIDE", 2026 + i] for i in range(2)]
     out = validate(build(tmp_path / "m.xlsx", put("demand", rows)), expect=3)
