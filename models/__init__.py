@@ -16,13 +16,19 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from models import capacity, dependence, flows, objective, scenarios, stockpile
+from models.elastic import add_elastic_objective
 from models.terms import Terms
 from optimizer.data import ModelData
 
 
-def build_model(data: ModelData) -> pyo.ConcreteModel:
-    """Build the (unsolved) mixed-integer program for `data`."""
+def build_model(data: ModelData, elastic: bool = False) -> pyo.ConcreteModel:
+    """Build the (unsolved) mixed-integer program for `data`.
+
+    `elastic=True` builds the explanation model of an infeasible case instead: hard limits
+    get slacks and the objective minimises them (see `models.elastic`).
+    """
     m = pyo.ConcreteModel(name="critical_minerals_supply")
+    m.elastic, m.slacks = elastic, {}
     terms = Terms()
     scenarios.add_sets(m, data)
     capacity.add_builds(m, data, terms)
@@ -37,5 +43,8 @@ def build_model(data: ModelData) -> pyo.ConcreteModel:
     scenarios.add_non_anticipativity(m, data)
     scenarios.add_disruptions(m, data)
     objective.add_objective(m, data, terms)
+    if elastic:
+        m.del_component(m.objective)
+        add_elastic_objective(m)
     m.terms = terms  # kept for reporting: the cost table reads the same terms
     return m

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from models.elastic import slack, slack_term
 from models.terms import Terms
 from optimizer.data import ModelData, unit_capacity_years
 
@@ -121,5 +122,8 @@ def add_budgets(m: pyo.ConcreteModel, data: ModelData) -> None:
         if builds:
             scoped[b.budget] = (builds, b.max_capex)
     m.BUDGETS = pyo.Set(initialize=list(scoped))
+    m.budget_row = {b.budget: b.row for b in data.budgets.itertuples(index=False)}
+    over = slack(m, "budget", m.BUDGETS)
     m.budget_max = pyo.Constraint(
-        m.BUDGETS, rule=lambda m, b: pyo.quicksum(c * x for c, x in scoped[b][0]) <= scoped[b][1])
+        m.BUDGETS, rule=lambda m, b: pyo.quicksum(c * x for c, x in scoped[b][0])
+        - slack_term(over, b) <= scoped[b][1])

@@ -24,6 +24,7 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from models.elastic import slack, slack_term
 from models.terms import Terms
 from optimizer.data import ModelData
 from optimizer.schema import BASELINE
@@ -50,8 +51,9 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
             rows[lim.limit] = (from_supplier, total, lim.max_share)
     m.LIMITS = pyo.Set(initialize=list(rows))
     m.limit_row = {lim.limit: lim for lim in limits}
+    excess = slack(m, "dependence", m.LIMITS)
     m.dependence_max = pyo.Constraint(
-        m.LIMITS, rule=lambda m, lim: pyo.quicksum(rows[lim][0])
+        m.LIMITS, rule=lambda m, lim: pyo.quicksum(rows[lim][0]) - slack_term(excess, lim)
         <= rows[lim][2] * pyo.quicksum(rows[lim][1]))
     m.dependence_terms = rows  # achieved shares are read from these in the plan
     m.dependence_totals = totals

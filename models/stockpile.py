@@ -11,6 +11,7 @@ import math
 
 import pyomo.environ as pyo
 
+from models.elastic import slack, slack_term
 from models.terms import Terms
 from optimizer.data import ModelData
 from optimizer.schema import BASELINE
@@ -48,9 +49,10 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
              for t in data.years if demand.get((c, mat, t), 0) > 0]
     m.COVER = pyo.Set(initialize=cover, dimen=3)
     m.cover_required = {k: piles[k[:2]].min_cover_days / 365 * demand[k] for k in cover}
+    short = slack(m, "cover", m.COVER)
     m.stock_cover_min = pyo.Constraint(
         m.COVER, rule=lambda m, c, mat, t: m.stock_level[c, mat, t, BASELINE]
-        >= m.cover_required[c, mat, t])
+        + slack_term(short, (c, mat, t)) >= m.cover_required[c, mat, t])
 
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.stock_release[c, mat, t, w])

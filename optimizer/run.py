@@ -14,6 +14,7 @@ from pathlib import Path
 from models import build_model
 from optimizer import __version__
 from optimizer.data import ModelData, build_data
+from optimizer.diagnose import explain_infeasibility
 from optimizer.duals import marginal_costs
 from optimizer.errors import (
     ExitCode,
@@ -99,7 +100,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
 
 def _raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
     if outcome.exit_code is ExitCode.INFEASIBLE:
-        raise InfeasibleError(infeasibility_message(data))
+        raise InfeasibleError(explain_infeasibility(data))
     if outcome.exit_code is ExitCode.TIME_LIMIT_NO_PLAN:
         raise TimeLimitNoPlanError(
             f"the solver reached its limit ({outcome.termination}) after {outcome.seconds:.1f}"
@@ -109,25 +110,6 @@ def _raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
         tail = "\n".join(outcome.log.strip().splitlines()[-5:])
         raise SolverError(f"the solver stopped without a plan ({outcome.termination}); "
                           f"solver log ends:\n{tail}")
-
-
-def infeasibility_message(data: ModelData) -> str:
-    """Name the kinds of limit that can conflict (shortages are always allowed at a cost,
-    so only hard limits make a case infeasible)."""
-    limits = []
-    if len(data.dependence_limits):
-        limits.append(f"{len(data.dependence_limits)} dependence limit(s) "
-                      "(sheet 'dependence_limits')")
-    cover = data.stockpiles[data.stockpiles.min_cover_days > 0] if len(data.stockpiles) else []
-    if len(cover):
-        limits.append(f"{len(cover)} stockpile cover requirement(s) (sheet 'stockpiles', "
-                      "column 'min_cover_days')")
-    if len(data.budgets):
-        limits.append(f"{len(data.budgets)} budget(s) (sheet 'budgets')")
-    if len(data.disruptions):
-        limits.append("export cuts (sheet 'disruptions')")
-    named = "; ".join(limits) or "the capacity and supply limits"
-    return f"no plan meets every limit at once; the limits that can conflict: {named}"
 
 
 def run_info(input_path: Path, data: ModelData, started: datetime) -> dict:

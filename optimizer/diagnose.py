@@ -1,0 +1,141 @@
+"""Explaining an infeasible case in the input's vocabulary: sheet, row, and what it asks.
+
+Shortages are always allowed at a price, so only hard limits (stockpile cover, dependence
+shares, budgets) can make a case infeasible. Cheap checks on the data come first; then an
+elastic re-solve (`models.elastic`) finds the smallest relaxation of those limits and names
+every limit it had to relax.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyomo.environ as pyo
+
+from models import build_model
+from optimizer.data import ModelData
+from optimizer.solve import solve_model
+
+log = logging.getLogger(__name__)
+
+TOL = 1e-6
+
+
+def explain_infeasibility(data: ModelData) -> str:
+    reasons = precheck(data) or elastic_reasons(data)
+    if not reasons:
+        reasons = ["the limits of the sheets 'stockpiles' (min_cover_days), "
+                   "'dependence_limits' and 'budgets' cannot all hold together"]
+    return "no plan meets every limit at once:\n  " + "\n  ".join(reasons)
+
+
+def precheck(data: ModelData) -> list[str]:
+    """Covers that exceed their stockpile's capacity, found without solving."""
+    reasons = []
+    demand = data.demand.set_index(["country", "material", "year"])["quantity"]
+    for pile in data.stockpiles.itertuples():
+        if pile.min_cover_days <= 0:
+            continue
+        need = {t: pile.min_cover_days / 365 * demand.get((pile.country, pile.material, t), 0)
+                for t in data.years}
+        t, required = max(need.items(), key=lambda kv: kv[1])
+        if required > pile.capacity + TOL:
+            reasons.append(f"stockpiles row {pile.row}: {pile.country} must hold "
+                           f"{pile.min_cover_days:g} days of cover of {pile.material} in {t} "
+                           f"({required:,.4g} t), but the stockpile's capacity is "
+                           f"{pile.capacity:,.4g} t")
+    return reasons
+
+
+def elastic_reasons(data: ModelData) -> list[str]:
+    model = build_model(data, elastic=True)
+    outcome = solve_model(model, data.settings)
+    if not outcome.has_plan:
+        log.debug("elastic re-solve ended %s", outcome.termination)
+        return []
+    reasons = [*_cover_reasons(model, data), *_dependence_reasons(model, data),
+               *_budget_reasons(model, data)]
+    if reasons:
+        reasons += _conflicting_families(model, data, pyo.value(model.objective))
+    return reasons
+
+
+# The constraint families an analyst sets, with the sheet that sets them.
+FAMILIES = {"cover": ("stock_cover_min", "stockpiles"),
+            "dependence": ("dependence_max", "dependence_limits"),
+            "budget": ("budget_max", "budgets")}
+
+
+def _conflicting_families(m: pyo.ConcreteModel, data: ModelData, violation: float) -> list[str]:
+    """Limits that were not relaxed but take part in the conflict: dropping their whole
+    family lets the relaxed limits hold (a deletion filter over families)."""
+    lines = []
+    for family, (component, sheet) in FAMILIES.items():
+        con = getattr(m, component, None)
+        if con is None or not len(con) or (family in m.slacks and _relaxed(m.slacks[family])):
+            continue
+        con.deactivate()
+        try:
+            outcome = solve_model(m, data.settings)
+        finally:
+            con.activate()
+        if outcome.has_plan and outcome.objective < violation - TOL:
+            rows = sorted({_row_of(m, family, i) for i in con})
+            shown = ", ".join(map(str, rows[:8])) + (", ..." if len(rows) > 8 else "")
+            lines.append(f"in conflict with the limits on sheet '{sheet}' (rows {shown}); "
+                         "without them the limits above could be met")
+    return lines
+
+
+def _row_of(m: pyo.ConcreteModel, family: str, index) -> int:
+    if family == "cover":
+        return m.stockpile_row[index[:2]].row
+    if family == "dependence":
+        return m.limit_row[index].row
+    return int(m.budget_row[index])
+
+
+def _relaxed(var: pyo.Var | None) -> dict:
+    if var is None:
+        return {}
+    return {i: v for i in var if (v := pyo.value(var[i], exception=False) or 0) > TOL}
+
+
+def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+    reasons = []
+    first: dict[tuple[str, str], tuple[int, float]] = {}
+    for (c, mat, t), short in sorted(_relaxed(m.slacks.get("cover")).items()):
+        first.setdefault((c, mat), (t, short))
+    for (c, mat), (t, short) in first.items():
+        pile = m.stockpile_row[c, mat]
+        required = m.cover_required[c, mat, t]
+        reasons.append(f"stockpiles row {pile.row}: {c} must hold {pile.min_cover_days:g} "
+                       f"days of cover of {mat} in {t} ({required:,.4g} t), but at most "
+                       f"{required - short:,.4g} t of {mat} can be in that stockpile by then "
+                       f"(short by {short:,.4g} t)")
+    return reasons
+
+
+def _dependence_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+    reasons = []
+    for lim, excess in sorted(_relaxed(m.slacks.get("dependence")).items()):
+        row = m.limit_row[lim]
+        total = sum(pyo.value(x) for x in m.dependence_terms[lim][1])
+        needed = (row.max_share * total + excess) / total if total > TOL else 1.0
+        reasons.append(f"dependence_limits row {row.row}: {row.consumer} may take at most "
+                       f"{row.max_share:.1%} of its {row.material} from {row.supplier} in "
+                       f"{row.year}, but the other limits need {needed:.1%} "
+                       f"({excess:,.4g} t more)")
+    return reasons
+
+
+def _budget_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+    budgets = data.budgets.set_index("budget")
+    reasons = []
+    for b, over in sorted(_relaxed(m.slacks.get("budget")).items()):
+        row = budgets.loc[b]
+        when = f"in {row.year}" if row.year is not None else "over the horizon"
+        reasons.append(f"budgets row {row.row}: builds in {row.country} {when} may cost at "
+                       f"most {row.max_capex:,.0f}, but the other limits need "
+                       f"{row.max_capex + over:,.0f}")
+    return reasons

@@ -1,0 +1,176 @@
+"""Disruption scenarios, stockpiles, risk and infeasibility explanations, solved by hand.
+
+The base: Japan needs 100 t of oxide in 2027 only; China sells at 10 plus 1 freight; unmet
+demand costs 100/t; Japan may stock up to 100 t at a holding cost of 8.9/t/yr. In scenario
+`cut` (probability p) China stops all exports in 2027.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cli, tiny_sheets, write_workbook
+
+from optimizer.run import solve_workbook
+
+BASE = {
+    "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                 ["discount_rate", 0], ["mip_gap", 0]],
+    "materials": [["material", "shortage_cost"], ["OXIDE", 100]],
+    "supply": [["country", "material", "year", "max_quantity", "price"],
+               ["CHN", "OXIDE", None, None, 10]],
+    "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+               ["CHN", "JPN", None, 1, 0]],
+    "demand": [["country", "material", "year", "quantity"], ["JPN", "OXIDE", 2027, 100]],
+    "stockpiles": [["country", "material", "initial", "capacity", "holding_cost"],
+                   ["JPN", "OXIDE", 0, 100, 8.9]],
+    "disruptions": [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+                    ["cut", "CHINA", "OXIDE", 2027, 2027, 1]],
+}
+
+
+def scenario(p: float) -> list[list]:
+    return [["scenario", "probability", "description"], ["cut", p, "China stops exports"]]
+
+
+def solve(tmp_path, **sheets):
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(**{**BASE, **sheets}))
+    return solve_workbook(path, write=False).plan
+
+
+def stock_2026(plan, scenario_name="baseline") -> float:
+    levels = plan.tables["stockpiles"]
+    row = levels[(levels.year == 2026) & (levels.scenario == scenario_name)]
+    return float(row.level.iloc[0])
+
+
+def test_stockpile_pays_only_above_a_threshold_probability(tmp_path):
+    """Stocking x t in 2026 costs 11 + 8.9 per t; in the baseline the stock replaces a 2027
+    purchase at 11, in the cut it replaces a shortage at 100. Expected cost
+    = (1-p)(1,100 + 8.9x) + p(10,000 - 89x + 8.9x) = const + x(8.9 - 89p):
+    stockpiling pays iff p > 8.9 / 89 = 0.1.
+    p = 0.05: x = 0, cost 0.95 x 1,100 + 0.05 x 10,000 = 1,545.
+    p = 0.20: x = 100, cost 1,100 + 890 = 1,990 in both scenarios."""
+    low = solve(tmp_path, scenarios=scenario(0.05))
+    assert low.summary["objective"] == pytest.approx(1545)
+    assert stock_2026(low) == pytest.approx(0)
+    high = solve(tmp_path, scenarios=scenario(0.20))
+    assert high.summary["objective"] == pytest.approx(1990)
+    assert stock_2026(high) == pytest.approx(100)
+    assert high.summary["scenario_cost_cut"] == pytest.approx(1990)
+
+
+def test_non_anticipativity_scenario_cannot_foresee_the_cut(tmp_path):
+    """At p = 0.05 stocking does not pay. A plan that knew the cut was coming would stock
+    100 t in 2026 in the cut scenario only (cost 1,990 instead of 10,000); the 2026 stock must
+    equal the baseline's (0), so the cut scenario pays 10,000 of shortage."""
+    plan = solve(tmp_path, scenarios=scenario(0.05))
+    assert stock_2026(plan, "cut") == stock_2026(plan, "baseline") == pytest.approx(0)
+    assert plan.summary["scenario_cost_cut"] == pytest.approx(10_000)
+    shortages = plan.tables["shortages"]
+    assert shortages[shortages.scenario == "cut"].shortage.sum() == pytest.approx(100)
+
+
+def test_cvar_with_weight_one(tmp_path):
+    """p = 0.05, risk_measure cvar, alpha 0.9, weight 1. With C_b = 1,100 + 8.9x and
+    C_c = 10,000 - 80.1x (C_c >= C_b for x <= 100), VaR is C_b and
+    CVaR = C_b + (0.05 / 0.1)(C_c - C_b) = (C_b + C_c) / 2. Objective = E + CVaR
+    = 1.45 C_b + 0.55 C_c = 7,095 - 31.15x: stock x = 100, objective 3,980, CVaR 1,990.
+    (Risk-neutral, the same case stocks nothing: see the threshold test.)"""
+    settings = [*BASE["settings"], ["risk_measure", "cvar"], ["cvar_alpha", 0.9],
+                ["cvar_weight", 1]]
+    plan = solve(tmp_path, settings=settings, scenarios=scenario(0.05))
+    assert plan.summary["objective"] == pytest.approx(3980)
+    assert plan.summary["cvar"] == pytest.approx(1990)
+    assert stock_2026(plan) == pytest.approx(100)
+
+
+def test_partial_cut_caps_exports_at_the_baseline_share(tmp_path):
+    """A 60% cut leaves China 40% of the baseline's 2027 exports: with no stock (p = 0.05)
+    the baseline imports 100 t, so the cut scenario imports 40 t and misses 60 t:
+    40 x 11 + 60 x 100 = 6,440."""
+    cut = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+           ["cut", "CHINA", "OXIDE", 2027, 2027, 0.6]]
+    plan = solve(tmp_path, scenarios=scenario(0.05), disruptions=cut)
+    assert plan.summary["scenario_cost_cut"] == pytest.approx(6440)
+
+
+def test_cover_days_hold_in_the_baseline_only(tmp_path):
+    """With 73 days of cover (20 t of the 100 t demand) required, the baseline keeps 20 t
+    in 2027 too, while the cut scenario may draw the stock down to meet demand."""
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 100, 8.9, 73]]
+    plan = solve(tmp_path, scenarios=scenario(0.05), stockpiles=piles)
+    levels = plan.tables["stockpiles"].set_index(["scenario", "year"])["level"]
+    assert levels["baseline", 2027] == pytest.approx(20)
+    assert levels["cut", 2027] == pytest.approx(0)
+
+
+TOLL_CUT = {
+    "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                 ["discount_rate", 0], ["mip_gap", 0]],
+    "materials": [["material", "shortage_cost"], ["OXIDE", 1000], ["MAGNET", 1000]],
+    "technologies": [["technology", "output"], ["SEP", "OXIDE"], ["MAG", "MAGNET"]],
+    "recipes": [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1],
+                ["MAG", "OXIDE", 1, 0], ["MAG", "MAGNET", 0, 1]],
+    "existing_plants": [["plant", "technology", "country", "capacity"],
+                        ["JP_MAG", "MAG", "JPN", 100]],
+    "sites": [["site", "technology", "country", "capacity", "capex", "variable_cost",
+               "lifetime"], ["AU_SEP", "SEP", "AUS", 100, 20_000, 20, 1]],
+    "supply": [["country", "material", "year", "max_quantity", "price"],
+               ["CHN", "OXIDE", None, None, 10]],
+    "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+               ["CHN", "JPN", None, 0, 0], ["AUS", "JPN", None, 0, 0]],
+    "demand": [["country", "material", "year", "quantity"], ["JPN", "MAGNET", None, 100]],
+    "dependence_limits": [["consumer", "supplier", "material", "year", "max_share"],
+                          ["JPN", "CHINA", "MAGNET", None, 0.2]],
+    "scenarios": [["scenario", "probability", "description"], ["cut", 0.1, ""]],
+    "disruptions": [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+                    ["cut", "CHINA", "OXIDE", 2026, 2026, 1]],
+    "stockpiles": None,
+}
+
+
+def test_trace_origin_closes_toll_processing_under_a_disruption(tmp_path):
+    """Untraced, Japanese magnets from Chinese oxide count as Japanese: the Australian plant
+    (capex 20,000) is not built; expected cost 0.9 x 1,000 + 0.1 x 100,000 (all short in the
+    cut) = 10,900. Traced, at most 20 of the 100 t may be Chinese-origin, so the plant is
+    built: 20,000 + 0.9 x (20 x 10 + 80 x 20) + 0.1 x (100 x 20) = 21,820, and the cut
+    scenario has no shortage."""
+    untraced = solve(tmp_path, **TOLL_CUT)
+    assert untraced.summary["objective"] == pytest.approx(10_900)
+    assert untraced.tables["builds"].empty
+    traced_settings = [*TOLL_CUT["settings"], ["trace_origin", True]]
+    traced = solve(tmp_path, **{**TOLL_CUT, "settings": traced_settings})
+    assert traced.summary["objective"] == pytest.approx(21_820)
+    assert list(traced.tables["builds"].site) == ["AU_SEP"]
+    short = traced.tables["shortages"]
+    assert short[short.scenario == "cut"].shortage.sum() == pytest.approx(0)
+
+
+def test_infeasible_cover_is_explained_by_its_stockpile_row(tmp_path):
+    piles = [["country", "material", "initial", "capacity", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 50, 365]]
+    path = write_workbook(tmp_path / "cover.xlsx", tiny_sheets(stockpiles=piles))
+    result = run_cli("solve", str(path), "-o", str(tmp_path / "plan.xlsx"))
+    assert result.returncode == 4
+    assert ("stockpiles row 2: JPN must hold 365 days of cover of OXIDE in 2026 (100 t), but "
+            "the stockpile's capacity is 50 t") in result.stderr
+
+
+def test_conflict_between_cover_and_dependence_limit_names_both(tmp_path):
+    """Japan must stock 100 days of cover (27.4 t) but may take at most half its oxide from
+    China, its only supplier; stock bought from China counts as imports. Neither alone is
+    infeasible; together they are, and the explanation names both sheets' rows."""
+    sheets = tiny_sheets(
+        stockpiles=[["country", "material", "initial", "capacity", "min_cover_days"],
+                    ["JPN", "OXIDE", 0, 500, 100]],
+        supply=[["country", "material", "year", "max_quantity", "price"],
+                ["CHN", "OXIDE", None, None, 10]],
+        dependence_limits=[["consumer", "supplier", "material", "year", "max_share"],
+                           ["JPN", "CHINA", "OXIDE", 2026, 0.5]])
+    result = run_cli("solve", str(write_workbook(tmp_path / "c.xlsx", sheets)), "-o",
+                     str(tmp_path / "plan.xlsx"))
+    assert result.returncode == 4
+    assert "stockpiles row 2: JPN must hold 100 days of cover of OXIDE in 2026" in result.stderr
+    assert "in conflict with the limits on sheet 'dependence_limits' (rows 2)" in result.stderr
+    assert "Traceback" not in result.stderr
