@@ -326,6 +326,9 @@ class ChartSpec:
     dashed: tuple[str, ...] = ()
 
 
+MAX_CAPACITY_CHARTS = 4
+
+
 def chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
     specs = (sourcing_specs(tables) + dependence_specs(tables) + capacity_specs(tables)
              + stockpile_specs(tables))
@@ -413,13 +416,20 @@ def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 
 def capacity_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
-    cap = _frame(tables, "capacity", ["country", "year", "capacity"])
+    """Capacity by country, one chart per technology (their outputs differ in kind), the
+    technologies with the most capacity first."""
+    cap = _frame(tables, "capacity", ["country", "technology", "year", "capacity"])
     if cap is None:
         return []
-    data = cap.pivot_table(index="year", columns="country", values="capacity", aggfunc="sum",
-                           fill_value=0)
-    return [ChartSpec("Capacity by country (all technologies)", "stacked",
-                      f"capacity ({UNITS['capacity']})", _top_columns(data, MAX_STACKED_SERIES))]
+    largest = cap.groupby("technology")["capacity"].sum().sort_values(ascending=False)
+    specs = []
+    for tech in largest.index[:MAX_CAPACITY_CHARTS]:
+        data = cap[cap.technology == tech].pivot_table(
+            index="year", columns="country", values="capacity", aggfunc="sum", fill_value=0)
+        specs.append(ChartSpec(f"Capacity of {tech} by country", "stacked",
+                               f"capacity ({UNITS['capacity']})",
+                               _top_columns(data, MAX_STACKED_SERIES)))
+    return specs
 
 
 def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
