@@ -123,7 +123,10 @@ def add_budgets(m: pyo.ConcreteModel, data: ModelData) -> None:
             scoped[b.budget] = (builds, b.max_capex)
     m.BUDGETS = pyo.Set(initialize=list(scoped))
     m.budget_row = {b.budget: b.row for b in data.budgets.itertuples(index=False)}
+    m.budget_capex = {b: pyo.quicksum(c * x for c, x in scoped[b][0]) for b in scoped}
+    # mutable: the plan reports what a larger budget would save by re-solving with it
+    m.max_capex = pyo.Param(m.BUDGETS, mutable=True, initialize={b: v[1] for b, v in
+                                                                  scoped.items()})
     over = slack(m, "budget", m.BUDGETS)
     m.budget_max = pyo.Constraint(
-        m.BUDGETS, rule=lambda m, b: pyo.quicksum(c * x for c, x in scoped[b][0])
-        - slack_term(over, b) <= scoped[b][1])
+        m.BUDGETS, rule=lambda m, b: m.budget_capex[b] - slack_term(over, b) <= m.max_capex[b])

@@ -34,7 +34,8 @@ UNITS: dict[str, str] = {
     "online_to": "year", "production": "t/yr", "utilisation": "fraction",
     "marginal_cost": "currency per percentage point (discounted, expected)",
     "marginal_value": "currency per unit of capacity in the year (discounted, expected)",
-    "unmet_share": "fraction",
+    "unmet_share": "fraction", "max_capex": "currency",
+    "saving_if_10pct_larger": "currency (discounted, expected)",
     "transport_cost": "currency", "tariff_cost": "currency",
 }
 
@@ -63,6 +64,7 @@ def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
         "shipments": _shipments(m, data),
         "sourcing": _sourcing(m, data),
         "dependence": _dependence(m, data, marginals.get("dependence")),
+        "budgets": _budgets(m, data, marginals.get("budgets")),
         "stockpiles": _stockpiles(m, data),
         "shortages": _shortages(m, data),
         "costs": _costs(m, data),
@@ -189,6 +191,18 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData,
     return pd.DataFrame(rows, columns=["consumer", "supplier", "material", "year",
                                        "max_share", "share", "supply_from_supplier",
                                        "total_supply", "binding", "marginal_cost", "input_row"])
+
+
+def _budgets(m: pyo.ConcreteModel, data: ModelData,
+             savings: dict[int, float] | None) -> pd.DataFrame:
+    rows = []
+    for b in data.budgets.itertuples(index=False):
+        used = _value(m.budget_capex[b.budget]) if b.budget in m.BUDGETS else 0.0
+        rows.append({"country": b.country, "year": b.year, "max_capex": b.max_capex,
+                     "capex": used, "saving_if_10pct_larger": None if savings is None
+                     else savings.get(b.budget, 0.0), "input_row": b.row})
+    return pd.DataFrame(rows, columns=["country", "year", "max_capex", "capex",
+                                       "saving_if_10pct_larger", "input_row"])
 
 
 def _stockpiles(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from models import build_model
 from optimizer import __version__
 from optimizer.data import ModelData, build_data
 from optimizer.diagnose import explain_infeasibility
-from optimizer.duals import marginal_costs
+from optimizer.duals import budget_savings, marginal_costs
 from optimizer.errors import (
     ExitCode,
     InfeasibleError,
@@ -82,7 +82,8 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
     outcome = solve_model(model, data.settings)
     lap("solve")
     _raise_unless_plan(outcome, data)
-    marginals = marginal_costs(model, data.settings)
+    marginals = marginal_costs(model, data.settings) or {}
+    marginals["budgets"] = budget_savings(model, data.settings, outcome.objective)
     lap("marginal costs")
     plan = extract_plan(model, data, outcome, marginals)
     plan.run_info = run_info(input_path, data, started)

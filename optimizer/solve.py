@@ -55,9 +55,10 @@ def solver_options(settings: dict) -> dict:
     return options
 
 
-def solve_model(model: pyo.ConcreteModel, settings: dict,
-                solver: Highs | None = None) -> SolveOutcome:
-    """Solve `model`; load the solution when there is one (optimal or time-limited)."""
+def solve_model(model: pyo.ConcreteModel, settings: dict, solver: Highs | None = None,
+                load: bool = True) -> SolveOutcome:
+    """Solve `model`; load the solution when there is one (optimal or time-limited) and
+    `load` is set."""
     solver = solver or Highs()
     start = time.perf_counter()
     results = solver.solve(model, load_solutions=False,
@@ -69,7 +70,7 @@ def solve_model(model: pyo.ConcreteModel, settings: dict,
                                 ("error", ExitCode.INTERNAL_ERROR))
     objective = results.incumbent_objective if has_solution else None
     bound = results.objective_bound
-    if has_solution and code is not ExitCode.INTERNAL_ERROR:
+    if load and has_solution and code is not ExitCode.INTERNAL_ERROR:
         results.solution_loader.load_vars()
     seconds = getattr(results.timing_info, "highs_time", None) or elapsed
     return SolveOutcome(status, code, results.termination_condition.name, objective, bound,

@@ -265,3 +265,23 @@ def test_slack_limit_has_zero_marginal_cost(tmp_path):
               ["JPN", "CHINA", "OXIDE", None, 1.0]]
     plan = solve(tmp_path, dependence_limits=limits)
     assert list(plan.tables["dependence"]["marginal_cost"]) == [0, 0]
+
+
+def test_budget_saving_from_a_larger_budget(tmp_path):
+    """The budget case: AUS's budget of 4,000 blocks plant A (capex 5,000); 10% more (4,400)
+    still blocks it, so the saving is 0. With a budget of 4,600, 10% more (5,060) lets A be
+    built: 9,000 - 6,100 = 2,900 saved."""
+    one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                ["discount_rate", 0], ["mip_gap", 0]]
+    sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
+              "lifetime"],
+             ["A", "SEP", "AUS", 100, 5000, 10, 1], ["B", "SEP", "JPN", 100, 8000, 10, 1]]
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, None, 199]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]]
+    for budget, saving in ((4000, 0), (4600, 2900)):
+        plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes,
+                     budgets=[["country", "year", "max_capex"], ["AUS", None, budget]])
+        table = plan.tables["budgets"]
+        assert table["saving_if_10pct_larger"].iloc[0] == pytest.approx(saving)
