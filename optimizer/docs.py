@@ -15,6 +15,7 @@ from optimizer.schema import BLANK, REF_SOURCES, REQUIRED, SETTINGS, SHEETS, Col
 
 INPUT_MARKERS = ("<!-- input-reference:start -->", "<!-- input-reference:end -->")
 EXIT_MARKERS = ("<!-- exit-codes:start -->", "<!-- exit-codes:end -->")
+PLAN_MARKERS = ("<!-- plan-units:start -->", "<!-- plan-units:end -->")
 
 CONVENTIONS: tuple[str, ...] = (
     "Quantities are tonnes per year unless the material's `unit` (sheet `materials`) says "
@@ -99,9 +100,18 @@ def exit_codes_markdown() -> str:
                             [(str(int(code)), text) for code, text in EXIT_CODE_MEANINGS.items()]))
 
 
+def plan_units_markdown() -> str:
+    """Units of the plan workbook's columns (the same text as the header cells' comments)."""
+    from optimizer.results import UNITS
+
+    rows = [(f"`{column}`", unit) for column, unit in sorted(UNITS.items())]
+    return "\n".join(_table(("column", "unit"), rows))
+
+
 def sections() -> dict[tuple[str, str], str]:
     """Marker pair -> the text that belongs between the markers."""
-    return {INPUT_MARKERS: input_reference_markdown(), EXIT_MARKERS: exit_codes_markdown()}
+    return {INPUT_MARKERS: input_reference_markdown(), EXIT_MARKERS: exit_codes_markdown(),
+            PLAN_MARKERS: plan_units_markdown()}
 
 
 def between(text: str, markers: tuple[str, str]) -> str | None:
