@@ -97,25 +97,31 @@ def test_lifetime_running_past_horizon_earns_salvage(tmp_path):
     assert costs["salvage"] == pytest.approx(-15_000)
 
 
+BUDGET_CASE = {
+    "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                 ["discount_rate", 0], ["mip_gap", 0]],
+    "sites": [["site", "technology", "country", "capacity", "capex", "variable_cost",
+               "lifetime"],
+              ["A", "SEP", "AUS", 100, 5000, 10, 1], ["B", "SEP", "JPN", 100, 8000, 10, 1]],
+    "supply": [["country", "material", "year", "max_quantity", "price"],
+               ["CHN", "OXIDE", None, None, 199]],
+    "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+               ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]],
+}
+
+
+def budget(max_capex: float) -> list[list]:
+    return [["country", "year", "max_capex"], ["AUS", None, max_capex]]
+
+
 def test_budget_blocks_cheapest_build(tmp_path):
     """One year, 100 t in JPN, imports at 200/t (20,000). Plant A in Australia: capex 5,000,
     variable 10, freight 1 -> 6,100. Plant B in Japan: capex 8,000, variable 10 -> 9,000.
     Without a budget A is built (6,100); with AUS's budget 4,000, B is built (9,000)."""
-    one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
-                ["discount_rate", 0], ["mip_gap", 0]]
-    sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
-              "lifetime"],
-             ["A", "SEP", "AUS", 100, 5000, 10, 1], ["B", "SEP", "JPN", 100, 8000, 10, 1]]
-    supply = [["country", "material", "year", "max_quantity", "price"],
-              ["CHN", "OXIDE", None, None, 199]]
-    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
-              ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]]
-    plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes)
+    plan = solve(tmp_path, **BUDGET_CASE)
     assert plan.summary["objective"] == pytest.approx(6_100)
     assert list(plan.tables["builds"]["site"]) == ["A"]
-    budgets = [["country", "year", "max_capex"], ["AUS", None, 4000]]
-    plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes,
-                 budgets=budgets)
+    plan = solve(tmp_path, **BUDGET_CASE, budgets=budget(4000))
     assert plan.summary["objective"] == pytest.approx(9_000)
     assert list(plan.tables["builds"]["site"]) == ["B"]
 
@@ -271,17 +277,7 @@ def test_budget_saving_from_a_larger_budget(tmp_path):
     """The budget case: AUS's budget of 4,000 blocks plant A (capex 5,000); 10% more (4,400)
     still blocks it, so the saving is 0. With a budget of 4,600, 10% more (5,060) lets A be
     built: 9,000 - 6,100 = 2,900 saved."""
-    one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
-                ["discount_rate", 0], ["mip_gap", 0]]
-    sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
-              "lifetime"],
-             ["A", "SEP", "AUS", 100, 5000, 10, 1], ["B", "SEP", "JPN", 100, 8000, 10, 1]]
-    supply = [["country", "material", "year", "max_quantity", "price"],
-              ["CHN", "OXIDE", None, None, 199]]
-    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
-              ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]]
-    for budget, saving in ((4000, 0), (4600, 2900)):
-        plan = solve(tmp_path, settings=one_year, sites=sites, supply=supply, routes=routes,
-                     budgets=[["country", "year", "max_capex"], ["AUS", None, budget]])
+    for max_capex, saving in ((4000, 0), (4600, 2900)):
+        plan = solve(tmp_path, **BUDGET_CASE, budgets=budget(max_capex))
         table = plan.tables["budgets"]
         assert table["saving_if_10pct_larger"].iloc[0] == pytest.approx(saving)
