@@ -161,3 +161,10 @@ def test_tiny_case_through_cli(tmp_path):
     result = run_cli("solve", str(path), "-o", str(tmp_path / "plan.xlsx"))
     assert result.returncode == 0
     assert "2,200.00" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["sweep", "batch"])
+def test_commands_not_built_yet_say_so_and_exit_2(workbook, command):
+    result = run_cli(command, str(workbook()))
+    assert result.returncode == 2
+    assert "not available in this version yet" in result.stderr
