@@ -7,7 +7,6 @@ declare variables and constraints over what exists.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,6 +243,3 @@ def unit_capacity_years(unit: pd.Series | Any, years: list[int]) -> list[int]:
     end = min(unit.last_year + unit.lead_time + unit.lifetime - 1, years[-1])
     return list(range(start, end + 1))
 
-
-def is_unlimited(value: float) -> bool:
-    return value is None or math.isinf(value)
