@@ -38,15 +38,17 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     rows, totals = {}, {}
     for lim in limits:
         consumer = set(data.members(lim.consumer))
-        supplier = set(data.members(lim.supplier))
+        supplier = effective_supplier(data, lim)
         total = _total_supply(m, data, consumer, lim.material, lim.year, terms)
         totals[lim.limit] = total
+        if not supplier:
+            continue  # the supplier lies wholly inside the consumer: nothing is imported
         if tracer is not None:
             from_supplier = tracer.origin_supply(supplier, consumer, lim.material, lim.year)
         else:
             from_supplier = [m.ship[o, d, lim.material, lim.year, BASELINE]
                              for o, d, mat in m.ROUTES if mat == lim.material
-                             and d in consumer and o in supplier - consumer]
+                             and d in consumer and o in supplier]
         if from_supplier:
             rows[lim.limit] = (from_supplier, total, lim.max_share)
     m.LIMITS = pyo.Set(initialize=list(rows))
@@ -57,6 +59,12 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
         <= rows[lim][2] * pyo.quicksum(rows[lim][1]))
     m.dependence_terms = rows  # achieved shares are read from these in the plan
     m.dependence_totals = totals
+
+
+def effective_supplier(data: ModelData, lim) -> set[str]:
+    """The supplier's countries outside the consumer: a consumer's own purchases and
+    production are domestic supply, even when its country belongs to the supplier group."""
+    return set(data.members(lim.supplier)) - set(data.members(lim.consumer))
 
 
 def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], material: str,
@@ -93,7 +101,7 @@ class OriginTracer:
 
     def __init__(self, m: pyo.ConcreteModel, data: ModelData, terms: Terms, limits: list):
         self.m, self.data = m, data
-        suppliers = {frozenset(data.members(lim.supplier)) for lim in limits}
+        suppliers = {frozenset(effective_supplier(data, lim)) for lim in limits} - {frozenset()}
         self.keys = {s: f"S{i}" for i, s in enumerate(sorted(suppliers, key=sorted))}
         self._declare(terms)
 

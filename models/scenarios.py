@@ -57,7 +57,8 @@ def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
     """In a disrupted (scenario, year), the supplier's exports of the material to countries
-    outside it are at most (1 - cut) x the baseline's exports in that year."""
+    outside it are at most (1 - cut) x the baseline's exports in that year. Where rows of a
+    scenario overlap for the same supplier, material and year, the largest cut holds."""
     if data.disruptions.empty or not hasattr(m, "ship"):
         return
     exports: dict[tuple[frozenset[str], str, int], list[tuple]] = defaultdict(list)
@@ -65,7 +66,7 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
     for rec in data.disruptions.itertuples(index=False):
         members = frozenset(data.members(rec.supplier))
         key = (rec.scenario, rec.supplier, rec.material, rec.year)
-        cuts[key] = (members, rec.cut)
+        cuts[key] = (members, max(rec.cut, cuts.get(key, (members, 0.0))[1]))
     index = []
     for key, (members, _) in cuts.items():
         scenario, _, material, year = key

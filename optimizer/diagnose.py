@@ -70,13 +70,14 @@ def _conflicting_families(m: pyo.ConcreteModel, data: ModelData, violation: floa
     """Limits that were not relaxed but take part in the conflict: dropping their whole
     family lets the relaxed limits hold (a deletion filter over families)."""
     lines = []
+    relaxed = {family for family, var in m.slacks.items() if _relaxed(var)}
     for family, (component, sheet) in FAMILIES.items():
         con = getattr(m, component, None)
-        if con is None or not len(con) or (family in m.slacks and _relaxed(m.slacks[family])):
+        if con is None or not len(con) or family in relaxed:
             continue
         con.deactivate()
-        try:
-            outcome = solve_model(m, data.settings)
+        try:  # load=False keeps the relaxed plan the reasons above were read from
+            outcome = solve_model(m, data.settings, load=False)
         finally:
             con.activate()
         if outcome.has_plan and outcome.objective < violation - TOL:

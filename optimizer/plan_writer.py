@@ -45,7 +45,7 @@ COLUMN_FORMATS: dict[str, str] = {
 }
 
 SUMMARY_FIRST = ("status", "objective", "mip_gap", "solve_seconds")
-SUMMARY_MONEY = {"objective", "best_bound", "expected_cost", "cvar", "build_capex"}
+SUMMARY_MONEY = {"objective", "best_bound", "risk_adjusted_objective", "cvar", "build_capex"}
 SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00", "baseline_shortage": QUANTITY}
 LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share", "binding",
                  "marginal_cost")

@@ -259,20 +259,23 @@ def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
              tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     costs = tables["costs"]
     by_category = costs.groupby("category")["expected"].sum()
+    expected = float(pyo.value(m.expected_cost))
     summary: dict[str, Any] = {
         "status": outcome.status,
-        "objective": outcome.objective,
+        "objective": expected,
         "mip_gap": outcome.gap,
         "solve_seconds": outcome.seconds,
         "proven_optimal": outcome.exit_code == 0,
         "best_bound": outcome.bound,
-        "expected_cost": float(pyo.value(m.expected_cost)),
         "currency": data.settings.get("currency", "USD"),
         "horizon": f"{data.years[0]}-{data.years[-1]}",
         "scenarios": len(data.scenario_names),
     }
     if hasattr(m, "cvar"):
+        # The solver minimised expected + weight x CVaR; `objective` stays the expected cost
+        # (the sum of the cost table), and the gap and bound refer to the risk-adjusted value.
         summary["cvar"] = float(pyo.value(m.cvar))
+        summary["risk_adjusted_objective"] = outcome.objective
     for category in COST_CATEGORIES:
         summary[f"cost_{category}"] = float(by_category.get(category, 0.0))
     for w in data.scenario_names:

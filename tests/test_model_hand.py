@@ -281,3 +281,20 @@ def test_budget_saving_from_a_larger_budget(tmp_path):
         plan = solve(tmp_path, **BUDGET_CASE, budgets=budget(max_capex))
         table = plan.tables["budgets"]
         assert table["saving_if_10pct_larger"].iloc[0] == pytest.approx(saving)
+
+
+def test_supplier_group_containing_the_consumer_counts_only_foreign_supply(tmp_path):
+    """ASIA = {CHN, JPN}; at most 50% of Japan's oxide from ASIA means at most 50% from
+    China: Japan's own purchases (15) are domestic. 50 t from China at 11 + 50 t bought in
+    Japan at 15 = 1,300 a year, 2,600 in all, traced or not."""
+    groups = [["group", "country"], ["CHINA", "CHN"], ["ASIA", "CHN"], ["ASIA", "JPN"]]
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, None, 10], ["AUS", "OXIDE", None, None, 20],
+              ["JPN", "OXIDE", None, None, 15]]
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "ASIA", "OXIDE", None, 0.5]]
+    for trace in (False, True):
+        settings = [*tiny_sheets()["settings"], ["trace_origin", trace]]
+        plan = solve(tmp_path, settings=settings, groups=groups, supply=supply,
+                     dependence_limits=limits)
+        assert plan.summary["objective"] == pytest.approx(2600)

@@ -79,8 +79,9 @@ def test_cvar_with_weight_one(tmp_path):
     settings = [*BASE["settings"], ["risk_measure", "cvar"], ["cvar_alpha", 0.9],
                 ["cvar_weight", 1]]
     plan = solve(tmp_path, settings=settings, scenarios=scenario(0.05))
-    assert plan.summary["objective"] == pytest.approx(3980)
+    assert plan.summary["risk_adjusted_objective"] == pytest.approx(3980)
     assert plan.summary["cvar"] == pytest.approx(1990)
+    assert plan.summary["objective"] == pytest.approx(1990)  # the expected cost
     assert stock_2026(plan) == pytest.approx(100)
 
 
@@ -174,3 +175,35 @@ def test_conflict_between_cover_and_dependence_limit_names_both(tmp_path):
     assert "stockpiles row 2: JPN must hold 100 days of cover of OXIDE in 2026" in result.stderr
     assert "in conflict with the limits on sheet 'dependence_limits' (rows 2)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_overlapping_cuts_do_not_depend_on_row_order(tmp_path):
+    """Two rows cut China's 2027 exports by 100% and by 20%: the largest cut holds whatever
+    the order of the rows (p = 0.05, no stock: the cut scenario misses all 100 t)."""
+    rows = [["cut", "CHINA", "OXIDE", 2026, 2027, 1], ["cut", "CHINA", "OXIDE", 2027, 2027, 0.2]]
+    header = ["scenario", "supplier", "material", "from_year", "to_year", "cut"]
+    costs = [solve(tmp_path, scenarios=scenario(0.05), disruptions=[header, *order])
+             .summary["scenario_cost_cut"] for order in (rows, rows[::-1])]
+    assert costs == pytest.approx([10_000, 10_000])
+
+
+def test_relaxed_limit_is_not_also_named_as_the_conflict(tmp_path):
+    """A year of cover (100 t) and at most half of Japan's oxide from China, its only
+    supplier: the elastic plan relaxes one family; the explanation names the other one as
+    the conflict, never the relaxed one."""
+    sheets = tiny_sheets(
+        stockpiles=[["country", "material", "initial", "capacity", "holding_cost",
+                     "min_cover_days"], ["JPN", "OXIDE", 0, 1000, 1, 365]],
+        supply=[["country", "material", "year", "max_quantity", "price"],
+                ["CHN", "OXIDE", None, None, 10]],
+        dependence_limits=[["consumer", "supplier", "material", "year", "max_share"],
+                           ["JPN", "CHINA", "OXIDE", None, 0.5]])
+    result = run_cli("solve", str(write_workbook(tmp_path / "c.xlsx", sheets)), "-o",
+                     str(tmp_path / "plan.xlsx"))
+    assert result.returncode == 4
+    lines = result.stderr.splitlines()
+    relaxed = {s for s in ("stockpiles", "dependence_limits")
+               if any(line.strip().startswith(f"{s} row") for line in lines)}
+    conflicts = {s for s in ("stockpiles", "dependence_limits")
+                 if any(f"limits on sheet '{s}'" in line for line in lines)}
+    assert relaxed and conflicts and not relaxed & conflicts, result.stderr
