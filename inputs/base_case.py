@@ -1,0 +1,481 @@
+"""Writes inputs/base_case.xlsx: first draft of the bundled rare-earth magnet base case.
+
+The 2025 world carried into a 2026-2040 horizon: mined concentrate (REO basis) -> NdPr oxide
+(+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with end-of-life/process scrap
+recycled to NdPr oxide. Every figure comes from /work/shared/reference/supply-chain-figures.md
+(tags such as [D1] resolve in its section 6) or is derived from it; the `sources` sheet lists
+one row per figure with its tag or the arithmetic. Figures the reference does not give (transport
+costs, variable costs of metal making and recycling, scrap price, lifetimes, scenario
+probabilities, shortage cost) are marked "assumption" there.
+
+    python inputs/base_case.py
+
+`sheets(policy=True, disruptions=True)` returns the rows; `policy=False` drops the dependence
+limits and the (2026-announced) US Project Vault stockpile, `disruptions=False` drops the China
+export-cut scenarios. The calibration test solves `sheets(policy=False, disruptions=False)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from optimizer.sheets import write_sheets
+
+FIRST, LAST = 2026, 2040
+YEARS = range(FIRST, LAST + 1)
+
+USD_PER_AUD = 0.65          # reference section 5 currency conversions (EST)
+USD_PER_EUR = 1.10
+
+# --- chain coefficients ------------------------------------------------------------------
+REO_PER_NDPR = 13_343 / 4_440            # Nolans TREO / NdPr oxide [F11]  -> 3.005
+OXIDE_PER_METAL = 1 / 0.850              # NdPr oxide (75:25) -> metal mass factor 0.850
+SCRAP_GROSS_UP = 1.35                    # 1/(1 - scrap) when swarf not recycled in house
+NDPR_METAL_PER_MAGNET = 0.295 * SCRAP_GROSS_UP       # 295 kg NdPr metal per t magnet
+HREO_PER_MAGNET = (0.0115 + 0.0035) * SCRAP_GROSS_UP  # 11.5 kg Dy2O3 + 3.5 kg Tb4O7
+NDPR_OXIDE_PER_MAGNET = NDPR_METAL_PER_MAGNET * OXIDE_PER_METAL
+SCRAP_PER_NDPR = 1 / 0.347               # t magnet scrap per t NdPr oxide (347 kg/t content)
+HREO_PER_NDPR_RECYCLED = (710 + 160) / 26_504        # China recycled Dy+Tb / PrNd [X8]
+HREO_PER_NDPR_EF2 = (240 + 66) / 6_000               # Energy Fuels Phase 2 [F12]
+HREO_PER_NDPR_INTEGRATED = (750 / 5_500 + 474 / 4_440) / 2   # Iluka [F10], Nolans [F11]
+
+# --- prices (USD/t) --------------------------------------------------------------------------
+CONC_PRICE = 260e6 / 45_000                          # US 2024 value / t REO [D1]
+NDPR_OXIDE_PRICE = 53_600                            # 2024 China average [P1]
+HREO_PRICE = (11.5 * 224_000 + 3.5 * 925_000) / 15   # Dy $224/kg [P6], Tb $925/kg [P7]
+MAGNET_RAW = NDPR_OXIDE_PER_MAGNET * NDPR_OXIDE_PRICE + HREO_PER_MAGNET * HREO_PRICE
+MAGNET_COST = MAGNET_RAW / 0.9 / 0.8     # REE > 90% of raw materials, raw ~80% of cost [X2]
+MAGNET_CONVERSION = MAGNET_COST - MAGNET_RAW / 0.9
+SEP_MARGIN = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
+
+# --- demand ------------------------------------------------------------------------------------
+GROWTH = 0.087                           # Adamas 2024-2040 CAGR [D23]
+WORLD_MAGNETS_2025 = 230_000 * (1 + GROWTH)          # 220-240 kt in 2024 [D10]
+US_MAGNETS_2025 = 7_446 / (45.4 / 53.6)  # China-origin imports / China share of value [D11, D12]
+JP_MAGNETS = 12_400                      # Japan NdFeB alloy production 2020 [D15]
+EU_MAGNETS = 2_000 / 0.15                # Neo Narva 2,000 t ~ 15% of EU demand [F14]
+
+SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
+
+
+def src(sheet: str, key: str, column: str, value, source: str):
+    """Record one figure on the `sources` sheet and return it."""
+    SOURCES.append([sheet, key, column, value if not isinstance(value, float)
+                    else round(value, 6), source])
+    return value
+
+
+def grow(q: float, year: int) -> float:
+    return q * (1 + GROWTH) ** (year - FIRST)
+
+
+def r(x: float, nd: int = 0) -> float:
+    return round(x, nd) if nd else float(round(x))
+
+
+def _settings() -> list[list]:
+    return [["key", "value"], ["first_year", FIRST], ["last_year", LAST],
+            ["discount_rate", src("settings", "discount_rate", "value", 0.07,
+                                  "[G31, R2] 7% discount rate (Busch et al. 2024); brief")],
+            ["mip_gap", 0.005], ["time_limit_s", 120], ["currency", "USD"],
+            ["default_shortage_cost", src("settings", "default_shortage_cost", "value",
+                                          r(10 * MAGNET_COST), "assumption: 10x derived "
+                                          "magnet cost (see materials NDFEB)")],
+            ["trace_origin", True]]
+
+
+COUNTRIES = [["country", "name"], ["USA", "United States"], ["JPN", "Japan"],
+             ["CHN", "China"], ["AUS", "Australia"], ["MYS", "Malaysia"],
+             ["EST", "Estonia (Neo Silmet, Narva)"], ["FRA", "France (Solvay La Rochelle)"],
+             ["VNM", "Vietnam"], ["ROW", "Rest of world (Myanmar, Nigeria, Thailand, ...)"]]
+
+GROUPS = [["group", "country"], ["CHINA", "CHN"],
+          *[["PARTNERS", c] for c in ("USA", "JPN", "AUS", "MYS", "EST", "FRA", "VNM")],
+          ["EU", "EST"], ["EU", "FRA"]]
+
+
+def _materials() -> list[list]:
+    short = src("materials", "NDFEB", "shortage_cost", r(10 * MAGNET_COST),
+                f"assumption: 10x derived magnet cost {MAGNET_COST:,.0f} USD/t "
+                f"(raw materials {MAGNET_RAW:,.0f} / 0.9 / 0.8 [X2])")
+    return [["material", "name", "stage", "unit", "shortage_cost"],
+            ["CONC", "Mixed rare-earth concentrate (t REO)", "concentrate", "t REO", short],
+            ["NDPR_OXIDE", "NdPr oxide", "oxide", "t", short],
+            ["HREO", "Heavy RE oxide (Dy2O3 + Tb4O7, 11.5:3.5)", "oxide", "t", short],
+            ["NDPR_METAL", "NdPr metal/alloy", "metal", "t", short],
+            ["NDFEB", "Sintered NdFeB magnet", "magnet", "t", short],
+            ["SCRAP", "NdFeB magnet scrap (process swarf and end of life)", "scrap", "t",
+             short]]
+
+
+TECHNOLOGIES = [["technology", "name", "output"],
+                ["SEP", "Light-RE separation (concentrate -> NdPr oxide)", "NDPR_OXIDE"],
+                ["SEP_HRE", "Separation with heavy-RE circuit (Energy Fuels ratio)",
+                 "NDPR_OXIDE"],
+                ["MINE_SEP", "Integrated mine + cracking + separation (Iluka/Nolans)",
+                 "NDPR_OXIDE"],
+                ["METAL", "NdPr metallisation", "NDPR_METAL"],
+                ["MAGNET", "Sintered NdFeB magnet making (from metal)", "NDFEB"],
+                ["MAGNET_INT", "Integrated metal + alloy + magnet (from oxide)", "NDFEB"],
+                ["RECYCLE", "Magnet scrap recycling to NdPr oxide", "NDPR_OXIDE"]]
+
+
+def _recipes() -> list[list]:
+    conc = src("recipes", "SEP", "input CONC", r(REO_PER_NDPR, 4),
+               "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]")
+    ef2 = src("recipes", "SEP_HRE", "output HREO", r(HREO_PER_NDPR_EF2, 4),
+              "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr [F12]")
+    integ = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_INTEGRATED, 4),
+                "derived: mean of Iluka 750/5,500 [F10] and Nolans 474/4,440 [F11]")
+    o_m = src("recipes", "METAL", "input NDPR_OXIDE", r(OXIDE_PER_METAL, 4),
+              "derived: 1 / 0.850 NdPr oxide (75:25) -> metal mass factor [5.8, EST]")
+    m_m = src("recipes", "MAGNET", "input NDPR_METAL", r(NDPR_METAL_PER_MAGNET, 4),
+              "derived: 295 kg NdPr metal per t magnet x 1.35 scrap gross-up [5.8 BOM, X3-X5,"
+              " X8]")
+    h_m = src("recipes", "MAGNET", "input HREO", r(HREO_PER_MAGNET, 5),
+              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]")
+    o_int = src("recipes", "MAGNET_INT", "input NDPR_OXIDE", r(NDPR_OXIDE_PER_MAGNET, 4),
+                "derived: 0.398 t NdPr metal x 1/0.850 (347 kg oxide x 1.35) [5.8]")
+    s_r = src("recipes", "RECYCLE", "input SCRAP", r(SCRAP_PER_NDPR, 4),
+              "derived: 1 / 0.347 t NdPr oxide per t magnet (BOM, 347 kg oxide eq.) [5.8]")
+    h_r = src("recipes", "RECYCLE", "output HREO", r(HREO_PER_NDPR_RECYCLED, 4),
+              "derived: China recycled (710 t Dy + 160 t Tb) / 26,504 t PrNd oxide 2024 [X8]")
+    return [["technology", "material", "input", "output"],
+            ["SEP", "CONC", conc, None], ["SEP", "NDPR_OXIDE", None, 1],
+            ["SEP_HRE", "CONC", conc, None], ["SEP_HRE", "NDPR_OXIDE", None, 1],
+            ["SEP_HRE", "HREO", None, ef2],
+            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, integ],
+            ["METAL", "NDPR_OXIDE", o_m, None], ["METAL", "NDPR_METAL", None, 1],
+            ["MAGNET", "NDPR_METAL", m_m, None], ["MAGNET", "HREO", h_m, None],
+            ["MAGNET", "NDFEB", None, 1],
+            ["MAGNET_INT", "NDPR_OXIDE", o_int, None], ["MAGNET_INT", "HREO", h_m, None],
+            ["MAGNET_INT", "NDFEB", None, 1],
+            ["RECYCLE", "SCRAP", s_r, None], ["RECYCLE", "NDPR_OXIDE", None, 1],
+            ["RECYCLE", "HREO", None, h_r]]
+
+
+def _variable_costs() -> dict[str, float]:
+    sep = src("existing_plants", "(China SEP)", "variable_cost", r(SEP_MARGIN, -2),
+              f"derived: China NdPr oxide 53,600 USD/t [P1] - {REO_PER_NDPR:.3f} t REO x "
+              f"{CONC_PRICE:,.0f} USD/t concentrate (price less feed: upper bound)")
+    sep_x = src("existing_plants", "(ex-China SEP, SEP_HRE)", "variable_cost",
+                r(51_000 - REO_PER_NDPR * CONC_PRICE, -2),
+                f"derived: MP realised NdPr price 51,000 USD/t 2024 [P9] - {REO_PER_NDPR:.3f} t"
+                f" REO x {CONC_PRICE:,.0f} USD/t concentrate")
+    integ = src("sites", "(MINE_SEP)", "variable_cost", NDPR_OXIDE_PRICE,
+                "derived: integrated mine+separation at the China NdPr oxide price 53,600 "
+                "[P1] (no purchased feed)")
+    magnet = src("existing_plants", "(all MAGNET)", "variable_cost", r(MAGNET_CONVERSION, -2),
+                 f"derived: magnet cost {MAGNET_COST:,.0f} - raw materials "
+                 f"{MAGNET_RAW / 0.9:,.0f} (raw materials ~80% of magnet cost, REE >90% of "
+                 "raw materials [X2])")
+    metal = src("existing_plants", "(all METAL)", "variable_cost", 5_000,
+                "assumption: metallisation conversion cost (no figure in the reference)")
+    recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
+                  "assumption: recycling conversion cost (no figure in the reference)")
+    return {"SEP": sep_x, "SEP_CN": sep, "SEP_HRE": sep_x, "MINE_SEP": integ, "METAL": metal, "MAGNET": magnet,
+            "MAGNET_INT": magnet + metal, "RECYCLE": recycle}
+
+
+def _existing(vc: dict[str, float]) -> list[list]:
+    cn_sep = src("existing_plants", "CN_SEP", "capacity", r(254_000 / REO_PER_NDPR, -2),
+                 "derived: China 2024 separation quota 254,000 t REO [D8] / 3.005 t REO per t "
+                 "NdPr")
+    cn_magnet = src("existing_plants", "CN_MAGNET", "capacity", 500_000,
+                    "[D10, 2025] China magnet capacity 'headed toward 500,000 t' (low "
+                    "confidence)")
+    cn_metal = src("existing_plants", "CN_METAL", "capacity",
+                   r(500_000 * NDPR_METAL_PER_MAGNET, -3),
+                   "derived: sized to China magnet capacity 500,000 t x 0.398 t metal/t")
+    cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", 26_504,
+                 "[X8, 2025] China recycled PrNd oxide 2024")
+    lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", 1_509 * 4,
+                "derived: Mar-Q 2025 output 1,509 t NdPr x 4 (2025 run rate) [F7]")
+    lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - 1_509 * 4,
+                     "derived: nameplate 10,500 t/yr [F7] less 2025 run rate; from 2027 (EST)")
+    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 1_294,
+                 "[F2, 2025] 1,294 t NdPr oxide in 2024 (ramping)")
+    ef1 = src("existing_plants", "EF_WHITE_MESA_PH1", "capacity", 1_000,
+              "[F12, 2024] Phase 1 850-1,000 t/yr NdPr")
+    solvay = src("existing_plants", "SOLVAY_LA_ROCHELLE", "capacity", 300,
+                 "[F13, 2025] 'several hundred t' in 2025 (300 EST)")
+    silmet = src("existing_plants", "NEO_SILMET", "capacity", r(3_000 / REO_PER_NDPR, -1),
+                 "derived: 3,000 t/yr light-RE separation [F14] / 3.005 t REO per t NdPr")
+    mp_metal = src("existing_plants", "MP_INDEPENDENCE_METAL", "capacity",
+                   r(1_000 * NDPR_METAL_PER_MAGNET, -1),
+                   "derived: metal for 1,000 t/yr magnets x 0.398 (commercial NdPr metal Jan "
+                   "2025 [F3])")
+    mp_mag = src("existing_plants", "MP_INDEPENDENCE", "capacity", 1_000,
+                 "[F1, F2] Independence 1,000 t/yr magnets")
+    jp_mag = src("existing_plants", "JP_MAGNET_MAKERS", "capacity", JP_MAGNETS,
+                 "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
+                 "proxy (EST 15-20 kt in 5.4; Argus <9% share [D13])")
+    jp_metal = src("existing_plants", "JP_METAL", "capacity",
+                   r(JP_MAGNETS * NDPR_METAL_PER_MAGNET, -1),
+                   "derived: metal for Japan's 12,400 t magnets x 0.398 (EST)")
+    vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
+                 "[D22] Shin-Etsu Vietnam 2,200 t/yr (low confidence)")
+    neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
+              "[F14, 2025] Narva phase 1 2,000 t/yr, commercial ramp 2026")
+    usar = src("existing_plants", "USAR_STILLWATER", "capacity", 1_200,
+               "[F16] 1,200 t/yr initial; commercial volume from 2027 (EST: first magnets "
+               "2024-25)")
+    noveon = src("existing_plants", "NOVEON_SAN_MARCOS", "capacity", 2_000,
+                 "[F17, 2023] 2,000 t/yr built; commercial volume from 2027 (EST)")
+    src("existing_plants", "(ramps)", "first_year", 2027,
+        "EST: plants ramping in 2025 (US 2025 output ~0: imports ~= consumption [D10, D11]) "
+        "counted from 2027")
+    return [["plant", "technology", "country", "capacity", "fixed_om", "variable_cost",
+             "first_year", "last_year"],
+            ["CN_SEP", "SEP", "CHN", cn_sep, 0, vc["SEP_CN"], None, None],
+            ["CN_METAL", "METAL", "CHN", cn_metal, 0, vc["METAL"], None, None],
+            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET"], None, None],
+            ["CN_RECYCLE", "RECYCLE", "CHN", cn_rec, 0, vc["RECYCLE"], None, None],
+            ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
+            ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
+            ["MP_MOUNTAIN_PASS", "SEP", "USA", mp_sep, 0, vc["SEP"], None, None],
+            ["EF_WHITE_MESA_PH1", "SEP", "USA", ef1, 0, vc["SEP"], None, None],
+            ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
+            ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
+            ["MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, 0, vc["METAL"], None, None],
+            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET"], None, None],
+            ["JP_METAL", "METAL", "JPN", jp_metal, 0, vc["METAL"], None, None],
+            ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET"], None, None],
+            ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET"], None, None],
+            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], None, None],
+            ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
+            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None]]
+
+
+def _sites(vc: dict[str, float]) -> list[list]:
+    life = src("sites", "(all)", "lifetime", 25, "assumption: 25-year plant life (no figure "
+               "in the reference)")
+    rows = [["site", "technology", "option", "country", "capacity", "capex", "fixed_om",
+             "variable_cost", "lead_time", "lifetime", "earliest_year", "latest_year"]]
+
+    def site(name, tech, option, country, cap, capex, lead, why_capex, why_lead,
+             earliest=None, vkey=None):
+        src("sites", f"{name}/{option}", "capacity", cap, why_capex.split(";")[0])
+        src("sites", f"{name}/{option}", "capex", r(capex, -5), why_capex)
+        src("sites", f"{name}/{option}", "lead_time", lead, why_lead)
+        rows.append([name, tech, option, country, cap, r(capex, -5), 0, vc[vkey or tech],
+                     lead, life,
+                     earliest, None])
+
+    # separation
+    # China's aggregate capacity grows through large retrofit/brownfield blocks (EST sizes)
+    for option, cap in (("s", 10_000), ("m", 25_000), ("l", 50_000), ("xl", 100_000)):
+        site("CN_SEP_RETROFIT", "SEP", option, "CHN", cap, cap * 20_000, 1,
+             "EST size; capex 20 k USD per t/yr (retrofit 15-25 k [5.6: F12, F7, F8])",
+             "[F7] separation retrofit ~11 months -> 1 yr", vkey="SEP_CN")
+        site("CN_SEP_EXPANSION", "SEP", option, "CHN", cap, cap * 60_000, 3,
+             "EST size; capex 60 k USD per t/yr brownfield default [5.6]",
+             "[F12] brownfield expansion ~3 yr", vkey="SEP_CN")
+    for option, cap in (("m", 50_000), ("l", 150_000), ("xl", 300_000)):
+        site("CN_MAGNET_EXPANSION", "MAGNET", option, "CHN", cap, cap * 55_000, 2,
+             "EST size; capex 55 k USD per t/yr magnet-only [5.6]",
+             "[F14, F18] magnet plant ~2-2.5 yr")
+        site("CN_METAL_EXPANSION", "METAL", option, "CHN", r(cap * NDPR_METAL_PER_MAGNET, -3),
+             r(cap * NDPR_METAL_PER_MAGNET, -3) * (125_000 - 55_000) / NDPR_METAL_PER_MAGNET,
+             2, "EST size (metal for the magnet block); capex derived metal intensity [5.6]",
+             "[F14, F18] ~2 yr like a magnet plant (EST)")
+    site("LYNAS_TEXAS", "SEP", "default", "USA", 1_250, 2 * 30.4e6, 5,
+         "[F6] 1,250 t/yr NdPr; capex 2 x 30.4 M USD DPA (DoD = 50%)",
+         "[F10, F6, F9] greenfield refinery ~5 yr (stalled Nov 2025)")
+    site("EF_WHITE_MESA_PH2", "SEP_HRE", "default", "USA", 6_000, 410e6, 2,
+         "[F12, 2026] >6,000 t/yr NdPr + 240 t Dy + 66 t Tb; capex 410 M USD",
+         "[F12] approval mid-2027 -> commissioning Q1 2029: 2 yr", earliest=2027)
+    site("SOLVAY_LA_ROCHELLE_EXP", "SEP", "default", "FRA", 4_200, 100e6 * USD_PER_EUR, 3,
+         "[F13] target ~4,500 t/yr less 300 t running; capex ~EUR 100 M x 1.10",
+         "[F12] brownfield expansion ~3 yr")
+    site("US_SEP_BROWNFIELD", "SEP", "default", "USA", 5_000, 5_000 * 60_000, 3,
+         "EST size; capex 60 k USD per t/yr brownfield default [5.6]",
+         "[F12] brownfield expansion ~3 yr")
+    site("ILUKA_ENEABBA", "MINE_SEP", "default", "AUS", 5_500,
+         1.75e9 * USD_PER_AUD, 1,
+         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65",
+         "[F10] under construction, commissioning 2027: 1 yr")
+    site("ARAFURA_NOLANS", "MINE_SEP", "default", "AUS", 4_440,
+         (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
+         "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
+         "[5.7] greenfield separation ~5 yr (integrated with mine)")
+    # metal
+    metal_capex = (125_000 - 55_000) / NDPR_METAL_PER_MAGNET
+    src("sites", "(METAL)", "capex per t/yr", r(metal_capex, -3),
+        "derived: (integrated 125 k - magnet-only 55 k USD per t/yr magnet) / 0.398 t metal "
+        "per t magnet [5.6]")
+    site("US_METAL", "METAL", "default", "USA", 3_000, 3_000 * metal_capex, 3,
+         "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
+    site("JP_METAL_2", "METAL", "default", "JPN", 3_000, 3_000 * metal_capex, 3,
+         "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
+    # magnets
+    site("MP_10X", "MAGNET_INT", "default", "USA", 7_000, 1.0e9, 3,
+         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr)",
+         "[F4] Jul 2025 -> commissioning 2028: ~3 yr")
+    site("VULCAN", "MAGNET_INT", "default", "USA", 10_000, 1.4e9, 3,
+         "[F15] 10,000 t/yr; capex 1.4 B USD package",
+         "[5.7] magnet plant ~3 yr (EST)")
+    site("USAR_STILLWATER_EXP", "MAGNET", "default", "USA", 3_600, 3_600 * 55_000, 2,
+         "[F16] 1,200 -> 4,800 t/yr nameplate; capex 55 k USD per t/yr magnet-only [5.6]",
+         "[F14, F18] magnet plant ~2-2.5 yr")
+    site("NOVEON_EXP", "MAGNET", "default", "USA", 8_000, 8_000 * 55_000, 5,
+         "[F17] 2,000 -> 10,000 t/yr; capex 55 k USD per t/yr magnet-only [5.6]",
+         "[F17] target in 5-7 years: 5 yr")
+    site("NEO_NARVA_PH2", "MAGNET", "default", "EST", 3_000,
+         (250e6 - 100e6) * USD_PER_EUR, 2,
+         "[F14] 2,000 -> 5,000 t/yr; capex EUR 250 M with expansion - EUR 100 M phase 1",
+         "[F14] construction 2023 -> Sep 2025: ~2 yr")
+    site("JP_MAGNET_EXP", "MAGNET", "small", "JPN", 2_000, 2_000 * 55_000, 3,
+         "EST size; capex 55 k USD per t/yr magnet-only [5.6]", "[5.7] magnet plant 3 yr")
+    site("JP_MAGNET_EXP", "MAGNET", "large", "JPN", 5_000, 5_000 * 55_000, 3,
+         "EST size; capex 55 k USD per t/yr magnet-only [5.6]", "[5.7] magnet plant 3 yr")
+    # recycling
+    site("US_RECYCLE", "RECYCLE", "default", "USA", 1_000, 1_000 * 20_000, 1,
+         "EST size; capex 20 k USD per t/yr (separation retrofit intensity [5.6], assumption)",
+         "[F7] retrofit-like circuit ~1 yr (assumption)")
+    site("JP_RECYCLE", "RECYCLE", "default", "JPN", 1_000, 1_000 * 20_000, 1,
+         "EST size; capex 20 k USD per t/yr (separation retrofit intensity [5.6], assumption)",
+         "[F7] retrofit-like circuit ~1 yr (assumption)")
+    return rows
+
+
+def _supply() -> list[list]:
+    price = src("supply", "CONC", "price", r(CONC_PRICE, -1),
+                "derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1]")
+    hre_price = src("supply", "CHN/HREO", "price", r(HREO_PRICE, -2),
+                    "derived: 11.5:3.5 mix of Dy oxide 224 USD/kg [P6] and Tb oxide 925 USD/kg "
+                    "(Nov 2025) [P7]")
+    scrap_price = src("supply", "SCRAP", "price", 3_000,
+                      "assumption: collected scrap price (no figure in the reference)")
+    rows = [["country", "material", "year", "max_quantity", "price"]]
+    for country, qty, why in (
+            ("CHN", 270_000, "[D1] China 2024 mine output 270,000 t REO"),
+            ("USA", 45_000, "[D1] US 2024 mine output 45,000 t REO"),
+            ("AUS", 13_000, "[D1] Australia 2024 13,000 t REO"),
+            ("VNM", 300, "[D3] Vietnam ~300 t REO"),
+            ("MYS", 130, "[D3] Malaysia ~130 t REO"),
+            ("ROW", 31_000 + 13_000 + 13_000 + 2_900 + 2_500 + 2_000 + 20,
+             "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
+             "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
+        qty = src("supply", f"{country}/CONC", "max_quantity (2026)", qty, why)
+        rows += [[country, "CONC", y, r(grow(qty, y)), price] for y in YEARS]
+    src("supply", "(all CONC, SCRAP)", "max_quantity growth", GROWTH,
+        "EST: mines exogenous [5.7], growing with magnet demand at 8.7%/yr [D23] (IEA: "
+        "announced mines >107 kt magnet REE by 2030 [D4]); US 'Upstream 60K' [F2] is within")
+    rows.append(["CHN", "HREO", None, None, hre_price])
+    cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(26_504 * SCRAP_PER_NDPR, -2),
+                   "derived: China recycled PrNd oxide 26,504 t [X8] x 2.88 t scrap per t")
+    rows += [["CHN", "SCRAP", y, r(grow(cn_scrap, y)), scrap_price] for y in YEARS]
+    for c, base in (("USA", US_MAGNETS_2025), ("JPN", JP_MAGNETS)):
+        q = src("supply", f"{c}/SCRAP", "max_quantity", r(0.25 * base, -1),
+                "derived: 25% of magnet consumption (scrap ~25-30% of output [X8], EST)")
+        rows += [[c, "SCRAP", y, r(grow(q, y)), scrap_price] for y in YEARS]
+    return rows
+
+
+def _routes() -> list[list]:
+    near = src("routes", "PARTNERS<->PARTNERS, ->CHINA, ROW", "transport_cost", 400,
+               "assumption: freight per t, as inputs/example.py (no figure in the reference)")
+    wedge = src("routes", "CHINA->PARTNERS", "transport_cost", 1_000,
+                "calibration: freight 400 + 600 USD/t export-licensing/diversification wedge "
+                "so that ex-China plants run as observed in 2025 ([D6] 91%/94% shares)")
+    return [["from_country", "to_country", "material", "transport_cost", "tariff"],
+            ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
+            ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
+            ["ROW", "CHINA", None, near, 0], ["ROW", "PARTNERS", None, near, 0],
+            ["PARTNERS", "ROW", None, near, 0]]
+
+
+def _demand() -> list[list]:
+    src("demand", "(all)", "growth", GROWTH, "[D23, 2024] Adamas 8.7% CAGR 2024-2040; first "
+        "model year 2026 carries the 2025 calibration values")
+    world = src("demand", "world NDFEB 2025", "quantity", r(WORLD_MAGNETS_2025, -2),
+                "derived: 230,000 t (220-240 kt 2024 [D10]) x 1.087")
+    us = src("demand", "USA/NDFEB", "quantity (2026)", r(US_MAGNETS_2025, -1),
+             "derived: 7,446 t China-origin imports 2024 [D11] / (45.4/53.6 China share of "
+             "Q1 import value [D12]); US output ~0 (EST 7,500-8,000 in 5.4)")
+    jp = src("demand", "JPN/NDFEB", "quantity (2026)", JP_MAGNETS,
+             "EST: Japan consumes its own output (12,400 t alloy [D15])")
+    eu = src("demand", "EU/NDFEB", "quantity (2026)", r(EU_MAGNETS, -1),
+             "derived: Neo Narva 2,000 t ~ 15% of EU demand [F14]; split EST 50/50 FRA/EST")
+    cn = src("demand", "CHN/NDFEB", "quantity (2026)", r(world - us - jp - eu, -2),
+             "derived: world 2025 less USA, Japan, EU (China and the rest of world's users)")
+    rows = [["country", "material", "year", "quantity"]]
+    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("CHN", cn)):
+        rows += [[c, "NDFEB", y, r(grow(q, y))] for y in YEARS]
+    return rows
+
+
+def _stockpiles(policy: bool) -> list[list]:
+    jp2026 = JP_MAGNETS
+    holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
+                  "derived: 8%/yr [5.10 default] x derived magnet cost")
+    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * jp2026),
+                  "derived: 60 days [G15] x 12,400 t (JOGMEC target assumed met in 2025)")
+    jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
+                 r(180 / 365 * jp2026 * (1 + GROWTH) ** (LAST - FIRST), -2),
+                 "derived: 180 days (high-risk metals [G17]) of 2040 demand")
+    src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
+        "[G14] Project Vault 60 days")
+    rows = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
+             "max_release"],
+            ["JPN", "NDFEB", jp_init, jp_cap, holding, 60, None]]
+    if policy:
+        us_cap = src("stockpiles", "USA/NDFEB", "capacity",
+                     r(60 / 365 * grow(r(US_MAGNETS_2025, -1), LAST) + 50, -2),
+                     "derived: Project Vault 60 days [G14] of 2040 US demand (rounded up); initial 0 "
+                     "(announced Feb 2026)")
+        rows.append(["USA", "NDFEB", 0, us_cap, holding, 60, None])
+    return rows
+
+
+def _limits() -> list[list]:
+    src("dependence_limits", "USA, JPN <- CHINA", "max_share", "0.5 (2030-34), 0.2 (2035+)",
+        "policy case from the brief; precedent EU CRMA <=65% from one country [G20]")
+    rows = [["consumer", "supplier", "material", "year", "max_share"]]
+    for consumer in ("USA", "JPN"):
+        for material in ("NDPR_OXIDE", "NDFEB"):
+            for y in range(2030, LAST + 1):
+                rows.append([consumer, "CHINA", material, y, 0.5 if y < 2035 else 0.2])
+    return rows
+
+
+def _scenarios() -> tuple[list[list], list[list]]:
+    cut1 = src("disruptions", "cn_apr2025_1yr", "cut", 0.365,
+               "derived: 2025 China export falls Dy -35%, Tb -38% (mean) under Apr 2025 "
+               "licensing [E1, E5]")
+    cut3 = src("disruptions", "cn_oct2025_3yr", "cut", 0.95,
+               "[E5] Dy shipments to Japan -95% in 2025; Oct 2025 extended scope [E2, E3]")
+    p1 = src("scenarios", "cn_apr2025_1yr", "probability", 0.2,
+             "assumption: no probability in the reference")
+    p3 = src("scenarios", "cn_oct2025_3yr", "probability", 0.1,
+             "assumption: no probability in the reference")
+    scen = [["scenario", "probability", "description"],
+            ["cn_apr2025_1yr", p1, "April-2025-like: China licenses Dy/Tb and magnet exports; "
+             "exports fall ~37% for one year (2027)"],
+            ["cn_oct2025_3yr", p3, "October-2025-like: extended controls; Dy/Tb and magnet "
+             "exports fall 95% for three years (2027-2029)"]]
+    dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut"]]
+    for mat in ("HREO", "NDFEB"):
+        dis.append(["cn_apr2025_1yr", "CHINA", mat, 2027, 2027, cut1])
+        dis.append(["cn_oct2025_3yr", "CHINA", mat, 2027, 2029, cut3])
+    return scen, dis
+
+
+def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list]]:
+    del SOURCES[1:]
+    vc = _variable_costs()
+    out = {"settings": _settings(), "countries": COUNTRIES, "groups": GROUPS,
+           "materials": _materials(), "technologies": TECHNOLOGIES, "recipes": _recipes(),
+           "existing_plants": _existing(vc), "sites": _sites(vc), "supply": _supply(),
+           "routes": _routes(), "demand": _demand(), "stockpiles": _stockpiles(policy)}
+    if policy:
+        out["dependence_limits"] = _limits()
+    if disruptions:
+        out["scenarios"], out["disruptions"] = _scenarios()
+    out["sources"] = [list(row) for row in SOURCES]
+    return out
+
+
+if __name__ == "__main__":
+    write_sheets(Path(__file__).with_name("base_case.xlsx"), sheets())
