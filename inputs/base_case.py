@@ -173,8 +173,8 @@ def _variable_costs() -> dict[str, float]:
                 "assumption: metallisation conversion cost (no figure in the reference)")
     recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
                   "assumption: recycling conversion cost (no figure in the reference)")
-    return {"SEP": sep_x, "SEP_CN": sep, "SEP_HRE": sep_x, "MINE_SEP": integ, "METAL": metal, "MAGNET": magnet,
-            "MAGNET_INT": magnet + metal, "RECYCLE": recycle}
+    return {"SEP": sep_x, "SEP_CN": sep, "SEP_HRE": sep_x, "MINE_SEP": integ, "METAL": metal,
+            "MAGNET": magnet, "MAGNET_INT": magnet + metal, "RECYCLE": recycle}
 
 
 def _existing(vc: dict[str, float]) -> list[list]:
@@ -244,7 +244,34 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET"], None, None],
             ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], None, None],
             ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
-            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None]]
+            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None],
+            *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
+
+
+def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
+    """China's aggregate capacity grows exogenously with demand: one row per year's increment
+    (separation from 2027; metal and magnets once demand would exceed today's capacity)."""
+    src("existing_plants", "CN_SEP/RECYCLE/METAL/MAGNET_<year>", "capacity",
+        GROWTH, "EST: China's aggregate capacity grows with world demand at 8.7%/yr [D23] "
+        "(2024 separation quota +4.2% y/y [D8]; magnet capacity 'headed toward 500 kt' [D10])")
+    rows = []
+    need_magnet = WORLD_MAGNETS_2025
+    for y in range(FIRST + 1, LAST + 1):
+        rows.append([f"CN_SEP_{y}", "SEP", "CHN", r(grow(sep, y) - grow(sep, y - 1), -1), 0,
+                     vc["SEP_CN"], y, None])
+        rows.append([f"CN_RECYCLE_{y}", "RECYCLE", "CHN", r(grow(rec, y) - grow(rec, y - 1), -1),
+                     0, vc["RECYCLE"], y, None])
+        need = grow(need_magnet, y)
+        if need > magnet:
+            rows.append([f"CN_MAGNET_{y}", "MAGNET", "CHN", r(need - magnet, -2) + 100, 0,
+                         vc["MAGNET"], y, None])
+            magnet = r(need - magnet, -2) + 100 + magnet
+        need_metal = need * NDPR_METAL_PER_MAGNET
+        if need_metal > metal:
+            rows.append([f"CN_METAL_{y}", "METAL", "CHN", r(need_metal - metal, -2) + 100, 0,
+                         vc["METAL"], y, None])
+            metal = r(need_metal - metal, -2) + 100 + metal
+    return rows
 
 
 def _sites(vc: dict[str, float]) -> list[list]:
@@ -263,22 +290,7 @@ def _sites(vc: dict[str, float]) -> list[list]:
                      earliest, None])
 
     # separation
-    # China's aggregate capacity grows through large retrofit/brownfield blocks (EST sizes)
-    for option, cap in (("s", 10_000), ("m", 25_000), ("l", 50_000), ("xl", 100_000)):
-        site("CN_SEP_RETROFIT", "SEP", option, "CHN", cap, cap * 20_000, 1,
-             "EST size; capex 20 k USD per t/yr (retrofit 15-25 k [5.6: F12, F7, F8])",
-             "[F7] separation retrofit ~11 months -> 1 yr", vkey="SEP_CN")
-        site("CN_SEP_EXPANSION", "SEP", option, "CHN", cap, cap * 60_000, 3,
-             "EST size; capex 60 k USD per t/yr brownfield default [5.6]",
-             "[F12] brownfield expansion ~3 yr", vkey="SEP_CN")
-    for option, cap in (("m", 50_000), ("l", 150_000), ("xl", 300_000)):
-        site("CN_MAGNET_EXPANSION", "MAGNET", option, "CHN", cap, cap * 55_000, 2,
-             "EST size; capex 55 k USD per t/yr magnet-only [5.6]",
-             "[F14, F18] magnet plant ~2-2.5 yr")
-        site("CN_METAL_EXPANSION", "METAL", option, "CHN", r(cap * NDPR_METAL_PER_MAGNET, -3),
-             r(cap * NDPR_METAL_PER_MAGNET, -3) * (125_000 - 55_000) / NDPR_METAL_PER_MAGNET,
-             2, "EST size (metal for the magnet block); capex derived metal intensity [5.6]",
-             "[F14, F18] ~2 yr like a magnet plant (EST)")
+    # China's aggregate capacity is exogenous: see the CN_*_<year> rows on existing_plants
     site("LYNAS_TEXAS", "SEP", "default", "USA", 1_250, 2 * 30.4e6, 5,
          "[F6] 1,250 t/yr NdPr; capex 2 x 30.4 M USD DPA (DoD = 50%)",
          "[F10, F6, F9] greenfield refinery ~5 yr (stalled Nov 2025)")
@@ -423,8 +435,8 @@ def _stockpiles(policy: bool) -> list[list]:
     if policy:
         us_cap = src("stockpiles", "USA/NDFEB", "capacity",
                      r(60 / 365 * grow(r(US_MAGNETS_2025, -1), LAST) + 50, -2),
-                     "derived: Project Vault 60 days [G14] of 2040 US demand (rounded up); initial 0 "
-                     "(announced Feb 2026)")
+                     "derived: Project Vault 60 days [G14] of 2040 US demand (rounded up); "
+                     "initial 0 (announced Feb 2026)")
         rows.append(["USA", "NDFEB", 0, us_cap, holding, 60, None])
     return rows
 
