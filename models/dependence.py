@@ -1,4 +1,4 @@
-"""Dependence limits (baseline, every year a limit names):
+"""Dependence limits (every year a limit names, in every scenario):
 
     imports of material m by consumer G from supplier S
         <= max_share x G's total supply of m
@@ -16,6 +16,10 @@ material bought or made in S is S-origin, and so is whatever a plant makes in a 
 fed by S-origin inputs. Every activity outside S splits into a clean mode, fed only by
 non-S inputs, and a linked mode (`origin_produce`), so re-exports through third countries and
 toll processing of S's material count against the limit.
+
+A limit is a policy: it holds in every scenario, not only in the baseline, so a scenario does
+not return to unlimited imports once its cut is over. (In a disrupted year imports from the
+supplier are cut anyway.)
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import pyomo.environ as pyo
 from models.elastic import slack, slack_term
 from models.terms import Terms
 from optimizer.data import ModelData
-from optimizer.schema import BASELINE
 
 
 def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -39,24 +42,26 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     for lim in limits:
         consumer = set(data.members(lim.consumer))
         supplier = effective_supplier(data, lim)
-        total = _total_supply(m, data, consumer, lim.material, lim.year, terms)
-        totals[lim.limit] = total
-        if not supplier:
-            continue  # the supplier lies wholly inside the consumer: nothing is imported
-        if tracer is not None:
-            from_supplier = tracer.origin_supply(supplier, consumer, lim.material, lim.year)
-        else:
-            from_supplier = [m.ship[o, d, lim.material, lim.year, BASELINE]
-                             for o, d, mat in m.ROUTES if mat == lim.material
-                             and d in consumer and o in supplier]
-        if from_supplier:
-            rows[lim.limit] = (from_supplier, total, lim.max_share)
-    m.LIMITS = pyo.Set(initialize=list(rows))
+        for w in data.scenario_names:
+            key = (lim.limit, w)
+            totals[key] = _total_supply(m, data, consumer, lim.material, lim.year, w, terms)
+            if not supplier:
+                continue  # the supplier lies wholly inside the consumer: nothing is imported
+            if tracer is not None:
+                from_supplier = tracer.origin_supply(supplier, consumer, lim.material,
+                                                     lim.year, w)
+            else:
+                from_supplier = [m.ship[o, d, lim.material, lim.year, w]
+                                 for o, d, mat in m.ROUTES if mat == lim.material
+                                 and d in consumer and o in supplier]
+            if from_supplier:
+                rows[key] = (from_supplier, totals[key], lim.max_share)
+    m.LIMITS = pyo.Set(initialize=list(rows), dimen=2)
     m.limit_row = {lim.limit: lim for lim in limits}
     excess = slack(m, "dependence", m.LIMITS)
     m.dependence_max = pyo.Constraint(
-        m.LIMITS, rule=lambda m, lim: pyo.quicksum(rows[lim][0]) - slack_term(excess, lim)
-        <= rows[lim][2] * pyo.quicksum(rows[lim][1]))
+        m.LIMITS, rule=lambda m, lim, w: pyo.quicksum(rows[lim, w][0])
+        - slack_term(excess, (lim, w)) <= rows[lim, w][2] * pyo.quicksum(rows[lim, w][1]))
     m.dependence_terms = rows  # achieved shares are read from these in the plan
     m.dependence_totals = totals
 
@@ -68,30 +73,30 @@ def effective_supplier(data: ModelData, lim) -> set[str]:
 
 
 def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], material: str,
-                  year: int, terms: Terms) -> list:
-    """Terms of the consumer's net supply of the material in the baseline year: what it
+                  year: int, w: str, terms: Terms) -> list:
+    """Terms of the consumer's net supply of the material in a year and scenario: what it
     consumes plus what its plants use."""
     out: list = []
     for c in consumer:
-        node = (c, material, year, BASELINE)
+        node = (c, material, year, w)
         if terms.demand.get(node, 0) > 0:
             out.append(terms.demand[node])
             if node in m.SHORTAGES:
                 out.append(-m.shortage[node])
-    for unit, t, w in _production_at(m, consumer, year):
+    for unit in _units_in(m, consumer, year, w):
         used = data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[0]
         if used:
-            out.append(used * m.produce[unit, t, w])
+            out.append(used * m.produce[unit, year, w])
     return out
 
 
-def _production_at(m: pyo.ConcreteModel, countries: set[str], year: int) -> list:
-    return [(u, year, BASELINE) for u, row in m.unit_row.items()
-            if row.country in countries and (u, year, BASELINE) in m.PRODUCTION]
+def _units_in(m: pyo.ConcreteModel, countries: set[str], year: int, w: str) -> list[str]:
+    return [u for u, row in m.unit_row.items()
+            if row.country in countries and (u, year, w) in m.PRODUCTION]
 
 
 class OriginTracer:
-    """Flows of supplier-origin material, one layer per distinct supplier set, baseline only.
+    """Flows of supplier-origin material, one layer per distinct supplier set and scenario.
 
     Each traced variable is at most its total flow. At every node outside the supplier, traced
     material arriving (linked-mode outputs, traced imports, traced releases) must leave by a
@@ -106,18 +111,18 @@ class OriginTracer:
         self._declare(terms)
 
     def _declare(self, terms: Terms) -> None:
-        m, data = self.m, self.data
-        years = data.years
+        m = self.m
+        periods = list(m.YEAR_SCENARIOS)
         ship_idx, prod_idx, stock_idx, cons_idx = [], [], [], []
         for supplier, k in self.keys.items():
-            ship_idx += [(k, o, d, mat, t) for o, d, mat in m.ROUTES if o not in supplier
-                         for t in years]
-            prod_idx += [(k, u, t) for u, t, w in m.PRODUCTION
-                         if w == BASELINE and m.unit_row[u].country not in supplier]
-            stock_idx += [(k, c, mat, t) for c, mat in m.stockpile_row if c not in supplier
-                          for t in years]
-            cons_idx += [(k, c, mat, t) for (c, mat, t, w), q in terms.demand.items()
-                         if w == BASELINE and q > 0 and c not in supplier]
+            ship_idx += [(k, o, d, mat, t, w) for o, d, mat in m.ROUTES if o not in supplier
+                         for t, w in periods]
+            prod_idx += [(k, u, t, w) for u, t, w in m.PRODUCTION
+                         if m.unit_row[u].country not in supplier]
+            stock_idx += [(k, c, mat, t, w) for c, mat in m.stockpile_row if c not in supplier
+                          for t, w in periods]
+            cons_idx += [(k, c, mat, t, w) for (c, mat, t, w), q in terms.demand.items()
+                         if q > 0 and c not in supplier]
         m.origin_ship = pyo.Var(ship_idx, within=pyo.NonNegativeReals)
         m.origin_produce = pyo.Var(prod_idx, within=pyo.NonNegativeReals)
         m.origin_stock_add = pyo.Var(stock_idx, within=pyo.NonNegativeReals)
@@ -126,83 +131,80 @@ class OriginTracer:
         m.origin_consume = pyo.Var(cons_idx, within=pyo.NonNegativeReals)
 
         bounds = []
-        for k, o, d, mat, t in ship_idx:
-            bounds.append(m.origin_ship[k, o, d, mat, t] <= m.ship[o, d, mat, t, BASELINE])
-        for k, u, t in prod_idx:
-            bounds.append(m.origin_produce[k, u, t] <= m.produce[u, t, BASELINE])
-        first = years[0]
-        for k, c, mat, t in stock_idx:
-            i = (k, c, mat, t)
-            before = 0 if t == first else m.origin_stock_level[k, c, mat, t - 1]
-            bounds.append(m.origin_stock_add[i] <= m.stock_add[c, mat, t, BASELINE])
-            bounds.append(m.origin_stock_release[i] <= m.stock_release[c, mat, t, BASELINE])
-            bounds.append(m.origin_stock_level[i] <= m.stock_level[c, mat, t, BASELINE])
+        for k, o, d, mat, t, w in ship_idx:
+            bounds.append(m.origin_ship[k, o, d, mat, t, w] <= m.ship[o, d, mat, t, w])
+        for k, u, t, w in prod_idx:
+            bounds.append(m.origin_produce[k, u, t, w] <= m.produce[u, t, w])
+        first = self.data.years[0]
+        for k, c, mat, t, w in stock_idx:
+            i = (k, c, mat, t, w)
+            before = 0 if t == first else m.origin_stock_level[k, c, mat, t - 1, w]
+            bounds.append(m.origin_stock_add[i] <= m.stock_add[c, mat, t, w])
+            bounds.append(m.origin_stock_release[i] <= m.stock_release[c, mat, t, w])
+            bounds.append(m.origin_stock_level[i] <= m.stock_level[c, mat, t, w])
             bounds.append(m.origin_stock_level[i] == before + m.origin_stock_add[i]
                           - m.origin_stock_release[i])
-        for k, c, mat, t in cons_idx:
-            node = (c, mat, t, BASELINE)
+        for k, c, mat, t, w in cons_idx:
+            node = (c, mat, t, w)
             met = terms.demand[node] - (m.shortage[node] if node in m.SHORTAGES else 0)
-            bounds.append(m.origin_consume[k, c, mat, t] <= met)
-        bounds += self._node_balances(terms)
+            bounds.append(m.origin_consume[k, c, mat, t, w] <= met)
+        bounds += self._node_balances()
         m.ORIGIN_ROWS = pyo.RangeSet(0, len(bounds) - 1) if bounds else pyo.Set(initialize=[])
         m.origin_flow = pyo.Constraint(m.ORIGIN_ROWS, rule=lambda m, i: bounds[i])
 
-    def _node_balances(self, terms: Terms) -> list:
+    def _node_balances(self) -> list:
         m, data = self.m, self.data
         arriving: dict[tuple, list] = defaultdict(list)
         leaving: dict[tuple, list] = defaultdict(list)
         for supplier, k in self.keys.items():
             for o, d, mat in m.ROUTES:
-                for t in data.years:
-                    flow = self.ship(supplier, o, d, mat, t)
+                for t, w in m.YEAR_SCENARIOS:
+                    flow = self.ship(supplier, o, d, mat, t, w)
                     if d not in supplier:
-                        arriving[(k, d, mat, t)].append(flow)
+                        arriving[(k, d, mat, t, w)].append(flow)
                     if o not in supplier:
-                        leaving[(k, o, mat, t)].append(flow)
+                        leaving[(k, o, mat, t, w)].append(flow)
             for u, t, w in m.PRODUCTION:
                 row = m.unit_row[u]
-                if w != BASELINE or row.country in supplier:
+                if row.country in supplier:
                     continue
                 for mat, (used, made) in data.recipes.get(row.technology, {}).items():
                     if made:
-                        arriving[(k, row.country, mat, t)].append(
-                            made * m.origin_produce[k, u, t])
+                        arriving[(k, row.country, mat, t, w)].append(
+                            made * m.origin_produce[k, u, t, w])
                     if used:
-                        leaving[(k, row.country, mat, t)].append(
-                            used * m.origin_produce[k, u, t])
+                        leaving[(k, row.country, mat, t, w)].append(
+                            used * m.origin_produce[k, u, t, w])
             for c, mat in m.stockpile_row:
                 if c not in supplier:
-                    for t in data.years:
-                        arriving[(k, c, mat, t)].append(m.origin_stock_release[k, c, mat, t])
-                        leaving[(k, c, mat, t)].append(m.origin_stock_add[k, c, mat, t])
+                    for t, w in m.YEAR_SCENARIOS:
+                        i = (k, c, mat, t, w)
+                        arriving[i].append(m.origin_stock_release[i])
+                        leaving[i].append(m.origin_stock_add[i])
         for i in m.origin_consume:
             leaving[i].append(m.origin_consume[i])
         return [pyo.quicksum(flows) <= pyo.quicksum(leaving.get(node, ()))
                 for node, flows in arriving.items()]
 
-    def ship(self, supplier: frozenset, o: str, d: str, mat: str, t: int):
-        """Supplier-origin part of a baseline shipment (all of it when it leaves the supplier)."""
+    def ship(self, supplier: frozenset, o: str, d: str, mat: str, t: int, w: str):
+        """Supplier-origin part of a shipment (all of it when it leaves the supplier)."""
         if o in supplier:
-            return self.m.ship[o, d, mat, t, BASELINE]
-        return self.m.origin_ship[self.keys[supplier], o, d, mat, t]
+            return self.m.ship[o, d, mat, t, w]
+        return self.m.origin_ship[self.keys[supplier], o, d, mat, t, w]
 
     def origin_supply(self, supplier: set[str], consumer: set[str], material: str,
-                      year: int) -> list:
-        """Supplier-origin part of the consumer's total supply of the material."""
+                      year: int, w: str) -> list:
+        """Supplier-origin part of the consumer's total supply of the material (the supplier
+        lies outside the consumer: see `effective_supplier`)."""
         m, key = self.m, frozenset(supplier)
         k = self.keys[key]
-        out = [self.ship(key, o, d, mat, year) for o, d, mat in m.ROUTES
+        out = [self.ship(key, o, d, mat, year, w) for o, d, mat in m.ROUTES
                if mat == material and d in consumer and o not in consumer]
-        for unit, t, w in _production_at(m, consumer, year):
-            row = m.unit_row[unit]
-            made = self.data.recipes.get(row.technology, {}).get(material, (0, 0))[1]
+        for unit in _units_in(m, consumer, year, w):
+            made = self.data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[1]
             if made:
-                activity = m.produce[unit, t, w] if row.country in key else \
-                    m.origin_produce[k, unit, t]
-                out.append(made * activity)
+                out.append(made * m.origin_produce[k, unit, year, w])
         for c in consumer:
-            if c in key and (c, material, year, BASELINE) in m.PURCHASES:
-                out.append(m.buy[c, material, year, BASELINE])
-            if c not in key and (c, material, year, BASELINE) in m.STOCK:
-                out.append(m.origin_stock_release[k, c, material, year])
+            if (c, material, year, w) in m.STOCK:
+                out.append(m.origin_stock_release[k, c, material, year, w])
         return out

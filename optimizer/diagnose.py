@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from models import build_model
 from optimizer.data import ModelData
+from optimizer.schema import BASELINE
 from optimizer.solve import solve_model
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _row_of(m: pyo.ConcreteModel, family: str, index) -> int:
     if family == "cover":
         return m.stockpile_row[index[:2]].row
     if family == "dependence":
-        return m.limit_row[index].row
+        return m.limit_row[index[0]].row
     return int(m.budget_row[index])
 
 
@@ -119,15 +120,19 @@ def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
 
 def _dependence_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
     reasons = []
-    for lim, excess in sorted(_relaxed(m.slacks.get("dependence")).items()):
+    for (lim, w), excess in sorted(_relaxed(m.slacks.get("dependence")).items()):
         row = m.limit_row[lim]
-        total = sum(pyo.value(x) for x in m.dependence_terms[lim][1])
+        total = sum(pyo.value(x) for x in m.dependence_terms[lim, w][1])
         needed = (row.max_share * total + excess) / total if total > TOL else 1.0
         reasons.append(f"dependence_limits row {row.row}: {row.consumer} may take at most "
                        f"{row.max_share:.1%} of its {row.material} from {row.supplier} in "
-                       f"{row.year}, but the other limits need {needed:.1%} "
-                       f"({excess:,.4g} t more)")
+                       f"{row.year}{_in_scenario(w)}, but the other limits need "
+                       f"{needed:.1%} ({excess:,.4g} t more)")
     return reasons
+
+
+def _in_scenario(w: str) -> str:
+    return "" if w == BASELINE else f" (scenario {w})"
 
 
 def _budget_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def marginal_costs(m: pyo.ConcreteModel, settings: dict) -> dict[str, dict] | None:
-    """{'dependence': {limit: cost per pp}, 'capacity': {(unit, year): value per unit}};
+    """{'dependence': {(limit, scenario): cost per pp}, 'capacity': {(unit, year): value}};
     None when the fixed LP does not solve (the plan then shows no marginal costs)."""
     fixed = [v for v in m.build.values() if not v.fixed]
     for v in fixed:
@@ -46,9 +46,9 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict) -> dict[str, dict] | No
     return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
 
 
-def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[int, float]:
+def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:
     out = {}
-    for lim in m.LIMITS:
+    for lim in m.LIMITS:  # (limit, scenario): each scenario's part of the saving
         con = m.dependence_max[lim]
         total = sum(pyo.value(x) for x in m.dependence_terms[lim][1])
         out[lim] = max(0.0, -duals.get(con, 0.0) * total / 100)

@@ -281,9 +281,22 @@ def _cost_breakdown(costs: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def _limits(dependence: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Baseline shares of each limit, with the marginal cost summed over scenarios."""
     if dependence is None or dependence.empty:
         return None
-    return dependence[[c for c in LIMIT_COLUMNS if c in dependence.columns]]
+    baseline = _baseline(dependence).reset_index(drop=True)
+    if "marginal_cost" in dependence.columns and "scenario" in dependence.columns:
+        keys = [c for c in ("input_row", "year") if c in dependence.columns]
+        total = dependence.groupby(keys, dropna=False)["marginal_cost"].sum(min_count=1)
+        baseline["marginal_cost"] = [total.get(tuple(k)) for k in
+                                     baseline[keys].itertuples(index=False)]
+    return baseline[[c for c in LIMIT_COLUMNS if c in baseline.columns]]
+
+
+def _baseline(frame: pd.DataFrame) -> pd.DataFrame:
+    if "scenario" not in frame.columns:
+        return frame
+    return frame[frame["scenario"] == "baseline"]
 
 
 def _flatten(info: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -399,6 +412,7 @@ def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
                                         "max_share", "share"])
     if dep is None:
         return []
+    dep = _baseline(dep)
     keys = ["consumer", "supplier", "material"]
     groups = list(dep.groupby(keys, sort=False, dropna=False))
     if "binding" in dep.columns:

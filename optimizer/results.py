@@ -173,22 +173,25 @@ def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
 
 
 def _dependence(m: pyo.ConcreteModel, data: ModelData,
-                marginal: dict[int, float] | None) -> pd.DataFrame:
+                marginal: dict[tuple, float] | None) -> pd.DataFrame:
+    """One row per limit, year and scenario; `marginal_cost` is the scenario's part of what a
+    one-point looser limit would save (the parts add up over scenarios)."""
     rows = []
     for lim in data.dependence_limits.itertuples(index=False):
-        terms = m.dependence_terms.get(lim.limit)
-        from_supplier = sum(_value(x) for x in terms[0]) if terms else 0.0
-        total = sum(_value(x) for x in m.dependence_totals[lim.limit])
-        share = from_supplier / total if total > EPS else 0.0
-        rows.append({"consumer": lim.consumer, "supplier": lim.supplier,
-                     "material": lim.material, "year": lim.year, "max_share": lim.max_share,
-                     "share": share, "supply_from_supplier": from_supplier,
-                     "total_supply": total,
-                     "binding": bool(terms) and share >= lim.max_share - 1e-6,
-                     "marginal_cost": None if marginal is None
-                     else marginal.get(lim.limit, 0.0),
-                     "input_row": lim.row})
-    return pd.DataFrame(rows, columns=["consumer", "supplier", "material", "year",
+        for w in data.scenario_names:
+            terms = m.dependence_terms.get((lim.limit, w))
+            from_supplier = sum(_value(x) for x in terms[0]) if terms else 0.0
+            total = sum(_value(x) for x in m.dependence_totals.get((lim.limit, w), ()))
+            share = from_supplier / total if total > EPS else 0.0
+            rows.append({"scenario": w, "consumer": lim.consumer, "supplier": lim.supplier,
+                         "material": lim.material, "year": lim.year,
+                         "max_share": lim.max_share, "share": share,
+                         "supply_from_supplier": from_supplier, "total_supply": total,
+                         "binding": bool(terms) and share >= lim.max_share - 1e-6,
+                         "marginal_cost": None if marginal is None
+                         else marginal.get((lim.limit, w), 0.0),
+                         "input_row": lim.row})
+    return pd.DataFrame(rows, columns=["scenario", "consumer", "supplier", "material", "year",
                                        "max_share", "share", "supply_from_supplier",
                                        "total_supply", "binding", "marginal_cost", "input_row"])
 
@@ -283,10 +286,11 @@ def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
     builds = tables["builds"]
     shortages = tables["shortages"]
     base_short = shortages[shortages.scenario == BASELINE]
+    dependence = tables["dependence"]
     summary.update({
         "builds": len(builds),
         "build_capex": float(builds["capex"].sum()) if len(builds) else 0.0,
         "baseline_shortage": float(base_short["shortage"].sum()),
-        "limits_binding": int(tables["dependence"]["binding"].sum()),
+        "limits_binding": int(dependence[dependence.scenario == BASELINE]["binding"].sum()),
     })
     return summary

@@ -47,14 +47,15 @@ def check_stock_levels(tables: dict[str, pd.DataFrame], data: ModelData) -> None
             assert -1e-6 <= r.level <= piles[c, mat].capacity + 1e-6
 
 
-def recompute_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> list[float | None]:
-    """Achieved share of each dependence limit (untraced definition), baseline."""
+def recompute_shares(tables: dict[str, pd.DataFrame], data: ModelData,
+                     scenario: str = "baseline") -> list[float | None]:
+    """Achieved share of each dependence limit (untraced definition) in a scenario."""
     ship = tables["shipments"]
-    ship = ship[ship.scenario == "baseline"]
+    ship = ship[ship.scenario == scenario]
     prod = tables["production"]
-    prod = prod[prod.scenario == "baseline"]
+    prod = prod[prod.scenario == scenario]
     short = tables["shortages"]
-    short = short[short.scenario == "baseline"]
+    short = short[short.scenario == scenario]
     shares = []
     for lim in data.dependence_limits.itertuples():
         consumer, supplier = set(data.members(lim.consumer)), set(data.members(lim.supplier))
@@ -71,10 +72,13 @@ def recompute_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> list[f
 
 
 def check_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
-    shares = recompute_shares(tables, data)
-    for lim, share in zip(data.dependence_limits.itertuples(), shares, strict=True):
-        assert share is not None, f"limit row {lim.row}: imports with no supply"
-        assert share <= lim.max_share + 1e-6, f"limit row {lim.row}: {share} > {lim.max_share}"
+    """Limits hold in every scenario."""
+    for w in data.scenario_names:
+        shares = recompute_shares(tables, data, w)
+        for lim, share in zip(data.dependence_limits.itertuples(), shares, strict=True):
+            assert share is not None, f"limit row {lim.row} ({w}): imports with no supply"
+            assert share <= lim.max_share + 1e-6, \
+                f"limit row {lim.row} ({w}): {share} > {lim.max_share}"
 
 
 def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:

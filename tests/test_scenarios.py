@@ -207,3 +207,21 @@ def test_relaxed_limit_is_not_also_named_as_the_conflict(tmp_path):
     conflicts = {s for s in ("stockpiles", "dependence_limits")
                  if any(f"limits on sheet '{s}'" in line for line in lines)}
     assert relaxed and conflicts and not relaxed & conflicts, result.stderr
+
+
+def test_dependence_limit_holds_in_every_scenario(tmp_path):
+    """At most 30% of Japan's oxide from China, every year. In scenario `cut` China stops
+    exports in 2026 only: 2026 is all Australian (100 x 22 = 2,200); in 2027 the limit still
+    holds (30 x 11 + 70 x 22 = 1,870), so the scenario costs 4,070, not 2,200 + 1,100."""
+    sheets = tiny_sheets(
+        scenarios=scenario(0.5),
+        disruptions=[["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+                     ["cut", "CHINA", "OXIDE", 2026, 2026, 1]],
+        dependence_limits=[["consumer", "supplier", "material", "year", "max_share"],
+                           ["JPN", "CHINA", "OXIDE", None, 0.3]])
+    plan = solve_workbook(write_workbook(tmp_path / "c.xlsx", sheets), write=False).plan
+    assert plan.summary["scenario_cost_cut"] == pytest.approx(4070)
+    assert plan.summary["scenario_cost_baseline"] == pytest.approx(3740)
+    dep = plan.tables["dependence"]
+    assert (dep["share"] <= dep["max_share"] + 1e-9).all()
+    assert set(dep["scenario"]) == {"baseline", "cut"}
