@@ -341,6 +341,19 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "EST size; capex 55 k USD per t/yr magnet-only [5.6]", "[5.7] magnet plant 3 yr")
     site("JP_MAGNET_EXP", "MAGNET", "large", "JPN", 5_000, 5_000 * 55_000, 3,
          "EST size; capex 55 k USD per t/yr magnet-only [5.6]", "[5.7] magnet plant 3 yr")
+    # generic second expansions at the reference's default intensities, so that demand growth
+    # to 2040 can be met outside China if a policy asks for it
+    site("US_SEP_BROWNFIELD_2", "SEP", "default", "USA", 5_000, 5_000 * 60_000, 3,
+         "EST size; capex 60 k USD per t/yr brownfield default [5.6]",
+         "[F12] brownfield expansion ~3 yr", earliest=2030)
+    for name, country in (("US_METAL_2", "USA"), ("JP_METAL_3", "JPN")):
+        site(name, "METAL", "default", country, 3_000, 3_000 * metal_capex, 3,
+             "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr",
+             earliest=2030)
+    for name, country in (("US_MAGNET_GEN", "USA"), ("JP_MAGNET_EXP_2", "JPN")):
+        site(name, "MAGNET", "default", country, 5_000, 5_000 * 55_000, 3,
+             "EST size; capex 55 k USD per t/yr magnet-only [5.6]", "[5.7] magnet plant 3 yr",
+             earliest=2030)
     # recycling
     site("US_RECYCLE", "RECYCLE", "default", "USA", 1_000, 1_000 * 20_000, 1,
          "EST size; capex 20 k USD per t/yr (separation retrofit intensity [5.6], assumption)",

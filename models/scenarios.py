@@ -7,8 +7,6 @@ nobody knows of the cut before it happens.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pyomo.environ as pyo
 
 from optimizer.data import ModelData
@@ -56,12 +54,14 @@ def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """In a disrupted (scenario, year), the supplier's exports of the material to countries
-    outside it are at most (1 - cut) x the baseline's exports in that year. Where rows of a
+    """In a disrupted (scenario, year), the supplier's net exports of the material (to
+    countries outside it, less its imports from them) are at most (1 - cut) x the baseline's
+    net exports in that year. Net, because gross exports could be inflated in the baseline by
+    round trips (ship out, ship back) that raise the scenario's allowance. Where rows of a
     scenario overlap for the same supplier, material and year, the largest cut holds."""
     if data.disruptions.empty or not hasattr(m, "ship"):
         return
-    exports: dict[tuple[frozenset[str], str, int], list[tuple]] = defaultdict(list)
+    crossing: dict[tuple[frozenset[str], str], tuple[list, list]] = {}
     cuts = {}
     for rec in data.disruptions.itertuples(index=False):
         members = frozenset(data.members(rec.supplier))
@@ -69,18 +69,24 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
         cuts[key] = (members, max(rec.cut, cuts.get(key, (members, 0.0))[1]))
     index = []
     for key, (members, _) in cuts.items():
-        scenario, _, material, year = key
-        routes = [r for r in m.ROUTES if r[2] == material and r[0] in members
-                  and r[1] not in members]
-        if routes and (year, scenario) in m.YEAR_SCENARIOS:
-            exports[(members, material, year)] = routes
+        material = key[2]
+        out = [r for r in m.ROUTES if r[2] == material and r[0] in members
+               and r[1] not in members]
+        back = [r for r in m.ROUTES if r[2] == material and r[1] in members
+                and r[0] not in members]
+        if out:
+            crossing[(members, material)] = (out, back)
             index.append(key)
+
+    def net_exports(members: frozenset[str], material: str, year: int, w: str):
+        out, back = crossing[(members, material)]
+        return (pyo.quicksum(m.ship[(*r, year, w)] for r in out)
+                - pyo.quicksum(m.ship[(*r, year, w)] for r in back))
 
     def rule(m: pyo.ConcreteModel, scenario: str, supplier: str, material: str, year: int):
         members, cut = cuts[(scenario, supplier, material, year)]
-        routes = exports[(members, material, year)]
-        return (pyo.quicksum(m.ship[(*r, year, scenario)] for r in routes)
-                <= (1 - cut) * pyo.quicksum(m.ship[(*r, year, BASELINE)] for r in routes))
+        return (net_exports(members, material, year, scenario)
+                <= (1 - cut) * net_exports(members, material, year, BASELINE))
 
     if index:
         m.DISRUPTIONS = pyo.Set(initialize=index, dimen=4)

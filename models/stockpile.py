@@ -1,5 +1,7 @@
 """Stockpiles: level(t) = level(t-1) + acquisitions - releases, within capacity, releases
-within max_release, and in the baseline at least min_cover_days of the holder's demand.
+within max_release, and at least min_cover_days of the holder's demand in every year that is
+not a disrupted year of the scenario (the baseline: every year). A scenario draws its stock
+during its cut and must restore the cover once the cut is over.
 
 `initial` is the level at the start of first_year; holding cost is charged on each year's
 closing level; stock left at the end of the horizon has no value.
@@ -14,7 +16,6 @@ import pyomo.environ as pyo
 from models.elastic import slack, slack_term
 from models.terms import Terms
 from optimizer.data import ModelData
-from optimizer.schema import BASELINE
 
 
 def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -45,14 +46,19 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
 
     demand = {(r.country, r.material, r.year): r.quantity
               for r in data.demand.itertuples(index=False)}
-    cover = [(c, mat, t) for (c, mat), p in piles.items() if p.min_cover_days > 0
-             for t in data.years if demand.get((c, mat, t), 0) > 0]
-    m.COVER = pyo.Set(initialize=cover, dimen=3)
-    m.cover_required = {k: piles[k[:2]].min_cover_days / 365 * demand[k] for k in cover}
+    # The cover holds in normal years; a scenario may draw the stock in its disrupted years.
+    disrupted = set(zip(data.disruptions["scenario"], data.disruptions["year"], strict=True))
+    required = {(c, mat, t): p.min_cover_days / 365 * demand[c, mat, t]
+                for (c, mat), p in piles.items() if p.min_cover_days > 0
+                for t in data.years if demand.get((c, mat, t), 0) > 0}
+    cover = [(*k, w) for k in required for w in data.scenario_names
+             if (w, k[2]) not in disrupted]
+    m.COVER = pyo.Set(initialize=cover, dimen=4)
+    m.cover_required = required
     short = slack(m, "cover", m.COVER)
     m.stock_cover_min = pyo.Constraint(
-        m.COVER, rule=lambda m, c, mat, t: m.stock_level[c, mat, t, BASELINE]
-        + slack_term(short, (c, mat, t)) >= m.cover_required[c, mat, t])
+        m.COVER, rule=lambda m, c, mat, t, w: m.stock_level[c, mat, t, w]
+        + slack_term(short, (c, mat, t, w)) >= required[c, mat, t])
 
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.stock_release[c, mat, t, w])

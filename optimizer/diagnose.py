@@ -105,14 +105,16 @@ def _relaxed(var: pyo.Var | None) -> dict:
 
 def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
     reasons = []
-    first: dict[tuple[str, str], tuple[int, float]] = {}
-    for (c, mat, t), short in sorted(_relaxed(m.slacks.get("cover")).items()):
-        first.setdefault((c, mat), (t, short))
-    for (c, mat), (t, short) in first.items():
+    first: dict[tuple[str, str], tuple[int, str, float]] = {}
+    for (c, mat, t, w), short in sorted(_relaxed(m.slacks.get("cover")).items(),
+                                        key=lambda kv: (kv[0][2], kv[0][3] != BASELINE)):
+        first.setdefault((c, mat), (t, w, short))
+    for (c, mat), (t, w, short) in first.items():
         pile = m.stockpile_row[c, mat]
         required = m.cover_required[c, mat, t]
         reasons.append(f"stockpiles row {pile.row}: {c} must hold {pile.min_cover_days:g} "
-                       f"days of cover of {mat} in {t} ({required:,.4g} t), but at most "
+                       f"days of cover of {mat} in {t}{_in_scenario(w)} ({required:,.4g} t), "
+                       "but at most "
                        f"{required - short:,.4g} t of {mat} can be in that stockpile by then "
                        f"(short by {short:,.4g} t)")
     return reasons

@@ -95,9 +95,9 @@ def test_partial_cut_caps_exports_at_the_baseline_share(tmp_path):
     assert plan.summary["scenario_cost_cut"] == pytest.approx(6440)
 
 
-def test_cover_days_hold_in_the_baseline_only(tmp_path):
+def test_cover_is_suspended_only_in_disrupted_years(tmp_path):
     """With 73 days of cover (20 t of the 100 t demand) required, the baseline keeps 20 t
-    in 2027 too, while the cut scenario may draw the stock down to meet demand."""
+    in 2027, while the cut scenario, disrupted in 2027, may draw the stock down."""
     piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
              ["JPN", "OXIDE", 0, 100, 8.9, 73]]
     plan = solve(tmp_path, scenarios=scenario(0.05), stockpiles=piles)
@@ -225,3 +225,21 @@ def test_dependence_limit_holds_in_every_scenario(tmp_path):
     dep = plan.tables["dependence"]
     assert (dep["share"] <= dep["max_share"] + 1e-9).all()
     assert set(dep["scenario"]) == {"baseline", "cut"}
+
+
+def test_baseline_cannot_inflate_the_export_allowance_by_round_trips(tmp_path):
+    """One year; China cuts half its exports in scenario `cut` (p = 0.5). Honestly: the
+    baseline imports 100 t at 11 (1,100) and the cut scenario 50 t from China plus 50 t from
+    Australia at 22 (1,650): expected 1,375. Were the cap on gross exports, the baseline could
+    ship 100 t more to Japan and back (2/t) to double the allowance: 0.5 x 1,300 + 0.5 x
+    1,100 = 1,200. Net exports close that."""
+    one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                ["discount_rate", 0], ["mip_gap", 0]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["JPN", "CHN", None, 1, 0], ["AUS", "JPN", None, 2, 0]]
+    cut = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+           ["cut", "CHINA", "OXIDE", 2026, 2026, 0.5]]
+    path = write_workbook(tmp_path / "rt.xlsx", tiny_sheets(
+        settings=one_year, routes=routes, scenarios=scenario(0.5), disruptions=cut))
+    plan = solve_workbook(path, write=False).plan
+    assert plan.summary["objective"] == pytest.approx(1375)
