@@ -29,7 +29,7 @@ from optimizer.validate import load_inputs
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INPUT_NAME = "example.xlsx"
+DEFAULT_INPUT_NAME = "base_case.xlsx"
 DEFAULT_OUTPUT_DIR = Path("outputs")
 
 

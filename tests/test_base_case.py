@@ -64,3 +64,15 @@ def test_policy_case_solves_optimal(tmp_path):
     path = write_sheets(tmp_path / "policy.xlsx", _base_case().sheets())
     result = solve_workbook(path, write=False)
     assert result.plan.summary["status"] == "optimal"
+
+
+def test_bundled_workbook_matches_its_script(tmp_path):
+    """inputs/base_case.xlsx is what inputs/base_case.py writes (rerun the script after
+    editing it)."""
+    from optimizer.validate import load_inputs
+
+    fresh = load_inputs(write_sheets(tmp_path / "fresh.xlsx", _base_case().sheets()))
+    bundled = load_inputs(WORKBOOK)
+    assert fresh.settings == bundled.settings
+    for name, table in fresh.tables.items():
+        assert table.equals(bundled.tables[name]), f"sheet {name} differs: rerun the script"

@@ -66,7 +66,7 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
 def test_default_solve_writes_to_outputs(tmp_path):
     result = run_cli("solve", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "outputs" / "example_plan.xlsx").exists()
+    assert (tmp_path / "outputs" / "base_case_plan.xlsx").exists()
 
 
 def test_output_onto_input_is_refused(workbook):
