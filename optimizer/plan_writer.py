@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -85,7 +86,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     run_info = wb.add_worksheet("run_info")
     chart_data = wb.add_worksheet("chart_data")
     _write_run_info(run_info, plan.run_info, fmt)
-    _write_charts(wb, charts, chart_data, plan.tables, fmt)
+    _write_charts(wb, charts, chart_data, plan.tables, fmt, plan.names)
     _set_properties(wb, plan.run_info)
 
 
@@ -342,6 +343,16 @@ class ChartSpec:
 MAX_CAPACITY_CHARTS = 4
 
 
+def named(title: str, names: Mapping[str, str]) -> str:
+    """A chart title with the codes it names replaced by their names (a person reads "NdPr
+    oxide supply to United States", not "NDPR_OXIDE supply to USA")."""
+    if not names:
+        return title
+    pattern = r"(?<![\w])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) \
+        + r")(?![\w])"
+    return re.sub(pattern, lambda match: names[match.group(1)], title)
+
+
 def chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
     specs = (sourcing_specs(tables) + dependence_specs(tables) + capacity_specs(tables)
              + stockpile_specs(tables))
@@ -461,11 +472,20 @@ def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 
 def _write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
-                  tables: Mapping[str, pd.DataFrame], fmt: _Formats) -> None:
+                  tables: Mapping[str, pd.DataFrame], fmt: _Formats,
+                  names: Mapping[str, str] = MappingProxyType({})) -> None:
     specs = chart_specs(tables)
+    for spec in specs:
+        spec.title = named(spec.title, names)
     charts.write_string(0, 0, "Charts (their data are on the chart_data sheet)" if specs
                         else "No data to chart", fmt.bold)
     data_ws.set_column(0, 0, 10)
+    # Printed (or exported to PDF) two charts wide, a page per three rows of charts.
+    charts.set_landscape()
+    charts.fit_to_pages(1, 0)
+    breaks = [2 + chart_row * 19 - 1 for chart_row in range(3, (len(specs) + 1) // 2, 3)]
+    if breaks:
+        charts.set_h_pagebreaks(breaks)
     row = 0
     for i, spec in enumerate(specs):
         first, series = _write_chart_data(data_ws, row, spec, fmt)

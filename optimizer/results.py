@@ -45,6 +45,7 @@ class Plan:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     run_info: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # code -> name, for chart titles
 
 
 def _value(var: Any) -> float:
@@ -70,7 +71,14 @@ def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
         "costs": _costs(m, data),
     }
     summary = _summary(m, data, outcome, tables)
-    return Plan(summary, tables)
+    return Plan(summary, tables, names=_names(data))
+
+
+def _names(data: ModelData) -> dict[str, str]:
+    """Names given on the countries, materials and technologies sheets."""
+    named = {**data.country_names, **data.materials["name"].to_dict(),
+             **data.technologies["name"].to_dict()}
+    return {code: name for code, name in named.items() if isinstance(name, str) and name}
 
 
 def _builds(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:

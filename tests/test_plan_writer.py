@@ -266,3 +266,12 @@ def test_refuses_a_workbook_open_in_excel(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="open in Excel"):
         write_plan(small_plan(), tmp_path / "plan.xlsx")
     assert not (tmp_path / "plan.xlsx").exists()
+
+
+def test_chart_titles_use_names_not_codes():
+    from optimizer.plan_writer import named
+
+    names = {"NDPR_OXIDE": "NdPr oxide", "USA": "United States", "NA": "Namibia"}
+    assert named("NDPR_OXIDE supply to USA by origin (baseline)", names) == \
+        "NdPr oxide supply to United States by origin (baseline)"
+    assert named("Share of NAM's supply", names) == "Share of NAM's supply"
