@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +109,20 @@ def template(
     _run(action, debug, quiet, verbose)
 
 
+@contextlib.contextmanager
+def _progress(description: str, quiet: bool) -> Iterator[Callable[[object], None]]:
+    """A rich progress bar on stderr when it is a terminal; a no-op otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _result: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda _result: bar.advance(task)
+
+
 def _not_built(what: str) -> Callable[[], int]:
     def action() -> int:
         raise UsageError(f"`optimizer {what}` is not available in this version yet")
@@ -153,7 +168,20 @@ def sweep(
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
-    _run(_not_built("sweep"), debug, quiet, verbose)
+
+    def action() -> int:
+        from optimizer.sweep import exit_code, sweep_workbook
+
+        with _progress("solving runs", quiet) as advance:
+            results, target = sweep_workbook(input, output, vary, jobs, advance)
+        for i, r in enumerate(results):
+            changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
+            objective = "-" if r.objective is None else f"{r.objective:,.2f}"
+            typer.echo(f"run {i} ({changes}): {r.status}, objective {objective}")
+        typer.echo(f"sweep: {target}")
+        return exit_code(results)
+
+    _run(action, debug, quiet, verbose)
 
 
 @app.command()

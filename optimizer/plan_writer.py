@@ -73,7 +73,7 @@ def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
 
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:
-    fmt = _Formats(wb)
+    fmt = Formats(wb)
     _write_summary(wb.add_worksheet("summary"), plan, fmt)
     sheet_names = {name.lower() for name in OWN_SHEETS}
     table_names = {"tbl_summary", "tbl_cost_breakdown", "tbl_limits", "tbl_run_info"}
@@ -81,7 +81,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
         sheet = _unique(_sheet_name(name), sheet_names, 31)
         ws = wb.add_worksheet(sheet)
         table = _unique("tbl_" + re.sub(r"\W", "_", sheet), table_names, 255)
-        _write_table_sheet(ws, frame, table, fmt)
+        write_table_sheet(ws, frame, table, fmt)
     charts = wb.add_worksheet("charts")
     run_info = wb.add_worksheet("run_info")
     chart_data = wb.add_worksheet("chart_data")
@@ -90,7 +90,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     _set_properties(wb, plan.run_info)
 
 
-class _Formats:
+class Formats:
     """One xlsxwriter Format per number format: Excel caps a workbook at 64,000 styles."""
 
     def __init__(self, wb: Workbook):
@@ -133,8 +133,8 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any,
         ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT], cell_format)
 
 
-def _write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
-                 fmt: _Formats, total_label: str | None = None) -> int:
+def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
+                 fmt: Formats, total_label: str | None = None) -> int:
     """Write `frame` as an Excel Table with its top-left at (row, col); return its last row.
 
     An empty frame gets one blank data row: Excel Tables need at least one. With
@@ -192,8 +192,8 @@ def _width(header: str, series: pd.Series) -> float:
     return min(max(len(header) + 4, longest + 2, 8), 50)
 
 
-def _write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: _Formats) -> None:
-    _write_table(ws, 0, 0, frame, name, fmt)
+def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats) -> None:
+    write_table(ws, 0, 0, frame, name, fmt)
     for j, (header, series) in enumerate(frame.items()):
         ws.set_column(j, j, _width(str(header), series))
     ws.freeze_panes(1, 0)
@@ -229,7 +229,7 @@ def _summary_format(key: str) -> str | None:
     return SUMMARY_FORMATS.get(key)
 
 
-def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fmt: _Formats,
+def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fmt: Formats,
                       formats: Mapping[str, str | None] | None = None) -> None:
     options = {"name": name, "columns": [{"header": "key"}, {"header": "value"}]}
     if ws.add_table(0, 0, max(len(items), 1), 1, options) != 0:
@@ -241,7 +241,7 @@ def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fm
     ws.set_column(1, 1, 22)
 
 
-def _write_summary(ws: Worksheet, plan: Plan, fmt: _Formats) -> None:
+def _write_summary(ws: Worksheet, plan: Plan, fmt: Formats) -> None:
     items = _summary_items(plan.summary)
     _write_key_values(ws, items, "tbl_summary", fmt, {k: _summary_format(k) for k, _ in items})
     status = plan.summary.get("status")
@@ -251,12 +251,12 @@ def _write_summary(ws: Worksheet, plan: Plan, fmt: _Formats) -> None:
     breakdown = _cost_breakdown(plan.tables.get("costs"))
     if breakdown is not None:
         ws.write_string(row - 1, 3, "Expected cost by category", fmt.bold)
-        row = _write_table(ws, row, 3, breakdown, "tbl_cost_breakdown", fmt, "total") + 3
+        row = write_table(ws, row, 3, breakdown, "tbl_cost_breakdown", fmt, "total") + 3
     limits = _limits(plan.tables.get("dependence"))
     if limits is not None:
         ws.write_string(row - 1, 3, "Dependence limits (share of supply from the supplier)",
                         fmt.bold)
-        _write_table(ws, row, 3, limits, "tbl_limits", fmt)
+        write_table(ws, row, 3, limits, "tbl_limits", fmt)
     ws.set_column(3, 3, 26)
     ws.set_column(4, 11, 13)
 
@@ -311,7 +311,7 @@ def _flatten(info: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
             yield f"{prefix}{key}", value
 
 
-def _write_run_info(ws: Worksheet, run_info: Mapping[str, Any], fmt: _Formats) -> None:
+def _write_run_info(ws: Worksheet, run_info: Mapping[str, Any], fmt: Formats) -> None:
     _write_key_values(ws, list(_flatten(run_info)), "tbl_run_info", fmt)
     ws.set_column(1, 1, 60)
     ws.freeze_panes(1, 0)
@@ -472,7 +472,7 @@ def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 
 def _write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
-                  tables: Mapping[str, pd.DataFrame], fmt: _Formats,
+                  tables: Mapping[str, pd.DataFrame], fmt: Formats,
                   names: Mapping[str, str] = MappingProxyType({})) -> None:
     specs = chart_specs(tables)
     for spec in specs:
@@ -497,7 +497,7 @@ def _write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
 
 
 def _write_chart_data(ws: Worksheet, row: int, spec: ChartSpec,
-                      fmt: _Formats) -> tuple[int, list[tuple[str, int]]]:
+                      fmt: Formats) -> tuple[int, list[tuple[str, int]]]:
     """Write a chart's title, header and rows; return the first data row and series columns."""
     ws.write_string(row, 0, spec.title, fmt.bold)
     ws.write_string(row + 1, 0, "year", fmt.bold)

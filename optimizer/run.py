@@ -81,7 +81,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
     lap("build")
     outcome = solve_model(model, data.settings)
     lap("solve")
-    _raise_unless_plan(outcome, data)
+    raise_unless_plan(outcome, data)
     marginals = marginal_costs(model, data.settings) or {}
     marginals["budgets"] = budget_savings(model, data.settings, outcome.objective)
     lap("marginal costs")
@@ -99,7 +99,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
     return RunResult(plan, outcome, output, timings)
 
 
-def _raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
+def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
     if outcome.exit_code is ExitCode.INFEASIBLE:
         raise InfeasibleError(explain_infeasibility(data))
     if outcome.exit_code is ExitCode.TIME_LIMIT_NO_PLAN:

@@ -240,7 +240,7 @@ def _parse_settings(book: RawWorkbook,
                 issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
                                     f"{_got(value)}{detail}", "settings", row, "value"))
                 continue
-            if _out_of_range(column, parsed):
+            if out_of_range(column, parsed):
                 issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
                                     f"{_got(value)}", "settings", row, "value"))
                 continue
@@ -263,7 +263,7 @@ def _parse_settings(book: RawWorkbook,
     return values, rows
 
 
-def _out_of_range(column: Column, value: Any) -> bool:
+def out_of_range(column: Column, value: Any) -> bool:
     if not column.is_numeric or value is None:
         return False
     return ((column.ge is not None and value < column.ge)

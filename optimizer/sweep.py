@@ -1,0 +1,329 @@
+"""Sensitivity runs: parameter variations from the `sweeps` sheet or `--vary`, solved one by
+one (or in parallel), compared in one workbook with a cost-of-independence frontier and a
+tornado.
+
+A variation names a sheet, a column, the rows it touches (`where`, e.g.
+`country=CHN; material=NDFEB`; blank: every row), a mode (`set` replaces the value, `scale`
+multiplies it) and a list of values. A sweep with one variation runs one value at a time; the
+variations that share a sweep name form a grid. A `base` run with the inputs unchanged comes
+first.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, Column, Issue, Kind
+from optimizer.validate import ROW, CellError, Inputs, load_inputs, out_of_range, parse_cell
+
+log = logging.getLogger(__name__)
+
+BASE = "base"
+_VARY = re.compile(r"^\s*(?P<sheet>\w+)\.(?P<column>\w+)\s*(\[(?P<where>[^\]]*)\])?\s*"
+                   r"(?P<op>=|\*=)\s*(?P<values>.+)$")
+
+
+@dataclass(frozen=True)
+class Variation:
+    sweep: str
+    sheet: str
+    column: str
+    where: tuple[tuple[str, str], ...]  # (column, value) pairs every touched row matches
+    mode: str  # "set" or "scale"
+    values: tuple[float, ...]
+    origin: str  # where the variation was written, for messages
+    row: int | None = None  # its row on the sweeps sheet
+
+    @property
+    def label(self) -> str:
+        where = "; ".join(f"{c}={v}" for c, v in self.where)
+        return f"{self.sheet}.{self.column}" + (f"[{where}]" if where else "") + \
+            (" x" if self.mode == "scale" else "")
+
+
+@dataclass
+class Run:
+    name: str  # the sweep it belongs to (or "base")
+    changes: tuple[tuple[Variation, float], ...] = ()
+
+
+@dataclass
+class RunResult:
+    run: Run
+    status: str
+    exit_code: int
+    objective: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    shares: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Variations
+
+
+def parse_where(text: str | None) -> tuple[tuple[str, str], ...]:
+    """`country=CHN; material=NDFEB` -> (("country", "CHN"), ("material", "NDFEB"))."""
+    pairs = []
+    for part in (text or "").replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"'{part.strip()}' is not column=value")
+        column, value = (s.strip() for s in part.split("=", 1))
+        pairs.append((column.lower(), value))
+    return tuple(pairs)
+
+
+def parse_vary(text: str) -> Variation:
+    """`sheet.column[where]=v1,v2` (set) or `sheet.column[where]*=f1,f2` (scale)."""
+    match = _VARY.match(text)
+    if not match:
+        raise UsageError(f"--vary '{text}': expected sheet.column[where]=v1,v2,... "
+                         "(or *= to scale)")
+    try:
+        where = parse_where(match["where"])
+        values = tuple(float(v.replace("%", "")) / (100 if v.strip().endswith("%") else 1)
+                       for v in match["values"].split(",") if v.strip())
+    except ValueError as exc:
+        raise UsageError(f"--vary '{text}': {exc}") from exc
+    if not values:
+        raise UsageError(f"--vary '{text}': no values")
+    return Variation(text, match["sheet"].lower(), match["column"].lower(), where,
+                     "scale" if match["op"] == "*=" else "set", values, f"--vary '{text}'")
+
+
+def variations_from_sheet(inputs: Inputs) -> list[Variation]:
+    out, issues = [], []
+    for rec in inputs.tables["sweeps"].to_dict("records"):
+        try:
+            where = parse_where(rec["where"])
+        except ValueError as exc:
+            issues.append(Issue(f"where: {exc}", "sweeps", rec[ROW], "where"))
+            continue
+        try:
+            values = tuple(float(v.strip().rstrip("%")) / (100 if v.strip().endswith("%")
+                                                           else 1)
+                           for v in str(rec["values"]).split(",") if v.strip())
+        except ValueError:
+            issues.append(Issue(f"expected comma-separated numbers, got '{rec['values']}'",
+                                "sweeps", rec[ROW], "values"))
+            continue
+        out.append(Variation(rec["sweep"], rec["sheet"], rec["column"], where, rec["mode"],
+                             values, f"sweeps row {rec[ROW]}", rec[ROW]))
+    if issues:
+        raise InputError(issues, str(inputs.path))
+    return out
+
+
+def check_variations(inputs: Inputs, variations: list[Variation]) -> None:
+    """Every variation names a numeric column, matches at least one row, and sets values the
+    column accepts; raise InputError (sweeps rows) or UsageError (--vary) otherwise."""
+    issues = []
+    for v in variations:
+        problem = _problem(inputs, v)
+        if problem is None:
+            continue
+        if v.row is None:
+            raise UsageError(f"{v.origin}: {problem}")
+        column = "where" if "no row" in problem else "values" if "value" in problem \
+            else "column"
+        issues.append(Issue(problem, "sweeps", v.row, column))
+    if issues:
+        raise InputError(issues, str(inputs.path))
+
+
+def _problem(inputs: Inputs, v: Variation) -> str | None:
+    if v.sheet == "settings":
+        column = SETTINGS_BY_NAME.get(v.column)
+        if column is None or not column.is_numeric:
+            return f"'{v.column}' is not a numeric setting"
+        return _bad_value(column, v)
+    sheet = SHEETS_BY_NAME.get(v.sheet)
+    if sheet is None:
+        return f"unknown sheet '{v.sheet}'"
+    if v.column not in sheet.column_names or not sheet.column(v.column).is_numeric:
+        return f"sheet '{v.sheet}' has no numeric column '{v.column}'"
+    unknown = [c for c, _ in v.where if c not in sheet.column_names]
+    if unknown:
+        return f"where names '{unknown[0]}', not a column of sheet '{v.sheet}'"
+    if not any(_matching_rows(inputs.tables[v.sheet], v.where)):
+        where = "; ".join(f"{c}={val}" for c, val in v.where)
+        return f"where '{where}' matches no row of sheet '{v.sheet}'"
+    return _bad_value(sheet.column(v.column), v)
+
+
+def _bad_value(column: Column, v: Variation) -> str | None:
+    if v.mode == "scale":
+        return None if all(f >= 0 for f in v.values) else "scale factors must be >= 0"
+    for value in v.values:
+        try:
+            parsed = parse_cell(column, value)
+        except CellError:
+            return f"value {value:g} is not {column.expectation}"
+        if out_of_range(column, parsed):
+            return f"value {value:g} is not {column.expectation}"
+    return None
+
+
+def _matching_rows(frame, where: tuple[tuple[str, str], ...]) -> list[bool]:
+    def same(cell: Any, text: str) -> bool:
+        if cell is None:
+            return text == ""
+        if isinstance(cell, int | float):
+            try:
+                return math.isclose(float(cell), float(text))
+            except ValueError:
+                return False
+        return str(cell) == text
+
+    records = frame.to_dict("records")
+    return [all(same(rec.get(c), val) for c, val in where) for rec in records]
+
+
+def plan_runs(variations: list[Variation]) -> list[Run]:
+    """The base run, then one run per value of each lone sweep, and a grid per shared name."""
+    runs = [Run(BASE)]
+    by_name: dict[str, list[Variation]] = {}
+    for v in variations:
+        by_name.setdefault(v.sweep, []).append(v)
+    for name, group in by_name.items():
+        for combo in itertools.product(*(v.values for v in group)):
+            runs.append(Run(name, tuple(zip(group, combo, strict=True))))
+    return runs
+
+
+def apply_changes(inputs: Inputs, changes: Iterable[tuple[Variation, float]]) -> Inputs:
+    """A copy of `inputs` with each variation's value applied to its rows."""
+    changed = Inputs(inputs.path, dict(inputs.settings), dict(inputs.tables), inputs.warnings)
+    for v, value in changes:
+        if v.sheet == "settings":
+            column = SETTINGS_BY_NAME[v.column]
+            old = changed.settings.get(v.column)
+            changed.settings[v.column] = _new_value(column, old, v.mode, value)
+            continue
+        frame = changed.tables[v.sheet].copy()
+        column = SHEETS_BY_NAME[v.sheet].column(v.column)
+        for i, hit in enumerate(_matching_rows(frame, v.where)):
+            if hit:
+                frame.at[i, v.column] = _new_value(column, frame.at[i, v.column], v.mode, value)
+        changed.tables[v.sheet] = frame
+    return changed
+
+
+def _new_value(column: Column, old: Any, mode: str, value: float) -> Any:
+    new = value if mode == "set" else (old * value if old is not None else None)
+    if new is not None and column.kind in (Kind.INTEGER, Kind.YEAR) and not math.isinf(new):
+        new = round(new)
+    return new
+
+
+# ---------------------------------------------------------------------------------------------
+# Solving
+
+
+def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult:
+    """Solve one run; failures are results with their status and message, never raised."""
+    from models import build_model
+    from optimizer.data import build_data
+    from optimizer.duals import marginal_costs
+    from optimizer.results import extract_plan
+    from optimizer.run import raise_unless_plan
+    from optimizer.solve import solve_model
+
+    start = time.perf_counter()
+    try:
+        varied = apply_changes(inputs, run.changes)
+        _check_ranges(varied, run)
+        if threads:
+            varied.settings["threads"] = threads
+        data = build_data(varied)
+        model = build_model(data)
+        outcome = solve_model(model, data.settings)
+        raise_unless_plan(outcome, data)
+        plan = extract_plan(model, data, outcome, marginal_costs(model, data.settings))
+    except OptimizerError as err:
+        message = "; ".join(map(str, err.issues)) if isinstance(err, InputError) else str(err)
+        return RunResult(run, type(err).__name__.removesuffix("Error").lower(),
+                         int(err.exit_code), seconds=time.perf_counter() - start,
+                         message=message)
+    dep = plan.tables["dependence"]
+    shares = dep[dep.scenario == "baseline"].to_dict("records") if len(dep) else []
+    return RunResult(run, plan.summary["status"], int(outcome.exit_code),
+                     plan.summary["objective"], time.perf_counter() - start,
+                     summary=plan.summary, shares=shares)
+
+
+def _check_ranges(inputs: Inputs, run: Run) -> None:
+    """A scaled value must still be one its column accepts."""
+    issues = []
+    for v, _ in run.changes:
+        column = SETTINGS_BY_NAME[v.column] if v.sheet == "settings" else \
+            SHEETS_BY_NAME[v.sheet].column(v.column)
+        values = [inputs.settings.get(v.column)] if v.sheet == "settings" else \
+            list(inputs.tables[v.sheet][v.column])
+        if any(out_of_range(column, x) for x in values if x is not None):
+            issues.append(Issue(f"{v.label} leaves a value that is not {column.expectation}",
+                                "sweeps" if v.row else None, v.row, "values" if v.row else None))
+    if issues:
+        raise InputError(issues)
+
+
+def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
+            progress: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Solve every run, in order; with jobs > 1 in a process pool (HiGHS on one thread each)."""
+    if jobs <= 1:
+        results = []
+        for run in runs:
+            results.append(solve_run(inputs, run))
+            if progress:
+                progress(results[-1])
+        return results
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(solve_run, inputs, run, 1) for run in runs]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                progress(results[-1])
+        return results
+
+
+def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
+                   jobs: int = 1, progress: Callable[[RunResult], None] | None = None
+                   ) -> tuple[list[RunResult], Path]:
+    """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
+    comparison workbook; return the results and its path."""
+    from optimizer.sweep_writer import write_sweep
+
+    inputs = load_inputs(path)
+    variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
+    if not variations:
+        raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
+    check_variations(inputs, variations)
+    runs = plan_runs(variations)
+    results = run_all(copy.deepcopy(inputs), runs, jobs, progress)
+    target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
+    if output is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    write_sweep(results, target, inputs=[Path(path)])
+    return results, target
+
+
+def exit_code(results: list[RunResult]) -> ExitCode:
+    """8 when any run has no plan (a time-limited plan, exit 6, still counts as a plan)."""
+    failed = [r for r in results if r.objective is None]
+    return ExitCode.SOME_CASES_FAILED if failed else ExitCode.OK

@@ -1,0 +1,174 @@
+"""The sweep workbook: `runs` (one row per run), `frontier` (cost against a dependence limit,
+with the marginal cost per percentage point) and `tornado` (objective swing per parameter),
+each with a native chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
+
+from models.terms import COST_CATEGORIES
+from optimizer.errors import OutputError
+from optimizer.output import atomic_output
+from optimizer.plan_writer import Formats, write_table_sheet
+from optimizer.schema import BASELINE
+from optimizer.sweep import BASE, RunResult, Variation
+
+LIMIT_COLUMN = ("dependence_limits", "max_share")
+
+
+def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> None:
+    runs, frontier, tornado = runs_table(results), frontier_table(results), \
+        tornado_table(results)
+    with atomic_output(Path(path), inputs) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        fmt = Formats(wb)
+        write_table_sheet(wb.add_worksheet("runs"), runs, "tbl_runs", fmt)
+        frontier_ws = wb.add_worksheet("frontier")
+        write_table_sheet(frontier_ws, frontier, "tbl_frontier", fmt)
+        tornado_ws = wb.add_worksheet("tornado")
+        write_table_sheet(tornado_ws, tornado, "tbl_tornado", fmt)
+        if len(frontier):
+            frontier_ws.insert_chart(1, len(frontier.columns) + 1, _frontier_chart(wb, frontier))
+        if len(tornado):
+            tornado_ws.insert_chart(1, len(tornado.columns) + 1, _tornado_chart(wb, tornado))
+        try:
+            wb.close()
+        except FileCreateError as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from exc
+
+
+def _labels(result: RunResult) -> dict[str, float]:
+    return {v.label: value for v, value in result.run.changes}
+
+
+def runs_table(results: list[RunResult]) -> pd.DataFrame:
+    """One row per run: what was varied, how it ended, its costs and achieved shares."""
+    rows = []
+    for i, r in enumerate(results):
+        row = {"run": i, "sweep": r.run.name, **_labels(r), "status": r.status,
+               "exit_code": r.exit_code, "objective": r.objective}
+        for category in COST_CATEGORIES:
+            row[f"cost_{category}"] = r.summary.get(f"cost_{category}")
+        row["builds"] = r.summary.get("builds")
+        row["baseline_shortage"] = r.summary.get("baseline_shortage")
+        for key, share in _max_shares(r).items():
+            row[f"max share {key}"] = share
+        row.update({"seconds": r.seconds, "message": r.message})
+        rows.append(row)
+    varied = list(dict.fromkeys(label for r in results for label in _labels(r)))
+    frame = pd.DataFrame(rows)
+    first = ["run", "sweep", *varied]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def _max_shares(r: RunResult) -> dict[str, float]:
+    """Largest baseline share over the years, per (consumer, supplier, material)."""
+    frame = pd.DataFrame(r.shares)
+    if frame.empty:
+        return {}
+    frame = frame[frame.scenario == BASELINE]
+    grouped = frame.groupby(["consumer", "supplier", "material"])["share"].max()
+    return {f"{c}<-{s} {m}": v for (c, s, m), v in grouped.items()}
+
+
+def _single_variation_runs(results: list[RunResult]) -> dict[Variation, list[RunResult]]:
+    """Runs of sweeps that vary one thing, grouped by that variation."""
+    groups: dict[Variation, list[RunResult]] = {}
+    for r in results:
+        if len(r.run.changes) == 1:
+            groups.setdefault(r.run.changes[0][0], []).append(r)
+    return groups
+
+
+def frontier_table(results: list[RunResult]) -> pd.DataFrame:
+    """Cost against each swept dependence limit: the cost of independence."""
+    rows = []
+    for v, runs in _single_variation_runs(results).items():
+        if (v.sheet, v.column) != LIMIT_COLUMN or v.mode != "set":
+            continue
+        points = sorted(((value, r) for r in runs for _, value in r.run.changes),
+                        key=lambda p: -p[0])
+        previous = None
+        for value, r in points:
+            step = None
+            if previous is not None and r.objective is not None and \
+                    previous[1] is not None and previous[0] != value:
+                step = (r.objective - previous[1]) / ((previous[0] - value) * 100)
+            rows.append({"limit": v.label, "max_share": value, "status": r.status,
+                         "objective": r.objective, "cost_per_pp_tightened": step,
+                         "marginal_cost": _limit_marginal(r, v)})
+            previous = (value, r.objective)
+    return pd.DataFrame(rows, columns=["limit", "max_share", "status", "objective",
+                                       "cost_per_pp_tightened", "marginal_cost"])
+
+
+def _limit_marginal(r: RunResult, v: Variation) -> float | None:
+    """The duals' marginal cost per percentage point, summed over the rows the sweep sets."""
+    frame = pd.DataFrame(r.shares)
+    if frame.empty or "marginal_cost" not in frame:
+        return None
+    keep = pd.Series(True, index=frame.index)
+    for column, value in v.where:
+        if column in frame:
+            keep &= frame[column].astype(str) == value
+    return float(frame.loc[keep, "marginal_cost"].fillna(0).sum())
+
+
+def tornado_table(results: list[RunResult]) -> pd.DataFrame:
+    """Objective at each parameter's lowest and highest value, largest swing first."""
+    base = next((r.objective for r in results if r.run.name == BASE), None)
+    rows = []
+    for v, runs in _single_variation_runs(results).items():
+        if len(v.values) < 2:
+            continue
+        by_value = {value: r.objective for r in runs for _, value in r.run.changes}
+        low, high = min(by_value), max(by_value)
+        if by_value[low] is None or by_value[high] is None:
+            continue
+        rows.append({"parameter": v.label, "low": low, "high": high,
+                     "objective_low": by_value[low], "objective_high": by_value[high],
+                     "objective_base": base,
+                     "change_low": None if base is None else by_value[low] - base,
+                     "change_high": None if base is None else by_value[high] - base,
+                     "swing": abs(by_value[high] - by_value[low])})
+    frame = pd.DataFrame(rows, columns=["parameter", "low", "high", "objective_low",
+                                        "objective_high", "objective_base", "change_low",
+                                        "change_high", "swing"])
+    return frame.sort_values("swing", ascending=False, ignore_index=True)
+
+
+def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame):
+    chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    start = 1
+    for label, rows in frontier.groupby("limit", sort=False):
+        end = start + len(rows) - 1
+        chart.add_series({"name": label, "categories": ["frontier", start, 1, end, 1],
+                          "values": ["frontier", start, 3, end, 3]})
+        start = end + 1
+    chart.set_title({"name": "Cost of independence"})
+    chart.set_x_axis({"name": "max share from the supplier", "num_format": "0%",
+                      "reverse": True})
+    chart.set_y_axis({"name": "total discounted expected cost", "num_format": "#,##0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 420})
+    return chart
+
+
+def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
+    chart = wb.add_chart({"type": "bar"})
+    n = len(tornado)
+    for col, name in ((6, "at the low value"), (7, "at the high value")):
+        chart.add_series({"name": name, "categories": ["tornado", 1, 0, n, 0],
+                          "values": ["tornado", 1, col, n, col], "overlap": 100})
+    chart.set_title({"name": "Change of the objective from the base run"})
+    chart.set_x_axis({"name": "change of total discounted expected cost",
+                      "num_format": "#,##0"})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 60 + 40 * max(n, 3)})
+    return chart

@@ -1,0 +1,152 @@
+"""`optimizer sweep`: variations from the sweeps sheet and --vary, the frontier, the tornado,
+and every way a sweep can go wrong."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import run_cli, sha256, tiny_sheets, write_workbook
+
+from optimizer.sweep import parse_vary
+
+LIMITS = [["consumer", "supplier", "material", "year", "max_share"],
+          ["JPN", "CHINA", "OXIDE", None, 0.3]]
+SWEEP_HEADER = ["sweep", "sheet", "column", "where", "mode", "values"]
+
+
+def sweep_case(tmp_path, sweeps=None, **sheets):
+    sheets.setdefault("dependence_limits", LIMITS)
+    if sweeps is not None:
+        sheets["sweeps"] = [SWEEP_HEADER, *sweeps]
+    return write_workbook(tmp_path / "case.xlsx", tiny_sheets(**sheets))
+
+
+def read(path):
+    return pd.read_excel(path, sheet_name=None, engine="calamine")
+
+
+def test_share_limit_sweep_follows_the_analytic_cost_curve(tmp_path):
+    """JPN needs 100 t/yr for 2 years; China costs 11 delivered, Australia 22. With at most
+    a share s from China the cost is 2 x 100 x (22 - 11 s) = 4,400 - 2,200 s: every point of
+    the frontier, and 22 per percentage point between points and from the duals."""
+    shares = [0.0, 0.2, 0.4, 0.6, 0.8]
+    case = sweep_case(tmp_path, [["limit", "dependence_limits", "max_share", "consumer=JPN",
+                                  "set", ", ".join(map(str, shares))]])
+    out = tmp_path / "sweep.xlsx"
+    result = run_cli("sweep", str(case), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    book = read(out)
+    frontier = book["frontier"].sort_values("max_share")
+    assert list(frontier["max_share"]) == pytest.approx(shares)
+    assert list(frontier["objective"]) == pytest.approx([4400 - 2200 * s for s in shares])
+    assert frontier["cost_per_pp_tightened"].dropna().tolist() == pytest.approx([22] * 4)
+    assert list(frontier["marginal_cost"]) == pytest.approx([22] * 5)
+    runs = book["runs"]
+    assert list(runs["sweep"])[:2] == ["base", "limit"] and len(runs) == 6
+    assert list(runs["status"]) == ["optimal"] * 6
+
+
+def test_tornado_orders_parameters_by_swing(tmp_path):
+    """Base 3,740 (30 t China at 11 + 70 t Australia at 22, twice). Australia's price x0.5
+    and x1.5 moves the cost by -/+ 1,400 (swing 2,800); China's price x0.5 and x1.5 moves it
+    by -/+ 300 (swing 600); freight from China set to 0 or 2 moves it by -/+ 60 (120)."""
+    case = sweep_case(tmp_path, [
+        ["china", "supply", "price", "country=CHN", "scale", "0.5, 1.5"],
+        ["freight", "routes", "transport_cost", "from_country=CHN", "set", "0, 2"],
+        ["australia", "supply", "price", "country=AUS", "scale", "0.5, 1.5"]])
+    out = tmp_path / "sweep.xlsx"
+    assert run_cli("sweep", str(case), "-o", str(out)).returncode == 0
+    tornado = read(out)["tornado"]
+    assert [p.split(".")[1].split("[")[0] for p in tornado["parameter"]] == \
+        ["price", "price", "transport_cost"]
+    assert list(tornado["swing"]) == pytest.approx([2800, 600, 120])
+    assert "country=AUS" in tornado["parameter"][0]
+
+
+def test_two_rows_with_one_sweep_name_form_a_grid(tmp_path):
+    case = sweep_case(tmp_path, [
+        ["grid", "supply", "price", "country=CHN", "set", "10, 20"],
+        ["grid", "dependence_limits", "max_share", "", "set", "0.3, 0.6, 0.9"]])
+    out = tmp_path / "sweep.xlsx"
+    assert run_cli("sweep", str(case), "-o", str(out)).returncode == 0
+    assert len(read(out)["runs"]) == 1 + 2 * 3
+
+
+def test_vary_option_overrides_the_sweeps_sheet(tmp_path):
+    case = sweep_case(tmp_path)
+    out = tmp_path / "sweep.xlsx"
+    result = run_cli("sweep", str(case), "-o", str(out), "--vary",
+                     "settings.discount_rate=0,0.1")
+    assert result.returncode == 0, result.stderr
+    objectives = list(read(out)["runs"]["objective"])
+    assert objectives[1] == pytest.approx(3740)
+    assert objectives[2] == pytest.approx(1870 + 1870 / 1.1)
+
+
+def test_where_matching_no_row_is_an_input_error_naming_the_sweeps_row(tmp_path):
+    case = sweep_case(tmp_path, [["x", "supply", "price", "country=FRA", "set", "1, 2"]])
+    before = sha256(case)
+    out = tmp_path / "sweep.xlsx"
+    result = run_cli("sweep", str(case), "-o", str(out))
+    assert result.returncode == 3
+    assert "sheet 'sweeps', row 2, column 'where'" in result.stderr
+    assert "matches no row" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() and sha256(case) == before
+
+
+def test_value_a_column_cannot_take_names_the_values_cell(tmp_path):
+    case = sweep_case(tmp_path, [["x", "dependence_limits", "max_share", "", "set", "0.5, 2"]])
+    result = run_cli("sweep", str(case), "-o", str(tmp_path / "s.xlsx"))
+    assert result.returncode == 3
+    assert "sheet 'sweeps', row 2, column 'values'" in result.stderr
+
+
+def test_failed_runs_are_rows_and_exit_8(tmp_path):
+    """A 365-day cover (100 t) above the stockpile's capacity (50 t) is infeasible."""
+    piles = [["country", "material", "initial", "capacity", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 50, 0]]
+    case = sweep_case(tmp_path, [["cover", "stockpiles", "min_cover_days", "", "set",
+                                  "30, 365"]], stockpiles=piles)
+    out = tmp_path / "sweep.xlsx"
+    result = run_cli("sweep", str(case), "-o", str(out))
+    assert result.returncode == 8, result.stderr
+    runs = read(out)["runs"]
+    assert list(runs["status"]) == ["optimal", "optimal", "infeasible"]
+    assert list(runs["exit_code"]) == [0, 0, 4]
+    assert "stockpiles row 2" in runs["message"].iloc[2]
+
+
+def test_parallel_runs_give_the_same_objectives(tmp_path):
+    case = sweep_case(tmp_path, [["limit", "dependence_limits", "max_share", "", "set",
+                                  "0.1, 0.5, 0.9"]])
+    serial, parallel = tmp_path / "serial.xlsx", tmp_path / "parallel.xlsx"
+    assert run_cli("sweep", str(case), "-o", str(serial)).returncode == 0
+    assert run_cli("sweep", str(case), "-o", str(parallel), "--jobs", "2").returncode == 0
+    assert list(read(parallel)["runs"]["objective"]) == \
+        pytest.approx(list(read(serial)["runs"]["objective"]))
+
+
+@pytest.mark.parametrize("text", ["supply.price", "supply.price=", "price=1,2",
+                                  "supply.price[country]=1", "supply.price=a,b"])
+def test_malformed_vary_is_a_usage_error(tmp_path, text):
+    result = run_cli("sweep", str(sweep_case(tmp_path)), "--vary", text)
+    assert result.returncode == 2
+    assert "--vary" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_vary_on_an_unknown_column_is_a_usage_error(tmp_path):
+    result = run_cli("sweep", str(sweep_case(tmp_path)), "--vary", "supply.colour=1,2")
+    assert result.returncode == 2
+    assert "no numeric column 'colour'" in result.stderr
+
+
+def test_no_variations_is_a_usage_error(tmp_path):
+    assert run_cli("sweep", str(sweep_case(tmp_path))).returncode == 2
+
+
+def test_parse_vary():
+    v = parse_vary("dependence_limits.max_share[consumer=JPN; year=2030]=20%,0.5")
+    assert (v.sheet, v.column, v.mode) == ("dependence_limits", "max_share", "set")
+    assert v.where == (("consumer", "JPN"), ("year", "2030"))
+    assert v.values == pytest.approx((0.2, 0.5))
+    assert parse_vary("supply.price*=0.5,2").mode == "scale"
