@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.errors import ExitCode, InputError, OptimizerError
 
 log = logging.getLogger("optimizer")
 
@@ -123,13 +123,6 @@ def _progress(description: str, quiet: bool) -> Iterator[Callable[[object], None
         yield lambda _result: bar.advance(task)
 
 
-def _not_built(what: str) -> Callable[[], int]:
-    def action() -> int:
-        raise UsageError(f"`optimizer {what}` is not available in this version yet")
-
-    return action
-
-
 @app.command()
 def solve(
     input: Annotated[Path | None, typer.Argument(help="Input workbook (default: the bundled "
@@ -193,10 +186,26 @@ def batch(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
                                                   "or 'local'.")] = None,
+    case_timeout: Annotated[float | None, typer.Option("--case-timeout", min=1, help="Kill a "
+                            "case still running after this many seconds.")] = None,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Solve many workbooks in parallel (or on a Dask cluster)."""
-    _run(_not_built("batch"), debug, quiet, verbose)
+
+    def action() -> int:
+        from optimizer.batch import SUMMARY_NAME, exit_code, run_batch
+
+        folder = output_dir or Path("outputs")
+        with _progress("solving workbooks", quiet) as advance:
+            results = run_batch(inputs, folder, jobs, scheduler, case_timeout, advance)
+        for r in results:
+            objective = "-" if r.objective is None else f"{r.objective:,.2f}"
+            typer.echo(f"{r.input}: {r.status} (exit {r.exit_code}), objective {objective}"
+                       + (f": {r.message}" if r.message and r.failed else ""))
+        typer.echo(f"summary: {folder / SUMMARY_NAME}")
+        return exit_code(results)
+
+    _run(action, debug, quiet, verbose)
 
 
 def main() -> None:

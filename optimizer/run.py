@@ -57,9 +57,10 @@ class RunResult:
         return self.outcome.exit_code
 
 
-def solve_workbook(input_path: Path, output_path: Path | None = None,
-                   write: bool = True) -> RunResult:
-    """Solve `input_path` and write its plan; raise for infeasible or failed solves."""
+def solve_workbook(input_path: Path, output_path: Path | None = None, write: bool = True,
+                   threads: int | None = None) -> RunResult:
+    """Solve `input_path` and write its plan; raise for infeasible or failed solves.
+    `threads` overrides the settings' solver threads (batch workers run one each)."""
     from optimizer.plan_writer import write_plan
 
     started = datetime.now(UTC)
@@ -75,6 +76,8 @@ def solve_workbook(input_path: Path, output_path: Path | None = None,
     inputs = load_inputs(input_path)
     for warning in inputs.warnings:
         log.warning("warning: %s", warning)
+    if threads:
+        inputs.settings["threads"] = threads
     data = build_data(inputs)
     lap("read")
     model = build_model(data)

@@ -1,0 +1,265 @@
+"""Batch solves: many workbooks, each in a process of its own, or on a Dask cluster.
+
+Workers receive a workbook's bytes and return the plan's bytes, so nothing but data crosses
+process (or machine) boundaries and no shared file system is needed; the parent writes every
+plan and the summary. A case that crashes its worker, or runs past the case timeout, is a
+failed row; it never takes the batch down. Ctrl-C keeps what finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing.connection
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.output import atomic_output
+
+log = logging.getLogger(__name__)
+
+SUMMARY_NAME = "batch_summary.xlsx"
+FAILED = "failed"
+
+
+@dataclass
+class Case:
+    name: str  # the input's stem: its plan is <name>_plan.xlsx
+    path: str
+    content: bytes
+
+
+@dataclass
+class CaseResult:
+    input: str
+    status: str
+    exit_code: int
+    objective: float | None = None
+    mip_gap: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+    plan: str = ""  # the plan's path once written
+    plan_bytes: bytes | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.exit_code not in (ExitCode.OK, ExitCode.TIME_LIMIT_WITH_PLAN)
+
+    def row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.pop("plan_bytes")
+        return row
+
+
+def solve_case(case: Case, threads: int | None = 1) -> CaseResult:
+    """Solve one workbook from its bytes; every outcome is a result, never an exception."""
+    from optimizer.run import solve_workbook
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="optimizer-case-") as folder:
+        source = Path(folder) / Path(case.path).name
+        source.write_bytes(case.content)
+        target = Path(folder) / f"{case.name}_plan.xlsx"
+        try:
+            result = solve_workbook(source, target, threads=threads)
+        except InputError as err:
+            return CaseResult(case.path, "invalid", int(err.exit_code),
+                              seconds=time.perf_counter() - start,
+                              message="; ".join(map(str, err.issues)) or str(err))
+        except OptimizerError as err:
+            status = {ExitCode.INFEASIBLE: "infeasible",
+                      ExitCode.TIME_LIMIT_NO_PLAN: "time_limit"}.get(err.exit_code, "error")
+            return CaseResult(case.path, status, int(err.exit_code),
+                              seconds=time.perf_counter() - start, message=str(err))
+        except Exception as err:  # a bug: recorded, the batch goes on
+            return CaseResult(case.path, "error", int(ExitCode.INTERNAL_ERROR),
+                              seconds=time.perf_counter() - start,
+                              message=f"internal error: {type(err).__name__}: {err}")
+        summary = result.plan.summary
+        return CaseResult(case.path, summary["status"], int(result.exit_code),
+                          summary["objective"], summary.get("mip_gap"),
+                          time.perf_counter() - start, plan_bytes=target.read_bytes())
+
+
+# ---------------------------------------------------------------------------------------------
+# Local: one spawned process per case, at most `jobs` at a time
+
+
+Worker = Callable[[Case, int | None], CaseResult]
+
+
+def _child(conn: multiprocessing.connection.Connection, worker: Worker, case: Case) -> None:
+    conn.send(worker(case, 1))
+    conn.close()
+
+
+def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], None],
+              case_timeout: float | None = None, worker: Worker = solve_case) -> None:
+    """Solve `cases` in fresh processes, `jobs` at a time, calling `on_result` as each ends.
+
+    A process per case (not a pool) so that a segfault or the kernel's OOM killer ends one
+    case only; a pool's workers die together with the pool.
+    """
+    ctx = get_context("spawn")
+    pending = list(cases)
+    running: dict[Any, tuple[Case, Any, Any, float]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                case = pending.pop(0)
+                parent, child = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(child, worker, case), daemon=True)
+                proc.start()
+                child.close()
+                running[parent] = (case, parent, proc, time.monotonic())
+            ready = multiprocessing.connection.wait(
+                [*running, *(entry[2].sentinel for entry in running.values())], timeout=1.0)
+            for conn in list(running):
+                case, _, proc, started = running[conn]
+                result = _collect(case, conn, proc, started, ready, case_timeout)
+                if result is not None:
+                    del running[conn]
+                    on_result(result)
+    except KeyboardInterrupt:
+        for case, _, proc, _ in running.values():
+            proc.kill()
+            on_result(CaseResult(case.path, "interrupted", 130, message="interrupted"))
+        for case in pending:
+            on_result(CaseResult(case.path, "interrupted", 130, message="not started"))
+        raise
+
+
+def _collect(case: Case, conn, proc, started: float, ready: list,
+             case_timeout: float | None) -> CaseResult | None:
+    """The case's result if it ended (or crashed, or ran out of time), else None."""
+    if conn in ready or conn.poll():
+        try:
+            result = conn.recv()
+        except EOFError:  # the process died before sending anything
+            result = None
+        proc.join()
+        return result or _crashed(case, proc, started)
+    if proc.sentinel in ready and not proc.is_alive():
+        return _crashed(case, proc, started)
+    if case_timeout is not None and time.monotonic() - started > case_timeout:
+        proc.kill()
+        proc.join()
+        return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN),
+                          seconds=time.monotonic() - started,
+                          message=f"killed after the case timeout of {case_timeout:g} s")
+    return None
+
+
+def _crashed(case: Case, proc, started: float) -> CaseResult:
+    code = proc.exitcode
+    how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+                      seconds=time.monotonic() - started,
+                      message=f"the worker process died ({how}), e.g. a crash or out of memory")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dask
+
+
+def run_dask(cases: list[Case], scheduler: str, jobs: int,
+             on_result: Callable[[CaseResult], None]) -> None:
+    """Send every case to a Dask cluster (`scheduler`: an address, or `local` for a
+    LocalCluster of `jobs` single-threaded worker processes on this machine)."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise UsageError("--scheduler needs Dask: pip install 'critical-minerals-optimizer"
+                         "[dask]'") from exc
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster or scheduler, timeout="10s")
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        futures = {client.submit(solve_case, case, 1, pure=False): case for case in cases}
+        for future in as_completed(futures):
+            case = futures[future]
+            try:
+                on_result(future.result())
+            except Exception as err:  # KilledWorker and the like: the case failed
+                on_result(CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+                                     message=f"the Dask worker failed: {type(err).__name__}:"
+                                     f" {err}"))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch
+
+
+def read_cases(inputs: Iterable[Path]) -> tuple[list[Case], list[CaseResult]]:
+    """The cases to send out, and the results of inputs that are not even files."""
+    cases, missing, names = [], [], {}
+    for path in map(Path, inputs):
+        if path.stem in names:
+            raise UsageError(f"{path} and {names[path.stem]} would both write "
+                             f"{path.stem}_plan.xlsx; rename one")
+        names[path.stem] = path
+        if not path.is_file():
+            missing.append(CaseResult(str(path), "invalid", int(ExitCode.INVALID_INPUT),
+                                      message=f"file not found: {path}"))
+        else:
+            cases.append(Case(path.stem, str(path), path.read_bytes()))
+    return cases, missing
+
+
+def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
+              scheduler: str | None = None, case_timeout: float | None = None,
+              progress: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+    """Solve every input, write each plan and DIR/batch_summary.xlsx; return the results in
+    input order."""
+    from optimizer.batch_writer import write_summary
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    cases, missing = read_cases(inputs)
+    by_path: dict[str, CaseResult] = {r.input: r for r in missing}
+
+    def on_result(result: CaseResult) -> None:
+        if result.plan_bytes is not None:
+            _write_plan(result, output_dir, [Path(c.path) for c in cases])
+        by_path[result.input] = result
+        if progress:
+            progress(result)
+
+    try:
+        if scheduler:
+            run_dask(cases, scheduler, jobs, on_result)
+        else:
+            run_local(cases, jobs, on_result, case_timeout)
+    finally:  # also on Ctrl-C: the summary of what finished
+        results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
+        write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
+    return results
+
+
+def _write_plan(result: CaseResult, folder: Path, inputs: list[Path]) -> None:
+    target = folder / f"{Path(result.input).stem}_plan.xlsx"
+    try:
+        with atomic_output(target, inputs) as tmp:
+            tmp.write_bytes(result.plan_bytes or b"")
+    except OptimizerError as err:
+        result.status, result.exit_code, result.message = FAILED, int(err.exit_code), str(err)
+    else:
+        result.plan = str(target)
+    result.plan_bytes = None
+
+
+def exit_code(results: list[CaseResult]) -> ExitCode:
+    return ExitCode.SOME_CASES_FAILED if any(r.failed for r in results) else ExitCode.OK
