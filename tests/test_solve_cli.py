@@ -161,9 +161,3 @@ def test_tiny_case_through_cli(tmp_path):
     result = run_cli("solve", str(path), "-o", str(tmp_path / "plan.xlsx"))
     assert result.returncode == 0
     assert "2,200.00" in result.stdout
-
-
-def test_batch_is_not_built_yet_and_says_so(workbook):
-    result = run_cli("batch", str(workbook()))
-    assert result.returncode == 2
-    assert "not available in this version yet" in result.stderr
