@@ -17,23 +17,27 @@ import pyomo.environ as pyo
 
 from models import capacity, dependence, flows, objective, scenarios, stockpile
 from models.elastic import add_elastic_objective
-from models.terms import Terms
+from models.terms import Cells, Terms
 from optimizer.data import ModelData
 
 
-def build_model(data: ModelData, elastic: bool = False) -> pyo.ConcreteModel:
+def build_model(data: ModelData, elastic: bool = False,
+                mutable: bool = False) -> pyo.ConcreteModel:
     """Build the (unsolved) mixed-integer program for `data`.
 
     `elastic=True` builds the explanation model of an infeasible case instead: hard limits
-    get slacks and the objective minimises them (see `models.elastic`).
+    get slacks and the objective minimises them (see `models.elastic`). `mutable=True` makes
+    every input cell the model uses a mutable Param (`m.cell`), for sweeps that change values
+    in place and re-solve with a persistent solver (see `models.terms.Cells`).
     """
     m = pyo.ConcreteModel(name="critical_minerals_supply")
     m.elastic, m.slacks = elastic, {}
     terms = Terms()
+    terms.cells = Cells(m, mutable)
     scenarios.add_sets(m, data)
     capacity.add_builds(m, data, terms)
     capacity.add_production(m, data, terms)
-    capacity.add_budgets(m, data)
+    capacity.add_budgets(m, data, terms)
     flows.add_purchases(m, data, terms)
     flows.add_shipments(m, data, terms)
     flows.add_shortages(m, data, terms)
@@ -48,3 +52,14 @@ def build_model(data: ModelData, elastic: bool = False) -> pyo.ConcreteModel:
         add_elastic_objective(m)
     m.terms = terms  # kept for reporting: the cost table reads the same terms
     return m
+
+
+def refresh_rows(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Point the model's per-row records at `data` (same structure, new values): after a
+    sweep changes cells in place, the plan must read the new values too."""
+    units = {u.unit: u for u in data.units.itertuples(index=False)}
+    m.unit_row = units
+    m.build_unit = {name: u for name, u in units.items() if u.kind == "candidate"}
+    m.stockpile_row = {(r.country, r.material): r
+                       for r in data.stockpiles.itertuples(index=False)}
+    m.limit_row = {lim.limit: lim for lim in data.dependence_limits.itertuples(index=False)}

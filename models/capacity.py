@@ -55,12 +55,20 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
 
     for unit, t in index:
         u = m.build_unit[unit]
+        capex = unit_cell(terms, u, "capex")
         for w in data.scenario_names:
-            terms.cost("capex", t, w, u.capex, m.build[unit, t])
-            terms.cost("salvage", t, w, -u.capex * salvage_fraction(u, t, last), m.build[unit, t])
+            terms.cost("capex", t, w, capex, m.build[unit, t])
+            terms.cost("salvage", t, w, -capex * salvage_fraction(u, t, last), m.build[unit, t])
             for year in online_years(u, t):
                 if year <= last:
-                    terms.cost("fixed_om", year, w, u.fixed_om, m.build[unit, t])
+                    terms.cost("fixed_om", year, w, unit_cell(terms, u, "fixed_om"),
+                               m.build[unit, t])
+
+
+def unit_cell(terms: Terms, u, column: str):
+    """A unit's number as a coefficient (its row on `sites` or `existing_plants`)."""
+    sheet = "sites" if u.kind == "candidate" else "existing_plants"
+    return terms.cells(sheet, u.row, column, getattr(u, column))
 
 
 def available_builds(m: pyo.ConcreteModel, unit: str, year: int) -> list:
@@ -83,7 +91,7 @@ def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
 
     def bounds(m, unit, t, w):
         u = unit_rows[unit]
-        return (0, u.capacity if u.kind == "existing" else None)
+        return (0, unit_cell(terms, u, "capacity") if u.kind == "existing" else None)
 
     m.produce = pyo.Var(m.PRODUCTION, within=pyo.NonNegativeReals, bounds=bounds)
     m.produce.scenario_indexed = True
@@ -93,7 +101,8 @@ def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     m.production_max = pyo.Constraint(
         m.CANDIDATE_PRODUCTION,
         rule=lambda m, unit, t, w: m.produce[unit, t, w]
-        <= unit_rows[unit].capacity * pyo.quicksum(available_builds(m, unit, t)))
+        <= unit_cell(terms, unit_rows[unit], "capacity")
+        * pyo.quicksum(available_builds(m, unit, t)))
 
     for unit, t, w in index:
         u = unit_rows[unit]
@@ -103,28 +112,30 @@ def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
                 terms.source((u.country, material, t, w), made, var)
             if used:
                 terms.use((u.country, material, t, w), used, var)
-        terms.cost("variable", t, w, u.variable_cost, var)
+        terms.cost("variable", t, w, unit_cell(terms, u, "variable_cost"), var)
     for u in unit_rows.values():
         if u.kind == "existing":
             for t in range(u.first_year, u.last_year + 1):
                 for w in data.scenario_names:
-                    terms.constant_cost("fixed_om", t, w, u.fixed_om)
+                    terms.constant_cost("fixed_om", t, w, unit_cell(terms, u, "fixed_om"))
 
 
-def add_budgets(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_budgets(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """Capex of builds decided in the budget's country or group (in its year, or over the
     horizon when the year is blank) <= max_capex."""
     scoped = {}
     for b in data.budgets.itertuples(index=False):
         members = set(data.members(b.country))
-        builds = [(m.build_unit[unit].capex, m.build[unit, t]) for unit, t in m.BUILDS
+        builds = [(unit_cell(terms, m.build_unit[unit], "capex"), m.build[unit, t])
+                  for unit, t in m.BUILDS
                   if m.build_unit[unit].country in members and (b.year is None or t == b.year)]
         if builds:
             scoped[b.budget] = (builds, b.max_capex)
     m.BUDGETS = pyo.Set(initialize=list(scoped))
     m.budget_row = {b.budget: b.row for b in data.budgets.itertuples(index=False)}
     m.budget_capex = {b: pyo.quicksum(c * x for c, x in scoped[b][0]) for b in scoped}
-    # mutable: the plan reports what a larger budget would save by re-solving with it
+    # mutable: the plan reports what a larger budget would save by re-solving with it (and a
+    # sweep of max_capex sets it in place)
     m.max_capex = pyo.Param(m.BUDGETS, mutable=True, initialize={b: v[1] for b, v in
                                                                   scoped.items()})
     over = slack(m, "budget", m.BUDGETS)

@@ -55,7 +55,8 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
                                  for o, d, mat in m.ROUTES if mat == lim.material
                                  and d in consumer and o in supplier]
             if from_supplier:
-                rows[key] = (from_supplier, totals[key], lim.max_share)
+                share = terms.cells("dependence_limits", lim.row, "max_share", lim.max_share)
+                rows[key] = (from_supplier, totals[key], share)
     m.LIMITS = pyo.Set(initialize=list(rows), dimen=2)
     m.limit_row = {lim.limit: lim for lim in limits}
     excess = slack(m, "dependence", m.LIMITS)
@@ -80,7 +81,7 @@ def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], mat
     for c in consumer:
         node = (c, material, year, w)
         if terms.demand.get(node, 0) > 0:
-            out.append(terms.demand[node])
+            out.append(terms.demand_coef[node])
             if node in m.SHORTAGES:
                 out.append(-m.shortage[node])
     for unit in _units_in(m, consumer, year, w):
@@ -146,7 +147,7 @@ class OriginTracer:
                           - m.origin_stock_release[i])
         for k, c, mat, t, w in cons_idx:
             node = (c, mat, t, w)
-            met = terms.demand[node] - (m.shortage[node] if node in m.SHORTAGES else 0)
+            met = terms.demand_coef[node] - (m.shortage[node] if node in m.SHORTAGES else 0)
             bounds.append(m.origin_consume[k, c, mat, t, w] <= met)
         bounds += self._node_balances()
         m.ORIGIN_ROWS = pyo.RangeSet(0, len(bounds) - 1) if bounds else pyo.Set(initialize=[])

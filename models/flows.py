@@ -17,15 +17,18 @@ def add_purchases(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     index = [(*k, w) for k in rows for w in data.scenario_names]
     m.PURCHASES = pyo.Set(initialize=index, dimen=4)
 
+    def cell(key: tuple, column: str):
+        return terms.cells("supply", rows[key].row, column, getattr(rows[key], column))
+
     def bounds(m, c, mat, t, w):
         cap = rows[c, mat, t].max_quantity
-        return (0, None if math.isinf(cap) else cap)
+        return (0, None if math.isinf(cap) else cell((c, mat, t), "max_quantity"))
 
     m.buy = pyo.Var(m.PURCHASES, within=pyo.NonNegativeReals, bounds=bounds)
     m.buy.scenario_indexed = True
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.buy[c, mat, t, w])
-        terms.cost("purchases", t, w, rows[c, mat, t].price, m.buy[c, mat, t, w])
+        terms.cost("purchases", t, w, cell((c, mat, t), "price"), m.buy[c, mat, t, w])
 
 
 def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -42,24 +45,31 @@ def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         terms.use((o, mat, t, w), 1.0, var)
         terms.source((d, mat, t, w), 1.0, var)
         route = routes[o, d, mat]
-        terms.cost("transport", t, w, route.transport_cost, var)
-        terms.cost("tariffs", t, w, route.tariff, var)
+        terms.cost("transport", t, w, terms.cells("routes", route.row, "transport_cost",
+                                                  route.transport_cost), var)
+        terms.cost("tariffs", t, w, terms.cells("routes", route.row, "tariff", route.tariff),
+                   var)
 
 
 def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """shortage[c, m, t, w] <= demand, priced at the material's shortage_cost."""
-    demand = {(r.country, r.material, r.year): r.quantity
-              for r in data.demand.itertuples(index=False)}
-    index = [(*k, w) for k, q in demand.items() if q > 0 for w in data.scenario_names]
+    rows = {(r.country, r.material, r.year): r for r in data.demand.itertuples(index=False)}
+    # A zero demand stays a plain 0: it has no shortage variable, so it cannot become a
+    # sweepable cell.
+    demand = {k: terms.cells("demand", r.row, "quantity", r.quantity) if r.quantity > 0 else 0.0
+              for k, r in rows.items()}
+    index = [(*k, w) for k, r in rows.items() if r.quantity > 0 for w in data.scenario_names]
     m.SHORTAGES = pyo.Set(initialize=index, dimen=4)
     m.shortage = pyo.Var(m.SHORTAGES, within=pyo.NonNegativeReals,
                          bounds=lambda m, c, mat, t, w: (0, demand[c, mat, t]))
     m.shortage.scenario_indexed = True
-    for (c, mat, t), q in demand.items():
+    for k, r in rows.items():
         for w in data.scenario_names:
-            terms.demand[(c, mat, t, w)] = q
+            terms.demand[(*k, w)] = r.quantity
+            terms.demand_coef[(*k, w)] = demand[k]
     for c, mat, t, w in index:
-        cost = data.materials.at[mat, "shortage_cost"]
+        cost = terms.cells("materials", data.materials.at[mat, "row"], "shortage_cost",
+                           data.materials.at[mat, "shortage_cost"])
         terms.cost("shortage", t, w, cost, m.shortage[c, mat, t, w])
         terms.source((c, mat, t, w), 1.0, m.shortage[c, mat, t, w])
 
@@ -77,9 +87,9 @@ def add_material_balance(m: pyo.ConcreteModel, data: ModelData, terms: Terms) ->
         node = (c, mat, t, w)
         inflow = pyo.quicksum(a * x for a, x in terms.sources.get(node, ()))
         outflow = pyo.quicksum(a * x for a, x in terms.uses.get(node, ()))
-        demand = terms.demand.get(node, 0.0)
         if not terms.sources.get(node) and not terms.uses.get(node):
-            return pyo.Constraint.Skip if demand == 0 else pyo.Constraint.Infeasible
-        return inflow - outflow == demand
+            # positive demand always has a shortage variable, so this node has no demand
+            return pyo.Constraint.Skip
+        return inflow - outflow == terms.demand_coef.get(node, 0.0)
 
     m.material_balance = pyo.Constraint(m.NODES, rule=rule)

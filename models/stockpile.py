@@ -21,15 +21,20 @@ from optimizer.data import ModelData
 def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     piles = {(r.country, r.material): r for r in data.stockpiles.itertuples(index=False)}
     m.stockpile_row = piles
+
+    def cell(c: str, mat: str, column: str):
+        return terms.cells("stockpiles", piles[c, mat].row, column,
+                           getattr(piles[c, mat], column))
+
     index = [(*s, t, w) for s in piles for t in data.years for w in data.scenario_names]
     m.STOCK = pyo.Set(initialize=index, dimen=4)
     m.stock_level = pyo.Var(m.STOCK, within=pyo.NonNegativeReals,
-                            bounds=lambda m, c, mat, t, w: (0, piles[c, mat].capacity))
+                            bounds=lambda m, c, mat, t, w: (0, cell(c, mat, "capacity")))
     m.stock_add = pyo.Var(m.STOCK, within=pyo.NonNegativeReals)
 
     def release_bounds(m, c, mat, t, w):
         cap = piles[c, mat].max_release
-        return (0, None if math.isinf(cap) else cap)
+        return (0, None if math.isinf(cap) else cell(c, mat, "max_release"))
 
     m.stock_release = pyo.Var(m.STOCK, within=pyo.NonNegativeReals, bounds=release_bounds)
     for var in (m.stock_level, m.stock_add, m.stock_release):
@@ -38,19 +43,19 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     first = data.years[0]
 
     def balance(m, c, mat, t, w):
-        before = piles[c, mat].initial if t == first else m.stock_level[c, mat, t - 1, w]
+        before = cell(c, mat, "initial") if t == first else m.stock_level[c, mat, t - 1, w]
         return (m.stock_level[c, mat, t, w]
                 == before + m.stock_add[c, mat, t, w] - m.stock_release[c, mat, t, w])
 
     m.stock_balance = pyo.Constraint(m.STOCK, rule=balance)
 
-    demand = {(r.country, r.material, r.year): r.quantity
-              for r in data.demand.itertuples(index=False)}
     # The cover holds in normal years; a scenario may draw the stock in its disrupted years.
     disrupted = set(zip(data.disruptions["scenario"], data.disruptions["year"], strict=True))
-    required = {(c, mat, t): p.min_cover_days / 365 * demand[c, mat, t]
+    base = data.scenario_names[0]
+    required = {(c, mat, t): cell(c, mat, "min_cover_days") / 365
+                * terms.demand_coef[c, mat, t, base]
                 for (c, mat), p in piles.items() if p.min_cover_days > 0
-                for t in data.years if demand.get((c, mat, t), 0) > 0}
+                for t in data.years if terms.demand.get((c, mat, t, base), 0) > 0}
     cover = [(*k, w) for k in required for w in data.scenario_names
              if (w, k[2]) not in disrupted]
     m.COVER = pyo.Set(initialize=cover, dimen=4)
@@ -63,4 +68,4 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.stock_release[c, mat, t, w])
         terms.use((c, mat, t, w), 1.0, m.stock_add[c, mat, t, w])
-        terms.cost("holding", t, w, piles[c, mat].holding_cost, m.stock_level[c, mat, t, w])
+        terms.cost("holding", t, w, cell(c, mat, "holding_cost"), m.stock_level[c, mat, t, w])

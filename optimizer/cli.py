@@ -158,6 +158,8 @@ def sweep(
     vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
                     "'sheet.column[where]=v1,v2,...' (repeatable).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs.")] = 1,
+    cold: Annotated[bool, typer.Option("--cold", help="Build and solve every run from "
+                                       "scratch instead of re-using one model.")] = False,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
@@ -166,7 +168,8 @@ def sweep(
         from optimizer.sweep import exit_code, sweep_workbook
 
         with _progress("solving runs", quiet) as advance:
-            results, target = sweep_workbook(input, output, vary, jobs, advance)
+            results, target = sweep_workbook(input, output, vary, jobs, advance,
+                                             persistent=not cold)
         for i, r in enumerate(results):
             changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"

@@ -104,7 +104,7 @@ def build_data(inputs: Inputs) -> ModelData:
 
 
 def _materials(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    out = frame.set_index("material")[["name", "stage", "unit", "shortage_cost"]].copy()
+    out = frame.set_index("material")[["name", "stage", "unit", "shortage_cost", ROW]].copy()
     default = settings.get("default_shortage_cost")
     out["shortage_cost"] = [default if v is None else v for v in out["shortage_cost"]]
     return out

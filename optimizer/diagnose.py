@@ -111,7 +111,7 @@ def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
         first.setdefault((c, mat), (t, w, short))
     for (c, mat), (t, w, short) in first.items():
         pile = m.stockpile_row[c, mat]
-        required = m.cover_required[c, mat, t]
+        required = pyo.value(m.cover_required[c, mat, t])
         reasons.append(f"stockpiles row {pile.row}: {c} must hold {pile.min_cover_days:g} "
                        f"days of cover of {mat} in {t}{_in_scenario(w)} ({required:,.4g} t), "
                        "but at most "
@@ -125,7 +125,7 @@ def _dependence_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
     for (lim, w), excess in sorted(_relaxed(m.slacks.get("dependence")).items()):
         row = m.limit_row[lim]
         total = sum(pyo.value(x) for x in m.dependence_terms[lim, w][1])
-        needed = (row.max_share * total + excess) / total if total > TOL else 1.0
+        needed = (pyo.value(row.max_share) * total + excess) / total if total > TOL else 1.0
         reasons.append(f"dependence_limits row {row.row}: {row.consumer} may take at most "
                        f"{row.max_share:.1%} of its {row.material} from {row.supplier} in "
                        f"{row.year}{_in_scenario(w)}, but the other limits need "

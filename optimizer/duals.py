@@ -21,16 +21,18 @@ from optimizer.solve import solve_model, solver_options
 log = logging.getLogger(__name__)
 
 
-def marginal_costs(m: pyo.ConcreteModel, settings: dict) -> dict[str, dict] | None:
+def marginal_costs(m: pyo.ConcreteModel, settings: dict,
+                   solver: Highs | None = None) -> dict[str, dict] | None:
     """{'dependence': {(limit, scenario): cost per pp}, 'capacity': {(unit, year): value}};
-    None when the fixed LP does not solve (the plan then shows no marginal costs)."""
+    None when the fixed LP does not solve (the plan then shows no marginal costs). A
+    persistent `solver` already holding the model re-solves it in place."""
     fixed = [v for v in m.build.values() if not v.fixed]
     for v in fixed:
         # Fixed binaries stay integer columns in HiGHS, which then returns no duals.
         v.domain = pyo.UnitInterval
         v.fix(round(pyo.value(v)))
     try:
-        solver = Highs()
+        solver = solver or Highs()
         results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
                                **solver_options(settings))
         if results.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:

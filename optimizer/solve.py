@@ -55,15 +55,24 @@ def solver_options(settings: dict) -> dict:
     return options
 
 
+# For a persistent solver already brought up to date (solver.update()): solve as it stands.
+NO_UPDATES = {key: False for key in (
+    "check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
+    "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
+    "update_vars", "update_parameters", "update_named_expressions", "update_objective")}
+
+
 def solve_model(model: pyo.ConcreteModel, settings: dict, solver: Highs | None = None,
-                load: bool = True) -> SolveOutcome:
+                load: bool = True, updated: bool = False) -> SolveOutcome:
     """Solve `model`; load the solution when there is one (optimal or time-limited) and
-    `load` is set."""
+    `load` is set. `updated`: `solver` is persistent and already up to date (its state,
+    such as a MIP start, must not be disturbed by another update)."""
     solver = solver or Highs()
     start = time.perf_counter()
+    extra = {"auto_updates": NO_UPDATES} if updated else {}
     results = solver.solve(model, load_solutions=False,
                            raise_exception_on_nonoptimal_result=False,
-                           **solver_options(settings))
+                           **solver_options(settings), **extra)
     elapsed = time.perf_counter() - start
     has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
     status, code = OUTCOMES.get((results.termination_condition, has_solution),

@@ -236,12 +236,9 @@ def _new_value(column: Column, old: Any, mode: str, value: float) -> Any:
 
 
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult:
-    """Solve one run; failures are results with their status and message, never raised."""
+    """Build and solve one run from scratch (cold); failures are results, never raised."""
     from models import build_model
     from optimizer.data import build_data
-    from optimizer.duals import marginal_costs
-    from optimizer.results import extract_plan
-    from optimizer.run import raise_unless_plan
     from optimizer.solve import solve_model
 
     start = time.perf_counter()
@@ -252,19 +249,116 @@ def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult
             varied.settings["threads"] = threads
         data = build_data(varied)
         model = build_model(data)
-        outcome = solve_model(model, data.settings)
-        raise_unless_plan(outcome, data)
-        plan = extract_plan(model, data, outcome, marginal_costs(model, data.settings))
+        return _finish(run, model, data, solve_model(model, data.settings), start)
     except OptimizerError as err:
-        message = "; ".join(map(str, err.issues)) if isinstance(err, InputError) else str(err)
-        return RunResult(run, type(err).__name__.removesuffix("Error").lower(),
-                         int(err.exit_code), seconds=time.perf_counter() - start,
-                         message=message)
+        return _failed(run, err, start)
+
+
+def _finish(run: Run, model: Any, data: Any, outcome: Any, start: float,
+            solver: Any = None) -> RunResult:
+    """The run's result from its solved model (raises for outcomes without a plan)."""
+    from optimizer.duals import marginal_costs
+    from optimizer.results import extract_plan
+    from optimizer.run import raise_unless_plan
+
+    raise_unless_plan(outcome, data)
+    plan = extract_plan(model, data, outcome, marginal_costs(model, data.settings, solver))
     dep = plan.tables["dependence"]
-    shares = dep[dep.scenario == "baseline"].to_dict("records") if len(dep) else []
     return RunResult(run, plan.summary["status"], int(outcome.exit_code),
                      plan.summary["objective"], time.perf_counter() - start,
-                     summary=plan.summary, shares=shares)
+                     summary=plan.summary, shares=dep.to_dict("records"))
+
+
+def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
+    message = "; ".join(map(str, err.issues)) if isinstance(err, InputError) else str(err)
+    return RunResult(run, type(err).__name__.removesuffix("Error").lower(), int(err.exit_code),
+                     seconds=time.perf_counter() - start, message=message)
+
+
+class PersistentRuns:
+    """One model built with mutable cells and one persistent HiGHS instance, re-used by every
+    run whose changes are cells the model has (prices, costs, capacities, demand, limits,
+    stock parameters, budgets); other runs (settings, recipes, years, a value becoming
+    unlimited) are built and solved cold."""
+
+    def __init__(self, inputs: Inputs):
+        from pyomo.contrib.solver.solvers.highs import Highs
+
+        from models import build_model
+        from optimizer.data import build_data
+
+        self.inputs = inputs
+        self.model = build_model(build_data(inputs), mutable=True)
+        self.solver = Highs()
+        self.lp_solver = Highs()  # the fixed-build LP of the marginal costs, also re-used
+        self.params = {key: self.model.cell[key] for key in self.model.cell}
+        for budget, row in self.model.budget_row.items():
+            if budget in self.model.BUDGETS:
+                self.params[("budgets", row, "max_capex")] = self.model.max_capex[budget]
+        self.base = {key: param.value for key, param in self.params.items()}
+        self.cold_runs = 0
+        self.start: list[float] | None = None  # the previous run's solution, a MIP start
+
+    def solve(self, run: Run) -> RunResult:
+        from models import refresh_rows
+        from optimizer.data import build_data
+
+        start = time.perf_counter()
+        try:
+            varied = apply_changes(self.inputs, run.changes)
+            _check_ranges(varied, run)
+            changed = self._changed_cells(varied, run)
+            if changed is None:
+                self.cold_runs += 1
+                return solve_run(self.inputs, run)
+            for key, value in changed.items():
+                self.params[key].set_value(value)
+            data = build_data(varied)
+            refresh_rows(self.model, data)
+            return _finish(run, self.model, data, self._solve(data.settings), start,
+                           self.lp_solver)
+        except OptimizerError as err:
+            return _failed(run, err, start)
+        finally:
+            for key, value in self.base.items():
+                if self.params[key].value != value:
+                    self.params[key].set_value(value)
+
+    def _solve(self, settings: dict) -> Any:
+        """Re-solve in place, starting the MIP from the previous run's plan (HiGHS keeps it
+        as its first incumbent when it is still feasible: most of a sweep's speed-up)."""
+        import highspy
+
+        from optimizer.solve import solve_model
+
+        if self.start is None:
+            outcome = solve_model(self.model, settings, solver=self.solver)
+        else:
+            self.solver.update()
+            start = highspy.HighsSolution()
+            start.col_value, start.value_valid = self.start, True
+            self.solver._solver_model.setSolution(start)  # no public MIP-start API in Pyomo
+            outcome = solve_model(self.model, settings, solver=self.solver, updated=True)
+        solution = self.solver._solver_model.getSolution()
+        self.start = list(solution.col_value) if outcome.has_plan else self.start
+        return outcome
+
+    def _changed_cells(self, varied: Inputs, run: Run) -> dict[tuple, float] | None:
+        """The model's cells the run changes, or None if it changes anything else."""
+        if varied.settings != self.inputs.settings:
+            return None
+        changed = {}
+        for v in {v for v, _ in run.changes if v.sheet != "settings"}:
+            old, new = self.inputs.tables[v.sheet], varied.tables[v.sheet]
+            for i, (before, after) in enumerate(zip(old[v.column], new[v.column],
+                                                    strict=True)):
+                if before == after:
+                    continue
+                key = (v.sheet, int(new.at[i, ROW]), v.column)
+                if key not in self.params or after is None or math.isinf(after):
+                    return None
+                changed[key] = float(after)
+        return changed
 
 
 def _check_ranges(inputs: Inputs, run: Run) -> None:
@@ -283,12 +377,16 @@ def _check_ranges(inputs: Inputs, run: Run) -> None:
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
-            progress: Callable[[RunResult], None] | None = None) -> list[RunResult]:
-    """Solve every run, in order; with jobs > 1 in a process pool (HiGHS on one thread each)."""
+            progress: Callable[[RunResult], None] | None = None,
+            persistent: bool = True) -> list[RunResult]:
+    """Solve every run, in order: on one re-used model (`persistent`), or each from scratch;
+    with jobs > 1 from scratch in a process pool (HiGHS on one thread each)."""
     if jobs <= 1:
+        solve = PersistentRuns(inputs).solve if persistent else \
+            (lambda run: solve_run(inputs, run))
         results = []
         for run in runs:
-            results.append(solve_run(inputs, run))
+            results.append(solve(run))
             if progress:
                 progress(results[-1])
         return results
@@ -303,8 +401,8 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
 
 
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
-                   jobs: int = 1, progress: Callable[[RunResult], None] | None = None
-                   ) -> tuple[list[RunResult], Path]:
+                   jobs: int = 1, progress: Callable[[RunResult], None] | None = None,
+                   persistent: bool = True) -> tuple[list[RunResult], Path]:
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
     comparison workbook; return the results and its path."""
     from optimizer.sweep_writer import write_sweep
@@ -315,7 +413,7 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)
     runs = plan_runs(variations)
-    results = run_all(copy.deepcopy(inputs), runs, jobs, progress)
+    results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
     target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
     if output is None:
         target.parent.mkdir(parents=True, exist_ok=True)
