@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
 
 from optimizer.batch import CaseResult
-from optimizer.errors import OutputError
-from optimizer.output import atomic_output
-from optimizer.plan_writer import Formats, write_table_sheet
+from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
 
 COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "message",
            "plan"]
@@ -21,16 +18,11 @@ COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "m
 
 def write_summary(results: list[CaseResult], path: Path, inputs: Iterable[Path] = ()) -> None:
     frame = pd.DataFrame([r.row() for r in results], columns=COLUMNS)
-    with atomic_output(path, inputs) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+    with new_workbook(path, inputs) as wb:
         ws = wb.add_worksheet("summary")
         write_table_sheet(ws, frame, "tbl_batch", Formats(wb))
         if frame["objective"].notna().any():
             ws.insert_chart(len(frame) + 3, 0, _objective_chart(wb, len(frame)))
-        try:
-            wb.close()
-        except FileCreateError as exc:
-            raise OutputError(f"cannot write {path}: {exc}") from exc
 
 
 def _objective_chart(wb: xlsxwriter.Workbook, n: int):

@@ -8,6 +8,7 @@ output can never be an input.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -61,11 +62,18 @@ MAX_LINE_SERIES = 8
 
 def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
     """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input."""
-    path = Path(path)
-    with atomic_output(path, inputs) as tmp:
+    with new_workbook(path, inputs) as wb:
+        _fill_workbook(wb, plan)
+
+
+@contextlib.contextmanager
+def new_workbook(path: Path, inputs: Iterable[Path] = ()) -> Iterator[Workbook]:
+    """An xlsxwriter workbook that replaces `path` only once it is complete (see
+    `optimizer.output.atomic_output`)."""
+    with atomic_output(Path(path), inputs) as tmp:
         # nan_inf_to_errors: a stray inf becomes an Excel error cell instead of a TypeError.
         wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
-        _fill_workbook(wb, plan)
+        yield wb
         try:
             wb.close()
         except (FileCreateError, FileSizeError) as exc:

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
 
 from models.terms import COST_CATEGORIES
-from optimizer.errors import OutputError
-from optimizer.output import atomic_output
-from optimizer.plan_writer import Formats, write_table_sheet
+from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
 from optimizer.schema import BASELINE
 from optimizer.sweep import BASE, RunResult, Variation
 
@@ -24,8 +21,7 @@ LIMIT_COLUMN = ("dependence_limits", "max_share")
 def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> None:
     runs, frontier, tornado = runs_table(results), frontier_table(results), \
         tornado_table(results)
-    with atomic_output(Path(path), inputs) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+    with new_workbook(path, inputs) as wb:
         fmt = Formats(wb)
         write_table_sheet(wb.add_worksheet("runs"), runs, "tbl_runs", fmt)
         frontier_ws = wb.add_worksheet("frontier")
@@ -36,10 +32,6 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
             frontier_ws.insert_chart(1, len(frontier.columns) + 1, _frontier_chart(wb, frontier))
         if len(tornado):
             tornado_ws.insert_chart(1, len(tornado.columns) + 1, _tornado_chart(wb, tornado))
-        try:
-            wb.close()
-        except FileCreateError as exc:
-            raise OutputError(f"cannot write {path}: {exc}") from exc
 
 
 def _labels(result: RunResult) -> dict[str, float]:
