@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
-from optimizer.output import atomic_output
+from optimizer.output import atomic_output, check_output_path, make_folder
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
     input order."""
     from optimizer.batch_writer import write_summary
 
-    output_dir.mkdir(parents=True, exist_ok=True)
+    check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
     cases, missing = read_cases(inputs)
     by_path: dict[str, CaseResult] = {r.input: r for r in missing}
 

@@ -29,7 +29,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.TIME_LIMIT_WITH_PLAN: "time limit reached with a plan not proven optimal "
     "(plan written, gap shown)",
     ExitCode.OUTPUT_UNWRITABLE: "output cannot be written (would overwrite an input, file open "
-    "in Excel, permission)",
+    "in Excel, folder missing or read-only, disk full)",
     ExitCode.SOME_CASES_FAILED: "batch or sweep finished with at least one failed case",
 }
 

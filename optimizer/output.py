@@ -1,5 +1,8 @@
 """Writing output files safely: never onto an input, never while Excel holds the file, never
-half-written (write to a temporary file in the same folder, then rename)."""
+half-written (write to a temporary file in the same folder, then rename).
+
+The temporary file is `.<name>.<random>.partial`: if the process is killed mid-write, what is
+left beside the previous output can never be mistaken for a workbook."""
 
 from __future__ import annotations
 
@@ -29,6 +32,18 @@ def check_output_path(target: Path, inputs: Iterable[Path] = ()) -> None:
         raise OutputError(f"cannot write {target}: folder {target.parent} does not exist")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder")
+    # os.access also sees a read-only file system, where root may write nothing either.
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {target}: folder {target.parent} is read-only")
+
+
+def make_folder(folder: Path) -> Path:
+    """Create an output folder (and its parents) or say plainly why it cannot be."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {folder}: {exc.strerror or exc}") from exc
+    return Path(folder)
 
 
 @contextlib.contextmanager
@@ -37,8 +52,8 @@ def atomic_output(target: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
     target = Path(target)
     check_output_path(target, inputs)
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.",
-                                        suffix=target.suffix or ".tmp")
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".partial")
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError, FileSizeError
+from xlsxwriter.exceptions import FileSizeError
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -71,13 +72,17 @@ def new_workbook(path: Path, inputs: Iterable[Path] = ()) -> Iterator[Workbook]:
     """An xlsxwriter workbook that replaces `path` only once it is complete (see
     `optimizer.output.atomic_output`)."""
     with atomic_output(Path(path), inputs) as tmp:
+        # Zipped in memory, then written in one call: a full disk is then a plain OSError
+        # (reported as exit 7), not a half-closed zip file complaining at garbage collection.
         # nan_inf_to_errors: a stray inf becomes an Excel error cell instead of a TypeError.
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        buffer = io.BytesIO()
+        wb = xlsxwriter.Workbook(buffer, {"nan_inf_to_errors": True})
         yield wb
         try:
             wb.close()
-        except (FileCreateError, FileSizeError) as exc:
+        except FileSizeError as exc:
             raise OutputError(f"cannot write {path}: {exc}") from exc
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:

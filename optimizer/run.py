@@ -22,6 +22,7 @@ from optimizer.errors import (
     SolverError,
     TimeLimitNoPlanError,
 )
+from optimizer.output import check_output_path, make_folder
 from optimizer.results import Plan, extract_plan
 from optimizer.solve import SolveOutcome, solve_model
 from optimizer.validate import load_inputs
@@ -73,6 +74,11 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
         timings[phase] = now - clock
         clock = now
 
+    output = output_path or default_output(input_path)
+    if write:  # refuse an unwritable output before minutes of solving, not after
+        if output_path is None:
+            make_folder(output.parent)
+        check_output_path(output, [input_path])
     inputs = load_inputs(input_path)
     for warning in inputs.warnings:
         log.warning("warning: %s", warning)
@@ -90,16 +96,12 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     lap("marginal costs")
     plan = extract_plan(model, data, outcome, marginals)
     plan.run_info = run_info(input_path, data, started)
-    output = None
     if write:
-        output = output_path or default_output(input_path)
-        if output_path is None:
-            output.parent.mkdir(parents=True, exist_ok=True)
         plan.run_info["wall_seconds"] = sum(timings.values())
         write_plan(plan, output, inputs=[input_path])
     lap("write")
     log.info("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
-    return RunResult(plan, outcome, output, timings)
+    return RunResult(plan, outcome, output if write else None, timings)
 
 
 def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.output import check_output_path, make_folder
 from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, Column, Issue, Kind
 from optimizer.validate import ROW, CellError, Inputs, load_inputs, out_of_range, parse_cell
 
@@ -412,11 +413,10 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)
+    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
+    check_output_path(target, [Path(path)])
     runs = plan_runs(variations)
     results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
-    target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
-    if output is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
     write_sweep(results, target, inputs=[Path(path)])
     return results, target
 
