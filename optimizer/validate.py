@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 
 from optimizer.errors import InputError
 from optimizer.reader import RawTable, RawWorkbook, is_blank, read_workbook
+from optimizer.scaling import scaling_warnings
 from optimizer.schema import (
     ALL_MATERIALS,
     BASELINE,
@@ -80,6 +81,7 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
         tables[sheet.name] = _parse_table(sheet, raw, settings, book, issues)
     _check_ranges(tables, book, issues)
     _check_across_sheets(settings, setting_rows, tables, issues)
+    issues += scaling_warnings(tables, ROW)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
 
