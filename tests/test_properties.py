@@ -6,10 +6,11 @@ Checks are recomputed from the plan's tables, not read from the model.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from plan_checks import check_plan
 
@@ -25,7 +26,8 @@ money = st.integers(min_value=1, max_value=100)
 
 @st.composite
 def cases(draw) -> dict[str, list[list]]:
-    """A two-stage chain ORE -> OXIDE over 2 years, random prices, routes and plants."""
+    """A two-stage chain ORE -> OXIDE over 2 years, random prices, routes and plants, and
+    sometimes a scenario cutting China's exports."""
     n = draw(st.integers(min_value=2, max_value=4))
     countries = COUNTRIES[:n]
     supply = [["country", "material", "year", "max_quantity", "price"]]
@@ -58,7 +60,7 @@ def cases(draw) -> dict[str, list[list]]:
                       draw(st.sampled_from([0, 30]))])
     limits = [["consumer", "supplier", "material", "year", "max_share"],
               [countries[-1], "CHN", "OXIDE", None, draw(st.sampled_from([0.2, 0.5, 0.9]))]]
-    return {
+    case = {
         "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2027],
                      ["discount_rate", draw(st.sampled_from([0, 0.05]))], ["mip_gap", 0]],
         "countries": [["country", "name"], *[[c, c] for c in countries]],
@@ -69,6 +71,13 @@ def cases(draw) -> dict[str, list[list]]:
         "existing_plants": plants, "sites": sites, "supply": supply, "routes": routes,
         "demand": demand, "stockpiles": piles, "dependence_limits": limits,
     }
+    if draw(st.booleans()):  # a scenario in which China's exports are partly cut in 2027
+        case["scenarios"] = [["scenario", "probability"],
+                             ["CUT", draw(st.sampled_from([0.1, 0.5]))]]
+        case["disruptions"] = [["scenario", "supplier", "material", "from_year", "to_year",
+                                "cut"], ["CUT", "CHN", draw(st.sampled_from(["ORE", "OXIDE"])),
+                                         2027, 2027, draw(st.sampled_from([0.3, 0.7]))]]
+    return case
 
 
 def _solve(tmp: Path, sheets: dict) -> tuple:
@@ -113,3 +122,54 @@ def test_trace_origin_never_lowers_cost(tmp_path, trace):
     sheets["settings"] = [*sheets["settings"], ["trace_origin", trace]]
     traced, _ = _solve(tmp_path / "traced.xlsx", sheets)
     assert traced.summary["objective"] >= plain.summary["objective"] - 1e-6
+
+
+def _costs_at_least(more: dict, less: dict) -> None:
+    """`more` is a restriction of `less`: its optimal cost cannot be lower."""
+    high, low = more["objective"], less["objective"]
+    assert high >= low - 1e-6 * max(1.0, abs(low)), (high, low)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases(), data=st.data())
+def test_cutting_any_supply_never_lowers_cost(tmp_path, case, data):
+    """Less supply at one origin row, or a deeper export cut, is a restriction."""
+    base, _ = _solve(tmp_path / "base.xlsx", case)
+    cut = copy.deepcopy(case)
+    rows = cut["supply"][1:]
+    assume(rows or "disruptions" in cut)
+    if "disruptions" in cut and (not rows or data.draw(st.booleans())):
+        cut["disruptions"][1][5] = data.draw(st.sampled_from([0.8, 1.0]))
+    else:
+        row = data.draw(st.sampled_from(rows))
+        row[3] = row[3] * data.draw(st.sampled_from([0.0, 0.5]))
+    cut_plan, _ = _solve(tmp_path / "cut.xlsx", cut)
+    _costs_at_least(cut_plan.summary, base.summary)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases(), capacity=st.integers(1, 300), capex=st.integers(0, 20_000),
+       country=st.sampled_from(COUNTRIES))
+def test_adding_a_candidate_site_never_raises_cost(tmp_path, case, capacity, capex, country):
+    country = country if [country, country] in case["countries"] else case["countries"][1][0]
+    base, _ = _solve(tmp_path / "base.xlsx", case)
+    more = copy.deepcopy(case)
+    more["sites"].append(["S_NEW", "SEP", country, capacity, capex, 1, 0, 2])
+    wider, _ = _solve(tmp_path / "more.xlsx", more)
+    _costs_at_least(base.summary, wider.summary)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases(), seed=st.randoms(use_true_random=False))
+def test_row_order_does_not_change_the_plan_cost(tmp_path, case, seed):
+    shuffled = copy.deepcopy(case)
+    for rows in shuffled.values():
+        body = rows[1:]
+        seed.shuffle(body)
+        rows[1:] = body
+    first, _ = _solve(tmp_path / "first.xlsx", case)
+    second, _ = _solve(tmp_path / "second.xlsx", shuffled)
+    assert second.summary["objective"] == pytest.approx(first.summary["objective"], rel=1e-6,
+                                                        abs=1e-6)
+    for name in ("dependence", "shortages"):  # the same sets of rows, whatever the order
+        assert len(second.tables[name]) == len(first.tables[name])
