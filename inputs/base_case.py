@@ -487,6 +487,20 @@ def _scenarios() -> tuple[list[list], list[list]]:
     return scen, dis
 
 
+def _sweeps() -> list[list]:
+    """What `optimizer sweep inputs/base_case.xlsx` runs: a tornado of the most uncertain
+    inputs over ranges that bracket the reference's spread, and the cost-of-independence
+    frontier of the USA's long-run magnet limit."""
+    return [["sweep", "sheet", "column", "where", "mode", "values"],
+            ["china_prices", "supply", "price", "country=CHN", "scale", "0.8,1.2"],
+            ["capex", "sites", "capex", None, "scale", "0.7,1.3"],
+            ["demand", "demand", "quantity", None, "scale", "0.9,1.1"],
+            ["holding_cost", "stockpiles", "holding_cost", None, "scale", "0.5,1.5"],
+            ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_3yr", "set", "0.8,1"],
+            ["usa_magnet_limit", "dependence_limits", "max_share",
+             "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.1"]]
+
+
 def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list]]:
     del SOURCES[1:]
     vc = _variable_costs()
@@ -498,6 +512,8 @@ def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list
         out["dependence_limits"] = _limits()
     if disruptions:
         out["scenarios"], out["disruptions"] = _scenarios()
+    if policy and disruptions:
+        out["sweeps"] = _sweeps()
     out["sources"] = [list(row) for row in SOURCES]
     return out
 

@@ -45,7 +45,7 @@ def build_model(data: ModelData, elastic: bool = False,
     flows.add_material_balance(m, data, terms)
     dependence.add_dependence_limits(m, data, terms)
     scenarios.add_non_anticipativity(m, data)
-    scenarios.add_disruptions(m, data)
+    scenarios.add_disruptions(m, data, terms)
     objective.add_objective(m, data, terms)
     if elastic:
         m.del_component(m.objective)

@@ -7,8 +7,12 @@ nobody knows of the cut before it happens.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 import pyomo.environ as pyo
 
+from models.terms import Terms
 from optimizer.data import ModelData
 from optimizer.schema import BASELINE
 
@@ -53,7 +57,7 @@ def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData) -> None:
             m.NON_ANTICIPATIVE, rule=lambda m, i: pairs[i][0] == pairs[i][1])
 
 
-def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_disruptions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """In a disrupted (scenario, year), the supplier's net exports of the material (to
     countries outside it, less its imports from them) are at most (1 - cut) x the baseline's
     net exports in that year. Net, because gross exports could be inflated in the baseline by
@@ -62,11 +66,7 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
     if data.disruptions.empty or not hasattr(m, "ship"):
         return
     crossing: dict[tuple[frozenset[str], str], tuple[list, list]] = {}
-    cuts = {}
-    for rec in data.disruptions.itertuples(index=False):
-        members = frozenset(data.members(rec.supplier))
-        key = (rec.scenario, rec.supplier, rec.material, rec.year)
-        cuts[key] = (members, max(rec.cut, cuts.get(key, (members, 0.0))[1]))
+    cuts = _cuts(data, terms)
     index = []
     for key, (members, _) in cuts.items():
         material = key[2]
@@ -91,3 +91,20 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData) -> None:
     if index:
         m.DISRUPTIONS = pyo.Set(initialize=index, dimen=4)
         m.export_cut = pyo.Constraint(m.DISRUPTIONS, rule=rule)
+
+
+def _cuts(data: ModelData, terms: Terms) -> dict[tuple, tuple[frozenset[str], Any]]:
+    """(scenario, supplier, material, year) -> (supplier's members, cut). A row that is the
+    only one for each of its keys gives its cell (a sweep may change it in place); where rows
+    overlap the largest cut is a plain number."""
+    rows = defaultdict(list)
+    for rec in data.disruptions.itertuples(index=False):
+        rows[(rec.scenario, rec.supplier, rec.material, rec.year)].append(rec)
+    shared = {rec.row for recs in rows.values() if len(recs) > 1 for rec in recs}
+    cuts = {}
+    for key, recs in rows.items():
+        members = frozenset(data.members(key[1]))
+        rec = recs[0]
+        cuts[key] = (members, max(r.cut for r in recs) if rec.row in shared
+                     else terms.cells("disruptions", rec.row, "cut", rec.cut))
+    return cuts

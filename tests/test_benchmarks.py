@@ -17,7 +17,9 @@ def test_batch_throughput_runs():
 
 
 def test_sweep_persistent_runs():
-    timings = sweep_persistent.measure(EXAMPLE, runs=2)
+    from optimizer.validate import load_inputs
+
+    timings = sweep_persistent.measure(load_inputs(EXAMPLE), sweep_persistent.price_runs(2))
     assert timings["runs"] == 2
     assert timings["largest relative difference"] < 1e-6
 
