@@ -21,14 +21,17 @@ from models.terms import Cells, Terms
 from optimizer.data import ModelData
 
 
-def build_model(data: ModelData, elastic: bool = False,
-                mutable: bool = False) -> pyo.ConcreteModel:
+def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
+                link_routes: bool = True) -> pyo.ConcreteModel:
     """Build the (unsolved) mixed-integer program for `data`.
 
     `elastic=True` builds the explanation model of an infeasible case instead: hard limits
     get slacks and the objective minimises them (see `models.elastic`). `mutable=True` makes
     every input cell the model uses a mutable Param (`m.cell`), for sweeps that change values
     in place and re-solve with a persistent solver (see `models.terms.Cells`).
+    `link_routes=False` leaves out the route links (valid inequalities that tighten the
+    relaxation without changing any optimum, see `models.flows.add_route_links`), to
+    measure what they buy.
     """
     m = pyo.ConcreteModel(name="critical_minerals_supply")
     m.elastic, m.slacks = elastic, {}
@@ -43,6 +46,8 @@ def build_model(data: ModelData, elastic: bool = False,
     flows.add_shortages(m, data, terms)
     stockpile.add_stockpiles(m, data, terms)
     flows.add_material_balance(m, data, terms)
+    if link_routes:
+        flows.add_route_links(m, data, terms)
     dependence.add_dependence_limits(m, data, terms)
     scenarios.add_non_anticipativity(m, data)
     scenarios.add_disruptions(m, data, terms)

@@ -7,6 +7,7 @@ import math
 
 import pyomo.environ as pyo
 
+from models.capacity import available_builds
 from models.terms import Terms
 from optimizer.data import ModelData
 
@@ -93,3 +94,50 @@ def add_material_balance(m: pyo.ConcreteModel, data: ModelData, terms: Terms) ->
         return inflow - outflow == terms.demand_coef.get(node, 0.0)
 
     m.material_balance = pyo.Constraint(m.NODES, rule=rule)
+
+
+def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """ship[o, d, m, t, w] <= demand[d, m, t] x (candidates in o online in t), on a route
+    from a country whose only supply of the material is candidate production to a country
+    that only consumes it.
+
+    Valid for every plan: with nothing built in o nothing can leave o; otherwise the
+    shipment is at most d's demand, since d has no use for the material but its demand. It
+    tightens the LP relaxation: capacity alone lets a fraction of a build serve a full
+    route (the strong x_ij <= d_j y_i linking of facility location). A sink with no demand
+    receives nothing by its balance already.
+    """
+    builds: dict[tuple, list | None] = {}
+    links = {}
+    for key in m.SHIPMENTS:
+        o, d, mat, t, w = key
+        sink = (d, mat, t, w)
+        if terms.uses.get(sink) or terms.demand.get(sink, 0) <= 0:
+            continue
+        node = (o, mat, t, w)
+        if node not in builds:
+            builds[node] = _candidate_builds(m, terms, node)
+        if builds[node]:
+            links[key] = (terms.demand_coef[sink], builds[node])
+    m.LINKED_SHIPMENTS = pyo.Set(initialize=list(links), dimen=5)
+    m.route_link = pyo.Constraint(
+        m.LINKED_SHIPMENTS, rule=lambda m, *k: m.ship[k]
+        <= links[k][0] * pyo.quicksum(links[k][1]))
+
+
+def _candidate_builds(m: pyo.ConcreteModel, terms: Terms, node: tuple) -> list | None:
+    """The build variables online at `node` when candidate production is its only source
+    (besides its own shortage, which cannot leave: it is at most the node's demand); None
+    when anything else supplies it."""
+    out = []
+    for _, var in terms.sources.get(node, ()):
+        component = var.parent_component()
+        if component is m.shortage:
+            continue
+        if component is not m.produce:
+            return None
+        unit, t, _ = var.index()
+        if m.unit_row[unit].kind != "candidate":
+            return None
+        out += available_builds(m, unit, t)
+    return out

@@ -31,6 +31,11 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
         # Fixed binaries stay integer columns in HiGHS, which then returns no duals.
         v.domain = pyo.UnitInterval
         v.fix(round(pyo.value(v)))
+    links = getattr(m, "route_link", None)
+    if links is not None:
+        # With builds fixed the links are implied by the balances and capacities; kept, they
+        # would bind alongside them and take a share of the duals the plan reports.
+        links.deactivate()
     try:
         solver = solver or Highs()
         results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
@@ -45,6 +50,8 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
         for v in fixed:
             v.unfix()
             v.domain = pyo.Binary
+        if links is not None:
+            links.activate()
     return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
 
 
