@@ -387,7 +387,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_references(tables, issues)
     _check_recipes(tables, issues)
     _check_year_pairs(tables, issues)
-    _check_shortage_costs(settings, tables, issues)
+    _check_shortage_costs(settings, setting_rows, tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
     _check_sweeps(tables, issues)
@@ -412,6 +412,7 @@ def _check_required_rows(tables: dict[str, pd.DataFrame], issues: list[Issue]) -
 
 
 def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    bad = _error_cells(issues)
     for name, frame in tables.items():
         sheet = SHEETS_BY_NAME[name]
         if not sheet.key or frame.empty:
@@ -421,6 +422,8 @@ def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) 
             key, row = tuple(record[:-1]), record[-1]
             if any(v is None for v in key) and not _blank_key_allowed(sheet, key):
                 continue  # a blank required key cell is already reported
+            if any((name, row, c) in bad for c in sheet.key):
+                continue  # an unreadable key cell is reported; it is not a blank one
             if key in seen:
                 shown = ", ".join(f"{c}={'(blank)' if v is None else v}"
                                   for c, v in zip(sheet.key, key, strict=True))
@@ -428,6 +431,11 @@ def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) 
                                     row, sheet.key[0]))
             else:
                 seen[key] = row
+
+
+def _error_cells(issues: list[Issue]) -> set[tuple[str | None, int | None, str | None]]:
+    """Cells already reported as errors: checks that need their values stay silent on them."""
+    return {(i.sheet, i.row, i.column) for i in issues if not i.warning}
 
 
 def _blank_key_allowed(sheet: Sheet, key: tuple) -> bool:
@@ -482,12 +490,15 @@ def _check_recipes(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None
             index=False):
         if tech is None or output is None:
             continue
-        value = main.get((tech, output))
-        if value is None:
+        if (tech, output) not in main:
             issues.append(Issue(f"technology '{tech}' has no recipe row for its output "
                                 f"'{output}' (add a 'recipes' row with output = 1)",
                                 "technologies", row, "output"))
-        elif abs(value - 1) > 1e-12:
+            continue
+        value = main[(tech, output)]
+        if value is None:
+            continue  # the row is there; its output cell is reported as invalid already
+        if abs(value - 1) > 1e-12:
             rrow = recipes[(recipes.technology == tech) & (recipes.material == output)][ROW]
             issues.append(Issue(f"the recipe row for technology '{tech}' and its output "
                                 f"'{output}' must have output = 1, got {value:g}", "recipes",
@@ -504,13 +515,17 @@ def _check_year_pairs(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
                 issues.append(Issue(f"{lo} {a} is after {hi} {b}", sheet, row, hi))
 
 
-def _check_shortage_costs(settings: dict[str, Any], tables: dict[str, pd.DataFrame],
-                          issues: list[Issue]) -> None:
+def _check_shortage_costs(settings: dict[str, Any], setting_rows: dict[str, int],
+                          tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
     if settings.get("default_shortage_cost") is not None:
         return
+    bad = _error_cells(issues)
+    if ("settings", setting_rows.get("default_shortage_cost"), "value") in bad:
+        return  # given but invalid: reported at its own cell, not as "not given" elsewhere
     for material, cost, row in tables["materials"][["material", "shortage_cost", ROW]] \
             .itertuples(index=False):
-        if cost is None and material is not None:
+        if cost is None and material is not None and \
+                ("materials", row, "shortage_cost") not in bad:
             issues.append(Issue(f"shortage_cost of '{material}' is blank and the setting "
                                 "'default_shortage_cost' is not given", "materials", row,
                                 "shortage_cost"))

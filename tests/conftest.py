@@ -6,23 +6,38 @@ import copy
 import hashlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, settings
 
 Rows = list[list[Any]]
 
+# Hypothesis profiles. Tests that set max_examples themselves (the plan properties) keep it;
+# the fuzz tests take the profile's: 200 examples in CI, 10,000 with
+# `--hypothesis-profile=long`. Each example reads a workbook, so no deadline.
+settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.data_too_large])
+settings.register_profile("long", settings.get_profile("ci"), max_examples=10_000)
+settings.load_profile("ci")
 
-def write_workbook(path: Path, sheets: dict[str, Rows]) -> Path:
-    """Write `sheets` (name -> rows, the first row the header) as an .xlsx with openpyxl."""
+
+def write_workbook(path: Path, sheets: dict[str, Rows],
+                   edit: Callable[[openpyxl.Workbook], None] | None = None) -> Path:
+    """Write `sheets` (name -> rows, the first row the header) as an .xlsx with openpyxl;
+    `edit` may change the workbook before it is saved (error cells, formulas, dates)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(row)
+    if edit is not None:
+        edit(wb)
     wb.save(path)
     return path
 
