@@ -490,11 +490,13 @@ def _scenarios() -> tuple[list[list], list[list]]:
 def _sweeps() -> list[list]:
     """What `optimizer sweep inputs/base_case.xlsx` runs: a tornado of the most uncertain
     inputs over ranges that bracket the reference's spread, and the cost-of-independence
-    frontier of the USA's long-run magnet limit."""
+    frontier of the USA's long-run magnet limit. Demand varies in Japan only: 60 days of any
+    US magnet demand above the 2040 projection no longer fit the Project Vault capacity, so
+    such a run is infeasible (the sweep would say so, naming the stockpile row)."""
     return [["sweep", "sheet", "column", "where", "mode", "values"],
             ["china_prices", "supply", "price", "country=CHN", "scale", "0.8,1.2"],
             ["capex", "sites", "capex", None, "scale", "0.7,1.3"],
-            ["demand", "demand", "quantity", None, "scale", "0.9,1.1"],
+            ["japan_demand", "demand", "quantity", "country=JPN", "scale", "0.9,1.1"],
             ["holding_cost", "stockpiles", "holding_cost", None, "scale", "0.5,1.5"],
             ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_3yr", "set", "0.8,1"],
             ["usa_magnet_limit", "dependence_limits", "max_share",
