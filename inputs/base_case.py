@@ -500,7 +500,7 @@ def _sweeps() -> list[list]:
             ["holding_cost", "stockpiles", "holding_cost", None, "scale", "0.5,1.5"],
             ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_3yr", "set", "0.8,1"],
             ["usa_magnet_limit", "dependence_limits", "max_share",
-             "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.1"]]
+             "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.2,0.1"]]
 
 
 def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list]]:

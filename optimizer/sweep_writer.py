@@ -93,22 +93,31 @@ def frontier_table(results: list[RunResult]) -> pd.DataFrame:
                 step = (r.objective - previous[1]) / ((previous[0] - value) * 100)
             rows.append({"limit": v.label, "max_share": value, "status": r.status,
                          "objective": r.objective, "cost_per_pp_tightened": step,
-                         "marginal_cost": _limit_marginal(r, v)})
+                         "marginal_cost": _limit_marginal(r, v, value)})
             previous = (value, r.objective)
     return pd.DataFrame(rows, columns=["limit", "max_share", "status", "objective",
                                        "cost_per_pp_tightened", "marginal_cost"])
 
 
-def _limit_marginal(r: RunResult, v: Variation) -> float | None:
-    """The duals' marginal cost per percentage point, summed over the rows the sweep sets."""
+def _limit_marginal(r: RunResult, v: Variation, value: float) -> float | None:
+    """The duals' marginal cost per percentage point, summed over the rows the sweep sets
+    (found by its `where`; a `where` on the share itself now reads the run's `value`)."""
     frame = pd.DataFrame(r.shares)
     if frame.empty or "marginal_cost" not in frame:
         return None
     keep = pd.Series(True, index=frame.index)
-    for column, value in v.where:
+    for column, wanted in v.where:
         if column in frame:
-            keep &= frame[column].astype(str) == value
+            keep &= _equals(frame[column], value if column == v.column else wanted)
     return float(frame.loc[keep, "marginal_cost"].fillna(0).sum())
+
+
+def _equals(column: pd.Series, wanted: object) -> pd.Series:
+    try:
+        number = float(wanted)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return column.astype(str) == str(wanted)
+    return (pd.to_numeric(column, errors="coerce") - number).abs() <= 1e-9
 
 
 def tornado_table(results: list[RunResult]) -> pd.DataFrame:

@@ -25,12 +25,14 @@ def read(path):
     return pd.read_excel(path, sheet_name=None, engine="calamine")
 
 
-def test_share_limit_sweep_follows_the_analytic_cost_curve(tmp_path):
+# selecting the limit row by the share it has (0.3) must also find it at every other share
+@pytest.mark.parametrize("where", ["consumer=JPN", "consumer=JPN; max_share=0.3"])
+def test_share_limit_sweep_follows_the_analytic_cost_curve(tmp_path, where):
     """JPN needs 100 t/yr for 2 years; China costs 11 delivered, Australia 22. With at most
     a share s from China the cost is 2 x 100 x (22 - 11 s) = 4,400 - 2,200 s: every point of
     the frontier, and 22 per percentage point between points and from the duals."""
     shares = [0.0, 0.2, 0.4, 0.6, 0.8]
-    case = sweep_case(tmp_path, [["limit", "dependence_limits", "max_share", "consumer=JPN",
+    case = sweep_case(tmp_path, [["limit", "dependence_limits", "max_share", where,
                                   "set", ", ".join(map(str, shares))]])
     out = tmp_path / "sweep.xlsx"
     result = run_cli("sweep", str(case), "-o", str(out))
