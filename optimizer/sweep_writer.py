@@ -32,6 +32,9 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
             frontier_ws.insert_chart(1, len(frontier.columns) + 1, _frontier_chart(wb, frontier))
         if len(tornado):
             tornado_ws.insert_chart(1, len(tornado.columns) + 1, _tornado_chart(wb, tornado))
+        for ws in (frontier_ws, tornado_ws):  # table and chart print on one page
+            ws.set_landscape()
+            ws.fit_to_pages(1, 1)
 
 
 def _labels(result: RunResult) -> dict[str, float]:
@@ -152,9 +155,11 @@ def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame):
                           "values": ["frontier", start, 3, end, 3]})
         start = end + 1
     chart.set_title({"name": "Cost of independence"})
+    # tighter limits to the right; the cost axis stays on the left (crossing at the max)
     chart.set_x_axis({"name": "max share from the supplier", "num_format": "0%",
-                      "reverse": True})
-    chart.set_y_axis({"name": "total discounted expected cost", "num_format": "#,##0"})
+                      "reverse": True, "crossing": "max"})
+    chart.set_y_axis({"name": "total discounted expected cost (billions)",
+                      "num_format": '#,##0.00,,,'})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 420})
     return chart
@@ -167,9 +172,10 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
         chart.add_series({"name": name, "categories": ["tornado", 1, 0, n, 0],
                           "values": ["tornado", 1, col, n, col], "overlap": 100})
     chart.set_title({"name": "Change of the objective from the base run"})
-    chart.set_x_axis({"name": "change of total discounted expected cost",
-                      "num_format": "#,##0"})
-    chart.set_y_axis({"reverse": True})
+    chart.set_x_axis({"name": "change of total discounted expected cost (billions)",
+                      "num_format": '#,##0.0,,,'})
+    # labels beside the axis's low end, not across the bars at zero
+    chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 60 + 40 * max(n, 3)})
     return chart
