@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import defusedxml  # openpyxl parses XML through defusedxml when it is installed
+import numpy as np
 import openpyxl
 import pandas as pd
 
@@ -35,6 +36,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
+# An error cell carries t="e"; a formula is an <f> element (any namespace prefix). A match in
+# a cell's text only costs a full scan.
+_ERROR_OR_FORMULA = re.compile(rb'\st\s*=\s*["\']e["\']|<(?:\w+:)?f[\s>/]')
 
 
 @dataclass
@@ -186,8 +190,11 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
                 xml = _sheet_xml(zf, getattr(ws, "_worksheet_path", ""))
                 max_row, max_col = _used_range(path, title, xml)
                 sheet_notes = notes.setdefault(title, [])
-                _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
-                            formulas.setdefault(title, []))
+                if not xml or _ERROR_OR_FORMULA.search(xml):
+                    # parsing every cell is the slow part of reading a large sheet: only
+                    # when its XML may hold an error cell or a formula
+                    _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
+                                formulas.setdefault(title, []))
                 sheet_notes.extend(_merged_ranges(xml))
     finally:
         wb.close()
@@ -325,7 +332,7 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     """Find the header (the first non-blank row), name the columns, index rows as Excel does."""
     sheet = SHEETS_BY_NAME[name]
     blank = cells.map(is_blank)
-    filled_rows = [i for i in range(len(cells)) if not blank.iloc[i].all()]
+    filled_rows = np.flatnonzero(~blank.all(axis=1).to_numpy()).tolist()
     if not filled_rows:
         return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
     header_pos = _header_position(sheet.name, cells, filled_rows)

@@ -282,13 +282,14 @@ def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
         return frame
     source = raw.frame
     out: dict[str, list[Any]] = {c.name: [] for c in sheet.columns}
-    for row in source.index:
+    cells = {name: source[name].tolist() for name in source.columns}  # .at per cell is slow
+    for i, row in enumerate(source.index):
         for column in sheet.columns:
-            if column.name not in source.columns:  # a missing column is reported once
+            if column.name not in cells:  # a missing column is reported once
                 out[column.name].append(None if column.required
                                         else _default_value(column, settings))
                 continue
-            value = source.at[row, column.name]
+            value = cells[column.name][i]
             out[column.name].append(
                 _parse_record_cell(sheet, column, row, value, settings, book, issues))
     frame = pd.DataFrame(out, index=source.index, dtype=object)  # keep None, not NaN
