@@ -13,7 +13,7 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from models.elastic import slack, slack_term
-from models.terms import Terms
+from models.terms import Terms, is_zero
 from optimizer.data import ModelData, unit_capacity_years
 
 
@@ -53,16 +53,22 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     m.build_once = pyo.Constraint(m.SITE_TECHNOLOGIES,
                                   rule=lambda m, s, k: pyo.quicksum(per_site[s, k]) <= 1)
 
+    m.online_builds = defaultdict(list)  # (unit, year) -> builds whose output is online
+    scenarios = data.scenario_names
     for unit, t in index:
-        u = m.build_unit[unit]
+        u, var = m.build_unit[unit], m.build[unit, t]
+        years = [y for y in online_years(u, t) if y <= last]
+        for year in years:
+            m.online_builds[unit, year].append(var)
         capex = unit_cell(terms, u, "capex")
-        for w in data.scenario_names:
-            terms.cost("capex", t, w, capex, m.build[unit, t])
-            terms.cost("salvage", t, w, -capex * salvage_fraction(u, t, last), m.build[unit, t])
-            for year in online_years(u, t):
-                if year <= last:
-                    terms.cost("fixed_om", year, w, unit_cell(terms, u, "fixed_om"),
-                               m.build[unit, t])
+        salvage = -capex * salvage_fraction(u, t, last)
+        fixed_om = unit_cell(terms, u, "fixed_om")
+        for w in scenarios:
+            terms.cost("capex", t, w, capex, var)
+            terms.cost("salvage", t, w, salvage, var)
+            if not is_zero(fixed_om):
+                for year in years:
+                    terms.cost("fixed_om", year, w, fixed_om, var)
 
 
 def unit_cell(terms: Terms, u, column: str):
@@ -72,19 +78,16 @@ def unit_cell(terms: Terms, u, column: str):
 
 
 def available_builds(m: pyo.ConcreteModel, unit: str, year: int) -> list:
-    """build variables of `unit` whose output is online in `year`."""
-    u = m.build_unit[unit]
-    return [m.build[unit, t] for t in range(year - u.lead_time - u.lifetime + 1,
-                                            year - u.lead_time + 1) if (unit, t) in m.BUILDS]
+    """build variables of `unit` whose output is online in `year` (a year of the horizon)."""
+    return list(m.online_builds.get((unit, year), ()))
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """produce[u, t, w] <= capacity of u available in t; recipe inputs and outputs enter the
     material balance of the unit's country; variable cost enters the costs."""
-    index = []
-    for u in data.units.itertuples(index=False):
-        for t in unit_capacity_years(u, data.years):
-            index += [(u.unit, t, w) for w in data.scenario_names]
+    scenarios = data.scenario_names
+    index = [(u.unit, t, w) for u in data.units.itertuples(index=False)
+             for t in unit_capacity_years(u, data.years) for w in scenarios]
     m.PRODUCTION = pyo.Set(initialize=index, dimen=3)
     unit_rows = {u.unit: u for u in data.units.itertuples(index=False)}
     m.unit_row = unit_rows
@@ -104,20 +107,23 @@ def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         <= unit_cell(terms, unit_rows[unit], "capacity")
         * pyo.quicksum(available_builds(m, unit, t)))
 
-    for unit, t, w in index:
-        u = unit_rows[unit]
-        var = m.produce[unit, t, w]
-        for material, (used, made) in data.recipes.get(u.technology, {}).items():
-            if made:
-                terms.source((u.country, material, t, w), made, var)
-            if used:
-                terms.use((u.country, material, t, w), used, var)
-        terms.cost("variable", t, w, unit_cell(terms, u, "variable_cost"), var)
-    for u in unit_rows.values():
+    for unit, u in unit_rows.items():
+        recipe = data.recipes.get(u.technology, {}).items()
+        cost = unit_cell(terms, u, "variable_cost")
+        for t in unit_capacity_years(u, data.years):
+            for w in scenarios:
+                var = m.produce[unit, t, w]
+                for material, (used, made) in recipe:
+                    if made:
+                        terms.source((u.country, material, t, w), made, var)
+                    if used:
+                        terms.use((u.country, material, t, w), used, var)
+                terms.cost("variable", t, w, cost, var)
         if u.kind == "existing":
+            fixed_om = unit_cell(terms, u, "fixed_om")
             for t in range(u.first_year, u.last_year + 1):
-                for w in data.scenario_names:
-                    terms.constant_cost("fixed_om", t, w, unit_cell(terms, u, "fixed_om"))
+                for w in scenarios:
+                    terms.constant_cost("fixed_om", t, w, fixed_om)
 
 
 def add_budgets(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:

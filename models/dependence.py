@@ -39,9 +39,13 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
     trace = bool(data.settings.get("trace_origin")) and limits
     tracer = OriginTracer(m, data, terms, limits) if trace else None
     rows, totals = {}, {}
+    routes_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for o, d, mat in m.ROUTES:
+        routes_of[mat].append((o, d))
     for lim in limits:
         consumer = set(data.members(lim.consumer))
         supplier = effective_supplier(data, lim)
+        imports = [(o, d) for o, d in routes_of[lim.material] if d in consumer and o in supplier]
         for w in data.scenario_names:
             key = (lim.limit, w)
             totals[key] = _total_supply(m, data, consumer, lim.material, lim.year, w, terms)
@@ -51,9 +55,7 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
                 from_supplier = tracer.origin_supply(supplier, consumer, lim.material,
                                                      lim.year, w)
             else:
-                from_supplier = [m.ship[o, d, lim.material, lim.year, w]
-                                 for o, d, mat in m.ROUTES if mat == lim.material
-                                 and d in consumer and o in supplier]
+                from_supplier = [m.ship[o, d, lim.material, lim.year, w] for o, d in imports]
             if from_supplier:
                 share = terms.cells("dependence_limits", lim.row, "max_share", lim.max_share)
                 rows[key] = (from_supplier, totals[key], share)
@@ -93,7 +95,7 @@ def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], mat
 
 def _units_in(m: pyo.ConcreteModel, countries: set[str], year: int, w: str) -> list[str]:
     return [u for u, row in m.unit_row.items()
-            if row.country in countries and (u, year, w) in m.PRODUCTION]
+            if row.country in countries and (u, year, w) in m.produce]
 
 
 class OriginTracer:

@@ -8,6 +8,7 @@ declare variables and constraints over what exists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -49,9 +50,10 @@ class ModelData:
         rate = self.settings["discount_rate"]
         return 1.0 / (1.0 + rate) ** (year - self.settings["base_year"])
 
-    @property
-    def scenario_names(self) -> list[str]:
-        return list(self.scenarios["scenario"])
+    @cached_property
+    def scenario_names(self) -> tuple[str, ...]:
+        # read in the innermost loops of the model build: computed once, not per call
+        return tuple(self.scenarios["scenario"])
 
 
 def build_data(inputs: Inputs) -> ModelData:
