@@ -4,6 +4,7 @@ of every (country, material, year, scenario) that any flow touches."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -37,19 +38,20 @@ def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     routes = {(r.from_country, r.to_country, r.material): r
               for r in data.routes.itertuples(index=False)}
     m.ROUTES = pyo.Set(initialize=list(routes), dimen=3)
-    index = [(*r, t, w) for r in routes for t in data.years for w in data.scenario_names]
+    periods = [(t, w) for t in data.years for w in data.scenario_names]
+    index = [(*r, t, w) for r in routes for t, w in periods]
     m.SHIPMENTS = pyo.Set(initialize=index, dimen=5)
     m.ship = pyo.Var(m.SHIPMENTS, within=pyo.NonNegativeReals)
     m.ship.scenario_indexed = True
-    for o, d, mat, t, w in index:
-        var = m.ship[o, d, mat, t, w]
-        terms.use((o, mat, t, w), 1.0, var)
-        terms.source((d, mat, t, w), 1.0, var)
-        route = routes[o, d, mat]
-        terms.cost("transport", t, w, terms.cells("routes", route.row, "transport_cost",
-                                                  route.transport_cost), var)
-        terms.cost("tariffs", t, w, terms.cells("routes", route.row, "tariff", route.tariff),
-                   var)
+    for (o, d, mat), route in routes.items():
+        transport = terms.cells("routes", route.row, "transport_cost", route.transport_cost)
+        tariff = terms.cells("routes", route.row, "tariff", route.tariff)
+        for t, w in periods:
+            var = m.ship[o, d, mat, t, w]
+            terms.use((o, mat, t, w), 1.0, var)
+            terms.source((d, mat, t, w), 1.0, var)
+            terms.cost("transport", t, w, transport, var)
+            terms.cost("tariffs", t, w, tariff, var)
 
 
 def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -106,8 +108,12 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
     tightens the LP relaxation: capacity alone lets a fraction of a build serve a full
     route (the strong x_ij <= d_j y_i linking of facility location). A sink with no demand
     receives nothing by its balance already.
+
+    `m.links_relaxed` (0) is added to the builds: the marginal-cost LP sets it to 1, which
+    leaves every link slack without taking rows out of a persistent solver (see
+    `optimizer.duals`).
     """
-    builds: dict[tuple, list | None] = {}
+    online: dict[tuple, Any] = {}  # origin node -> its online builds, summed (None: no link)
     links = {}
     for key in m.SHIPMENTS:
         o, d, mat, t, w = key
@@ -115,14 +121,16 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
         if terms.uses.get(sink) or terms.demand.get(sink, 0) <= 0:
             continue
         node = (o, mat, t, w)
-        if node not in builds:
-            builds[node] = _candidate_builds(m, terms, node)
-        if builds[node]:
-            links[key] = (terms.demand_coef[sink], builds[node])
+        if node not in online:
+            builds = _candidate_builds(m, terms, node)
+            online[node] = pyo.quicksum(builds) if builds else None
+        if online[node] is not None:
+            links[key] = (terms.demand_coef[sink], online[node])
     m.LINKED_SHIPMENTS = pyo.Set(initialize=list(links), dimen=5)
+    m.links_relaxed = pyo.Param(mutable=True, initialize=0)
     m.route_link = pyo.Constraint(
-        m.LINKED_SHIPMENTS, rule=lambda m, *k: m.ship[k]
-        <= links[k][0] * pyo.quicksum(links[k][1]))
+        m.LINKED_SHIPMENTS,
+        rule=lambda m, *k: m.ship[k] <= links[k][0] * (links[k][1] + m.links_relaxed))
 
 
 def _candidate_builds(m: pyo.ConcreteModel, terms: Terms, node: tuple) -> list | None:

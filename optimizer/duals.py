@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from optimizer.solve import solve_model, solver_options
+from optimizer.solve import forget_mip, solve_model, solver_options
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +31,18 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
         # Fixed binaries stay integer columns in HiGHS, which then returns no duals.
         v.domain = pyo.UnitInterval
         v.fix(round(pyo.value(v)))
-    links = getattr(m, "route_link", None)
-    if links is not None:
-        # With builds fixed the links are implied by the balances and capacities; kept, they
-        # would bind alongside them and take a share of the duals the plan reports.
-        links.deactivate()
+    relaxed = getattr(m, "links_relaxed", None)
+    if relaxed is not None:
+        # With builds fixed the route links are implied by the balances and capacities;
+        # binding alongside them they would take a share of the duals the plan reports.
+        # Relaxed, none binds (a parameter change: deactivating rows of a persistent solver
+        # costs Pyomo time quadratic in their number).
+        relaxed.set_value(1)
     try:
         solver = solver or Highs()
+        forget_mip(solver)
         results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                               **solver_options(settings))
+                               **solver_options(settings, solver))
         if results.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
             log.warning("marginal costs unavailable: the fixed-build LP ended %s",
                         results.termination_condition.name)
@@ -50,8 +53,8 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
         for v in fixed:
             v.unfix()
             v.domain = pyo.Binary
-        if links is not None:
-            links.activate()
+        if relaxed is not None:
+            relaxed.set_value(0)
     return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
 
 
@@ -80,20 +83,22 @@ def _capacity(m: pyo.ConcreteModel, duals: dict, reduced: dict) -> dict[tuple, f
 BUDGET_STEP = 0.10  # a larger budget is tried 10% above max_capex
 
 
-def budget_savings(m: pyo.ConcreteModel, settings: dict, objective: float) -> dict[int, float]:
+def budget_savings(m: pyo.ConcreteModel, settings: dict, objective: float,
+                   solver: Highs | None = None) -> dict[int, float]:
     """Budget -> how much the total cost would fall with a budget BUDGET_STEP larger.
 
     Budgets constrain only the binary builds, so the fixed-build LP has no dual for them;
     the honest marginal value is a re-solve of the MIP with the larger budget. Every budget is
     tried: one that blocks a build can bind while its capex used is 0. The re-solves do not
-    overwrite the plan held in `m`.
+    overwrite the plan held in `m`; a persistent `solver` already holding the model re-solves
+    it in place.
     """
     savings: dict[int, float] = {}
     for b in m.BUDGETS:
         limit = pyo.value(m.max_capex[b])
         m.max_capex[b] = limit * (1 + BUDGET_STEP)
         try:
-            outcome = solve_model(m, settings, load=False)
+            outcome = solve_model(m, settings, solver=solver, load=False)
         finally:
             m.max_capex[b] = limit
         if outcome.objective is not None:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from pyomo.contrib.solver.solvers.highs import Highs
+
 from models import build_model
 from optimizer import __version__
 from optimizer.data import ModelData, build_data
@@ -88,11 +90,15 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     lap("read")
     model = build_model(data)
     lap("build")
-    outcome = solve_model(model, data.settings)
+    # One persistent HiGHS instance for the MIP and every re-solve after it: translating
+    # the model for HiGHS costs more than building it. Fixing the builds for the marginal
+    # costs then changes column bounds only, instead of re-adding every row holding a build.
+    solver = Highs(treat_fixed_vars_as_params=False)
+    outcome = solve_model(model, data.settings, solver)
     lap("solve")
     raise_unless_plan(outcome, data)
-    marginals = marginal_costs(model, data.settings) or {}
-    marginals["budgets"] = budget_savings(model, data.settings, outcome.objective)
+    marginals = marginal_costs(model, data.settings, solver) or {}
+    marginals["budgets"] = budget_savings(model, data.settings, outcome.objective, solver)
     lap("marginal costs")
     plan = extract_plan(model, data, outcome, marginals)
     plan.run_info = run_info(input_path, data, started)

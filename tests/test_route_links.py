@@ -196,17 +196,20 @@ def test_links_close_cap41s_relaxation(tmp_path):
 
 
 def test_marginal_costs_do_not_see_the_links(tmp_path):
-    """With the builds fixed the links are implied; left in the LP they could take a share of
-    the capacity duals. The plan's marginal values are the same with and without them, and
-    the links are back in the model afterwards."""
+    """With the builds fixed the links are implied; binding in the LP they could take a share
+    of the capacity duals. The plan's marginal values are the same with and without them, on
+    a fresh solver and on the persistent one `optimizer solve` shares, and the links hold
+    again afterwards."""
     from optimizer.duals import marginal_costs
 
     data = data_of(tmp_path, tiny_sheets(**_exporter()))
     values = []
-    for link_routes in (True, False):
+    for link_routes, shared in ((True, False), (True, True), (False, False)):
         model = build_model(data, link_routes=link_routes)
-        solve_model(model, data.settings)
-        values.append(marginal_costs(model, data.settings))
-        assert not link_routes or model.route_link.active
-    assert values[0]["capacity"] == pytest.approx(values[1]["capacity"])
-    assert any(v > 0 for v in values[0]["capacity"].values())
+        solver = Highs(treat_fixed_vars_as_params=False) if shared else None
+        solve_model(model, data.settings, solver)
+        values.append(marginal_costs(model, data.settings, solver)["capacity"])
+        assert not link_routes or model.links_relaxed.value == 0
+    assert values[0] == pytest.approx(values[2])
+    assert values[1] == pytest.approx(values[2])
+    assert any(v > 0 for v in values[0].values())
