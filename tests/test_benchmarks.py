@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks import batch_throughput, sweep_persistent
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
@@ -39,3 +41,17 @@ def test_generated_instances_are_valid_and_deterministic(tmp_path):
     size = Size(6, 3, 4, 3, 2)
     assert sheets(size, seed=7) == sheets(size, seed=7)
     load_inputs(write(tmp_path / "g.xlsx", size, seed=7))
+
+
+def test_orlib_large_runs_on_a_tiny_case():
+    """5 sites x 20 customers: both formulations reach the same optimum as HiGHS alone."""
+    from benchmarks.orlib_large import compare, generate
+
+    assert generate(5, 20, seed=3) == generate(5, 20, seed=3)
+    results = {f: compare(5, 20, time_limit=30, formulation=f) for f in ("linked", "loose")}
+    for result in results.values():
+        assert abs(result["plan_gap"]) < 1e-6
+        assert 0 < result["outside_share"] < 1 and result["whole_vs_highs"] > 0
+    assert results["linked"]["tool_objective"] == pytest.approx(
+        results["loose"]["tool_objective"], rel=1e-9)
+    assert results["linked"]["lp_bound"] >= results["loose"]["lp_bound"] - 1e-6
