@@ -69,6 +69,8 @@ BOOL_FORMS = {True: (True, "TRUE", "true", "Yes", "y", "1", 1, "on", " yes "),
               False: (False, "FALSE", "false", "No", "n", "0", 0, "off", " no ")}
 HUGE = (1e15, -1e15, 1e16, 1e308, -1e308, sys.float_info.max, "1e15", "1e400", "-1e400", "inf",
         "-inf", "Infinity", "NaN", "nan", "1e999%")
+# Letters that make text no number (unlike e, as in 1e5) and start no true/false word or choice.
+NOT_A_NUMBER = "abdghkqxzñßΩЖ稀"
 FORMULAS = ("=1+1", "=A1", "=SUM(1,2)", '="x"', "=NOW()", "=1/0")
 
 
@@ -109,10 +111,11 @@ def numbers(column: Column) -> st.SearchStrategy[float]:
     whole = st.integers(*_whole_range(column))
     if column.kind in (Kind.INTEGER, Kind.YEAR):
         return whole
-    lo = max(x for x in (column.ge, column.gt, -MAX_MAGNITUDE) if x is not None)
-    hi = min(x for x in (column.le, column.lt, MAX_MAGNITUDE) if x is not None)
-    fractions = st.floats(lo, hi, allow_nan=False).map(_short).filter(
-        lambda x: in_bounds(column, x))
+    top = MAX_MAGNITUDE * 0.999  # rounding a float nearer the limit could reach it
+    lo = max(x for x in (column.ge, column.gt, -top) if x is not None)
+    hi = min(x for x in (column.le, column.lt, top) if x is not None)
+    fractions = st.floats(lo, hi, exclude_min=lo == column.gt, exclude_max=hi == column.lt
+                          ).map(_short).filter(lambda x: in_bounds(column, x))
     edges = [b for b in (column.ge, column.le) if b is not None]
     return st.one_of(st.sampled_from(edges), whole, fractions) if edges else whole | fractions
 
@@ -125,9 +128,16 @@ def outside(column: Column) -> st.SearchStrategy[float]:
         return st.integers(-int(top), lo - 1) | st.integers(hi + 1, int(top))
     lo = next((b for b in (column.ge, column.gt) if b is not None), None)
     hi = next((b for b in (column.le, column.lt) if b is not None), None)
-    sides = ([st.floats(-top, lo)] if lo is not None else []) + (
-        [st.floats(hi, top)] if hi is not None else [])
-    return st.one_of(sides).map(_short).filter(lambda x: not in_bounds(column, x))
+    sides = []
+    if lo is not None:  # an inclusive bound itself is inside: step off it
+        sides.append(st.floats(-top, lo).map(lambda x: _off(column, _short(x), lo - 1)))
+    if hi is not None:
+        sides.append(st.floats(hi, top).map(lambda x: _off(column, _short(x), hi + 1)))
+    return st.one_of(sides)
+
+
+def _off(column: Column, x: float, instead: float) -> float:
+    return instead if in_bounds(column, x) else x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,8 +539,7 @@ def wrong_type(draw: Draw, book: Book) -> Break:
     """Text in a number, yes/no or choice column; a date where text belongs."""
     t = _pick(draw, book, lambda s, c, col: not (s == "settings" and c == "key"))
     column = _column(book, t)
-    words = st.text(CELL_CHARS, min_size=1, max_size=8).filter(
-        lambda w: any(ch.isalpha() and ch not in "eE" for ch in w) and _writable(w))
+    words = st.builds(str.__add__, st.sampled_from(NOT_A_NUMBER), st.text(CELL_CHARS, max_size=7))
     date = st.datetimes(dt.datetime(1950, 1, 1), dt.datetime(2100, 1, 1)).map(
         lambda d: d.replace(microsecond=0))
     if _is_text(column):
@@ -576,8 +585,10 @@ def unknown_reference(draw: Draw, book: Book) -> Break:
     """A code defined nowhere: a typo, a wrong case, a code of another kind."""
 
     def made(known: list[str]) -> st.SearchStrategy[str]:
-        near = st.sampled_from(known).map(str.swapcase)
-        return (codes | near).filter(lambda c: c.strip() not in known and c.strip() != "")
+        near = [c.swapcase() for c in known
+                if c.swapcase() not in known and _writable(c.swapcase())]
+        other = codes.filter(lambda c: c not in known)
+        return other | st.sampled_from(near) if near else other
 
     return _unknown(draw, book, "unknown reference", made)
 
