@@ -294,7 +294,9 @@ class PersistentRuns:
         # Fixing the builds (for the fixed-build LPs) then only changes column bounds; with
         # the default, Pyomo re-adds every constraint and the objective that holds a build.
         self.solver = Highs(treat_fixed_vars_as_params=False)
-        self.lp_solver = Highs(treat_fixed_vars_as_params=False)  # marginal costs' LP
+        # The marginal costs' LP on an instance of its own: on the MIP's, after the repaired
+        # start and the MIP, HiGHS can return other (degenerate) duals than a fresh instance.
+        self.lp_solver = Highs(treat_fixed_vars_as_params=False)
         self.params = {key: self.model.cell[key] for key in self.model.cell}
         for budget, row in self.model.budget_row.items():
             if budget in self.model.BUDGETS:
@@ -359,12 +361,13 @@ class PersistentRuns:
         solution as it was when that LP does not solve."""
         from pyomo.contrib.solver.common.results import TerminationCondition
 
-        from optimizer.solve import solver_options
+        from optimizer.solve import forget_mip, solver_options
 
         with _fixed_builds(self.model):
+            forget_mip(self.solver)
             results = self.solver.solve(self.model, load_solutions=False,
                                         raise_exception_on_nonoptimal_result=False,
-                                        **solver_options(settings))
+                                        **solver_options(settings, self.solver))
             if results.termination_condition is TerminationCondition.convergenceCriteriaSatisfied:
                 return list(self.solver._solver_model.getSolution().col_value)
         return self.start
