@@ -4,7 +4,6 @@ of every (country, material, year, scenario) that any flow touches."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pyomo.environ as pyo
 
@@ -109,11 +108,11 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
     route (the strong x_ij <= d_j y_i linking of facility location). A sink with no demand
     receives nothing by its balance already.
 
-    `m.links_relaxed` (0) is added to the builds: the marginal-cost LP sets it to 1, which
-    leaves every link slack without taking rows out of a persistent solver (see
-    `optimizer.duals`).
+    Each row reads ship - demand x builds <= demand x `m.links_relaxed` (0): the marginal-cost
+    LP sets it to 1, which leaves every link slack without taking rows out of a persistent
+    solver (see `optimizer.duals`).
     """
-    online: dict[tuple, Any] = {}  # origin node -> its online builds, summed (None: no link)
+    online: dict[tuple, list | None] = {}  # origin node -> its online builds (None: no link)
     links = {}
     for key in m.SHIPMENTS:
         o, d, mat, t, w = key
@@ -122,15 +121,21 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
             continue
         node = (o, mat, t, w)
         if node not in online:
-            builds = _candidate_builds(m, terms, node)
-            online[node] = pyo.quicksum(builds) if builds else None
+            online[node] = _candidate_builds(m, terms, node) or None
         if online[node] is not None:
             links[key] = (terms.demand_coef[sink], online[node])
     m.LINKED_SHIPMENTS = pyo.Set(initialize=list(links), dimen=5)
     m.links_relaxed = pyo.Param(mutable=True, initialize=0)
-    m.route_link = pyo.Constraint(
-        m.LINKED_SHIPMENTS,
-        rule=lambda m, *k: m.ship[k] <= links[k][0] * (links[k][1] + m.links_relaxed))
+
+    def rule(m: pyo.ConcreteModel, *k) -> tuple:
+        demand, builds = links[k]
+        # a linear body: HiGHS's interface translates it a fifth faster than demand x (sum)
+        body = m.ship[k]
+        for b in builds:
+            body -= demand * b
+        return (None, body, demand * m.links_relaxed)
+
+    m.route_link = pyo.Constraint(m.LINKED_SHIPMENTS, rule=rule)
 
 
 def _candidate_builds(m: pyo.ConcreteModel, terms: Terms, node: tuple) -> list | None:
