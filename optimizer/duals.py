@@ -9,8 +9,10 @@ objective already weighs scenarios by probability).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
@@ -26,11 +28,6 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
     """{'dependence': {(limit, scenario): cost per pp}, 'capacity': {(unit, year): value}};
     None when the fixed LP does not solve (the plan then shows no marginal costs). A
     persistent `solver` already holding the model re-solves it in place."""
-    fixed = [v for v in m.build.values() if not v.fixed]
-    for v in fixed:
-        # Fixed binaries stay integer columns in HiGHS, which then returns no duals.
-        v.domain = pyo.UnitInterval
-        v.fix(round(pyo.value(v)))
     relaxed = getattr(m, "links_relaxed", None)
     if relaxed is not None:
         # With builds fixed the route links are implied by the balances and capacities;
@@ -39,23 +36,40 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
         # costs Pyomo time quadratic in their number).
         relaxed.set_value(1)
     try:
-        solver = solver or Highs()
-        forget_mip(solver)
-        results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                               **solver_options(settings, solver))
-        if results.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
-            log.warning("marginal costs unavailable: the fixed-build LP ended %s",
-                        results.termination_condition.name)
-            return None
-        duals = results.solution_loader.get_duals()
-        reduced = results.solution_loader.get_reduced_costs([m.produce[i] for i in m.produce])
+        with fixed_builds(m):
+            solver = solver or Highs()
+            forget_mip(solver)
+            results = solver.solve(m, load_solutions=False,
+                                   raise_exception_on_nonoptimal_result=False,
+                                   **solver_options(settings, solver))
+            if results.termination_condition != \
+                    TerminationCondition.convergenceCriteriaSatisfied:
+                log.warning("marginal costs unavailable: the fixed-build LP ended %s",
+                            results.termination_condition.name)
+                return None
+            duals = results.solution_loader.get_duals()
+            reduced = results.solution_loader.get_reduced_costs(
+                [m.produce[i] for i in m.produce])
     finally:
-        for v in fixed:
-            v.unfix()
-            v.domain = pyo.Binary
         if relaxed is not None:
             relaxed.set_value(0)
     return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
+
+
+@contextlib.contextmanager
+def fixed_builds(m: pyo.ConcreteModel) -> Iterator[None]:
+    """Builds fixed at their current values, as continuous columns: fixed binaries would stay
+    integer columns in HiGHS, which then solves a MIP and returns no duals."""
+    free = [v for v in m.build.values() if not v.fixed]
+    for v in free:
+        v.domain = pyo.UnitInterval
+        v.fix(round(pyo.value(v)))
+    try:
+        yield
+    finally:
+        for v in free:
+            v.unfix()
+            v.domain = pyo.Binary
 
 
 def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:

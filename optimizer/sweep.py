@@ -11,14 +11,13 @@ first.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -361,9 +360,10 @@ class PersistentRuns:
         solution as it was when that LP does not solve."""
         from pyomo.contrib.solver.common.results import TerminationCondition
 
+        from optimizer.duals import fixed_builds
         from optimizer.solve import forget_mip, solver_options
 
-        with _fixed_builds(self.model):
+        with fixed_builds(self.model):
             forget_mip(self.solver)
             results = self.solver.solve(self.model, load_solutions=False,
                                         raise_exception_on_nonoptimal_result=False,
@@ -388,23 +388,6 @@ class PersistentRuns:
                     return None
                 changed[key] = float(after)
         return changed
-
-
-@contextlib.contextmanager
-def _fixed_builds(m: Any) -> Iterator[None]:
-    """Builds fixed at their current values, as continuous columns (so HiGHS solves an LP)."""
-    import pyomo.environ as pyo
-
-    free = [v for v in m.build.values() if not v.fixed]
-    for v in free:
-        v.domain = pyo.UnitInterval
-        v.fix(round(pyo.value(v)))
-    try:
-        yield
-    finally:
-        for v in free:
-            v.unfix()
-            v.domain = pyo.Binary
 
 
 def _check_ranges(inputs: Inputs, run: Run) -> None:
