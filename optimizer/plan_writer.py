@@ -280,6 +280,9 @@ def gap_note(status: str, mip_gap: float | None) -> str:
     mip_gap is (objective - bound) / objective, so the optimum is at least
     objective x (1 - gap): this plan costs at most gap / (1 - gap) more than it.
     """
+    if status == "within_gap" and mip_gap is not None and not _is_blank(mip_gap):
+        return (f"Stopped at the requested mip_gap: proven at most "
+                f"{mip_gap / (1 - mip_gap):.2%} more expensive than optimal")
     limit = "iteration limit" if status == "iteration_limit" else "time limit"
     head = f"Best plan found within the {limit}"
     if mip_gap is None or _is_blank(mip_gap) or not 0 <= mip_gap < 1:

@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 TC = TerminationCondition
 
+# A plan is called optimal only when its proven gap is this small; one that HiGHS accepted at
+# the requested (larger) `mip_gap` is "within_gap": the same exit code 0, an honest label.
+OPTIMAL_GAP = 1e-6
+
 # (termination, has a solution) -> (status word, exit code). Anything else is a solver error.
 OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[str, ExitCode]] = {
     (TC.convergenceCriteriaSatisfied, True): ("optimal", ExitCode.OK),
@@ -32,7 +36,7 @@ OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[str, ExitCode]] = {
 
 @dataclass
 class SolveOutcome:
-    status: str  # optimal | time_limit | iteration_limit | infeasible | error
+    status: str  # optimal | within_gap | time_limit | iteration_limit | infeasible | error
     exit_code: ExitCode
     termination: str
     objective: float | None
@@ -99,12 +103,17 @@ def solve_model(model: pyo.ConcreteModel, settings: dict, solver: Highs | None =
                                 ("error", ExitCode.INTERNAL_ERROR))
     objective = results.incumbent_objective if has_solution else None
     bound = results.objective_bound
+    gap = relative_gap(objective, bound)
+    if code is ExitCode.OK and gap is None:  # an LP: optimal means no gap
+        gap = 0.0
+    if status == "optimal" and gap is not None and gap > OPTIMAL_GAP:
+        status = "within_gap"
     if load and has_solution and code is not ExitCode.INTERNAL_ERROR:
         results.solution_loader.load_vars()
     highs_time = getattr(results.timing_info, "highs_time", None)
     seconds = max(highs_time - clock, 0.0) if highs_time else elapsed
     return SolveOutcome(status, code, results.termination_condition.name, objective, bound,
-                        relative_gap(objective, bound), float(seconds),
+                        gap, float(seconds),
                         results.solver_log or "")
 
 
