@@ -43,7 +43,8 @@ def test_good_and_bad_workbooks_give_exit_8_and_a_complete_summary(tmp_path):
                      "-o", str(out), "--jobs", "2")
     assert result.returncode == 8, result.stderr
     table = summary(out)
-    assert list(table["status"]) == ["optimal", "optimal", "invalid", "infeasible", "invalid"]
+    assert table["status"].iloc[1] in ("optimal", "within_gap")  # the example's mip_gap: 0.5%
+    assert list(table["status"].drop(1)) == ["optimal", "invalid", "infeasible", "invalid"]
     assert list(table["exit_code"]) == [0, 0, 3, 4, 3]
     assert table["objective"].iloc[0] == pytest.approx(2200)
     assert "sheet 'supply', row 2, column 'price'" in table["message"].iloc[2]
