@@ -91,10 +91,18 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
         tables[sheet.name] = _parse_table(sheet, raw, settings, book, issues)
     _check_ranges(tables, book, issues)
     _check_across_sheets(settings, setting_rows, tables, book, issues)
+    issues += _sweep_issues(Inputs(book.path, settings, tables, []), issues)
     issues += scaling_warnings(tables, ROW)
     issues += horizon_warnings(settings, tables)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
+
+
+def _sweep_issues(inputs: Inputs, issues: list[Issue]) -> list[Issue]:
+    """The sweeps sheet, checked as `optimizer sweep` checks it (one function for both)."""
+    from optimizer.sweep import sweeps_sheet_issues  # the sweep module builds on this one
+
+    return sweeps_sheet_issues(inputs, _error_cells(issues))
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
@@ -284,6 +292,15 @@ def _parse_settings(book: RawWorkbook,
     return values, rows
 
 
+def value_problem(column: Column, value: float) -> str | None:
+    """Why a number is not one `column` accepts (`expected ..., got ...`), or None."""
+    try:
+        parse_cell(column, value)
+    except CellError as exc:
+        return _expected(column, value, exc)
+    return _expected(column, value) if out_of_range(column, value) else None
+
+
 def out_of_range(column: Column, value: Any) -> bool:
     if not column.is_numeric or value is None:
         return False
@@ -411,7 +428,6 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_shortage_costs(settings, setting_rows, tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
-    _check_sweeps(tables, issues)
 
 
 def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
@@ -639,20 +655,3 @@ def _check_scenarios(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> No
         last = int(scenarios[ROW].max())
         issues.append(Issue(f"scenario probabilities sum to {total:g}, above 1", "scenarios",
                             last, "probability"))
-
-
-def _check_sweeps(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
-    for sheet, column, row in tables["sweeps"][["sheet", "column", ROW]].itertuples(
-            index=False):
-        if sheet is None or column is None or sheet not in SHEETS_BY_NAME:
-            continue
-        target = SHEETS_BY_NAME[sheet]
-        if sheet == "settings":
-            if column not in SETTINGS_BY_NAME and column != "value":
-                issues.append(Issue(f"'{column}' is not a setting", "sweeps", row, "column"))
-        elif column not in target.column_names:
-            issues.append(Issue(f"sheet '{sheet}' has no column '{column}' (columns: "
-                                f"{', '.join(target.column_names)})", "sweeps", row, "column"))
-        elif not target.column(column).is_numeric:
-            issues.append(Issue(f"column '{column}' of sheet '{sheet}' is not numeric and "
-                                "cannot be swept", "sweeps", row, "column"))

@@ -335,17 +335,24 @@ def _scenarios(tables: dict[str, Table]) -> None:
 
 
 def _sweeps(draw: Draw, tables: dict[str, Table]) -> None:
-    """A sweep varies a numeric column of a sheet (or a setting)."""
+    """A sweep varies a numeric setting, or a numeric column of a sheet that has rows, on every
+    row (blank `where`), to values the column accepts (scaling by 1 keeps each in range)."""
     table = tables.get("sweeps")
     for r in table.records if table else []:
         if r["sheet"] == "settings":
-            r["column"] = draw(st.sampled_from(list(SETTINGS_BY_NAME)))
-            continue
-        numeric = [c.name for c in SHEETS_BY_NAME[r["sheet"]].columns if c.is_numeric]
-        if not numeric:
-            r["sheet"] = "supply"
-            numeric = [c.name for c in SHEETS_BY_NAME["supply"].columns if c.is_numeric]
-        r["column"] = draw(st.sampled_from(numeric))
+            numeric = [c for c in SETTINGS_BY_NAME.values() if c.is_numeric]
+        else:
+            if not any(c.is_numeric for c in SHEETS_BY_NAME[r["sheet"]].columns) or \
+                    not (r["sheet"] in tables and tables[r["sheet"]].records):
+                r["sheet"] = "demand"  # required: it has rows
+            numeric = [c for c in SHEETS_BY_NAME[r["sheet"]].columns if c.is_numeric]
+        column = draw(st.sampled_from(numeric))
+        r["column"], r["where"] = column.name, None
+        if r["mode"] == "scale":
+            r["values"] = "1"
+        else:
+            picked = draw(st.lists(numbers(column), min_size=1, max_size=3))
+            r["values"] = ", ".join(map(str, picked))
 
 
 @st.composite
