@@ -74,7 +74,7 @@ def _print_issues(err: InputError, quiet: bool) -> None:
 
 @app.command()
 def validate(
-    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
+    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).", readable=False)],
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Check an input workbook and report every problem, each naming sheet, row and column."""
@@ -126,7 +126,7 @@ def _progress(description: str, quiet: bool) -> Iterator[Callable[[object], None
 @app.command()
 def solve(
     input: Annotated[Path | None, typer.Argument(help="Input workbook (default: the bundled "
-                                                 "base case).")] = None,
+                                                 "base case).", readable=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan workbook to "
                                                 "write (default: outputs/<input>_plan.xlsx)."
                                                 )] = None,
@@ -152,7 +152,7 @@ def solve(
 
 @app.command()
 def sweep(
-    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
+    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).", readable=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook "
                                                 "to write.")] = None,
     vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
@@ -182,7 +182,7 @@ def sweep(
 
 @app.command()
 def batch(
-    inputs: Annotated[list[Path], typer.Argument(help="Input workbooks.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Input workbooks.", readable=False)],
     output_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the "
                                                     "plans and batch_summary.xlsx (default: "
                                                     "outputs/).")] = None,

@@ -25,8 +25,13 @@ CONVENTIONS: tuple[str, ...] = (
     "A blank year means every year of the horizon.",
     "Wherever a column takes a country or group, a group name expands to its member countries.",
     "A blank cell in a column with a default takes the default; other columns are required.",
-    "Sheet and column names are lower-case snake_case; blank rows are skipped; extra columns "
-    "are ignored with a warning; extra sheets are ignored.",
+    "Sheet and column names are lower-case snake_case (case and spaces are forgiven); blank "
+    "rows are skipped.",
+    "A sheet, column or setting name close to the contract's (a typo, a dash for an "
+    "underscore, a plural, a name cut short) is an error naming the intended one; other extra "
+    "columns and sheets are ignored with a warning (none for notes, sources or a README).",
+    "Codes that differ only by case (USA, usa) are an error; rows whose year lies outside the "
+    "horizon are ignored with a warning.",
 )
 
 

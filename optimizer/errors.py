@@ -23,7 +23,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "solved to optimality within the requested gap (or: input valid)",
     ExitCode.INTERNAL_ERROR: "internal error (a bug: run with --debug for the traceback)",
     ExitCode.USAGE: "usage error (bad command line, or a command not built yet)",
-    ExitCode.INVALID_INPUT: "invalid input (every problem reported; nothing solved)",
+    ExitCode.INVALID_INPUT: "invalid input, or an input file missing or unreadable (every "
+    "problem reported; nothing solved)",
     ExitCode.INFEASIBLE: "infeasible (an explanation names the limits that conflict)",
     ExitCode.TIME_LIMIT_NO_PLAN: "time limit reached with no feasible plan",
     ExitCode.TIME_LIMIT_WITH_PLAN: "time limit reached with a plan not proven optimal "

@@ -9,6 +9,7 @@ checking the cells is the validator's job.
 from __future__ import annotations
 
 import re
+import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import openpyxl
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.schema import SHEETS, SHEETS_BY_NAME, Issue
+from optimizer.names import canonical, intended
+from optimizer.schema import EXTRA_NAMES, SHEETS, SHEETS_BY_NAME, Issue
 
 # Zip-bomb guard, checked before any XML parser runs. Real workbooks expand 5-10:1; a
 # 100,000-row sheet is ~25 MB unzipped and must be read.
@@ -82,8 +84,10 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         name = next((n for n, t in actual.items() if t == sheet_title), None)
         if name is not None:
             _report_cell_notes(name, notes, book)
+    book.issues += sheet_name_issues(sheet_names)
+    meant = intended_names(book.issues)
     for sheet in SHEETS:
-        if sheet.required and sheet.name not in book.tables:
+        if sheet.required and sheet.name not in book.tables and sheet.name not in meant:
             found = ", ".join(sheet_names) or "none"
             book.issues.append(Issue(f"required sheet '{sheet.name}' is missing (sheets found: "
                                      f"{found})", sheet.name))
@@ -95,13 +99,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
 
 
 def guard_file(path: Path) -> None:
-    """Refuse files that are not plain .xlsx workbooks before any parser sees them."""
-    if not path.exists():
-        raise InputError([Issue(f"file not found: {path}")])
-    if path.is_dir():
-        raise InputError([Issue(f"{path} is a folder, not an Excel workbook")])
-    with path.open("rb") as f:
-        head = f.read(8)
+    """Refuse files that are not plain .xlsx workbooks before any parser sees them. A file
+    that is missing and one that cannot be read are both input errors (exit 3)."""
+    head = _head(path)
     if head.startswith(OLE_MAGIC):
         raise InputError([Issue(_ole_message(path))], str(path))
     if not head.startswith(ZIP_MAGIC):
@@ -114,6 +114,27 @@ def guard_file(path: Path) -> None:
         raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
                                 "it again from Excel")], str(path)) from exc
     _check_zip_members(path, members)
+
+
+def _head(path: Path) -> bytes:
+    """The file's first bytes; InputError if it is missing, not a file, or unreadable."""
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError([Issue(f"{path} is a folder, not an Excel workbook")])
+        if not stat.S_ISREG(mode):  # a pipe would block the reader, a device never ends
+            raise InputError([Issue(f"{path} is not a regular file (a device, pipe or "
+                                    "socket), not an Excel workbook")])
+        with path.open("rb") as f:
+            return f.read(8)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError([Issue(f"file not found: {path}")]) from None
+    except PermissionError:
+        raise InputError([Issue(f"the file cannot be read (permission denied): {path}")]) \
+            from None
+    except OSError as exc:
+        raise InputError([Issue(f"the file cannot be read ({exc.strerror or _short(exc)}): "
+                                f"{path}")]) from None
 
 
 def _check_zip_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
@@ -321,6 +342,46 @@ def normalise_name(text: object) -> str:
     return re.sub(r"\s+", "_", str(text).strip().lower())
 
 
+def sheet_name_issues(titles: list[str]) -> list[Issue]:
+    """Two sheets read as one contract sheet (`SUPPLY` and `supply`) and misspelt contract
+    sheets are errors; other sheets of the user's own are warnings (none for notes and the
+    like)."""
+    by_name: dict[str, list[str]] = {}
+    for title in titles:
+        by_name.setdefault(normalise_name(title), []).append(title)
+    issues = []
+    for name, group in by_name.items():
+        if name in SHEETS_BY_NAME:
+            if len(group) > 1:
+                shown = " and ".join(f"'{t}'" for t in group)
+                issues.append(Issue(f"sheets {shown} both read as sheet '{name}' (names differ "
+                                    "only by case or spaces); keep one", name))
+            continue
+        for title in group:
+            near = near_miss(title, SHEETS_BY_NAME, "a sheet of the contract", title)
+            if near is not None:
+                issues.append(near)
+            elif canonical(title) not in EXTRA_NAMES:
+                issues.append(Issue("not a sheet of the contract; the sheet is ignored", title,
+                                    warning=True))
+    return issues
+
+
+def near_miss(name: str, contract: Iterable[str], what: str, sheet: str,
+              row: int | None = None, column: str | None = None) -> Issue | None:
+    """An error naming the contract name that `name` misspells, if it misspells one."""
+    target = intended(name, contract)
+    if target is None:
+        return None
+    return Issue(f"not {what}; did you mean '{target}'?", sheet, row, column,
+                 extra={"intended": target})
+
+
+def intended_names(issues: list[Issue]) -> set[str]:
+    """Contract names that near misses among `issues` stand for: not reported missing too."""
+    return {i.extra["intended"] for i in issues if "intended" in i.extra}
+
+
 def _read_cells(path: Path, titles: list[str]) -> dict[str, pd.DataFrame]:
     if not titles:
         return {}
@@ -353,11 +414,17 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     body.columns = [names[p] for p in names]
     body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
     body = body[~blank.iloc[header_pos + 1:, list(names)].all(axis=1).to_numpy()]
+    found = []
     for col in body.columns:
         if col not in sheet.column_names:
-            book.issues.append(Issue(f"extra column '{col}' is ignored", name, header_row, col,
-                                     warning=True))
-    missing = [c.name for c in sheet.columns if c.required and c.name not in letters]
+            found.append(near_miss(col, sheet.column_names, f"a column of sheet '{name}'",
+                                   name, header_row, col)
+                         or Issue(f"extra column '{col}' is ignored", name, header_row, col,
+                                  warning=True))
+    book.issues += found
+    meant = intended_names(found)
+    missing = [c.name for c in sheet.columns
+               if c.required and c.name not in letters and c.name not in meant]
     for col in missing:
         book.issues.append(Issue(f"required column '{col}' is missing (columns found: "
                                  f"{', '.join(letters) or 'none'})", name, header_row, col))

@@ -16,6 +16,16 @@ from enum import StrEnum
 from typing import Any
 
 MAX_MAGNITUDE = 1e15  # larger numbers wreck the solver's numerics
+MAGNITUDE_TEXT = "1e15"  # how the limit reads in messages
+
+# Sheet and column names a user plausibly adds beside the contract's (notes, sources, the
+# template's README and hidden `lists` sheet): never taken for a misspelt contract name.
+EXTRA_NAMES = frozenset({
+    "readme", "read_me", "notes", "note", "sources", "source", "references", "reference",
+    "comments", "comment", "remarks", "info", "about", "lists", "list", "changelog",
+    "changes", "history", "instructions", "contents", "metadata", "assumptions", "check",
+    "checks", "scratch", "todo",
+})
 
 
 class Kind(StrEnum):
@@ -136,6 +146,18 @@ class Column:
     @property
     def is_numeric(self) -> bool:
         return self.kind in (Kind.NUMBER, Kind.INTEGER, Kind.YEAR, Kind.SHARE)
+
+    @property
+    def limits(self) -> str:
+        """The expectation with every bound spelt out, the magnitude limit included: for a
+        number too large, infinite, or (a year) outside its range."""
+        if self.kind is Kind.YEAR:
+            return f"a year (whole number) from {self.ge:g} to {self.le:g}"
+        if not self.is_numeric or self.le is not None or self.lt is not None:
+            return self.expectation
+        if self.bounds_text:
+            return f"{self.expectation} and below {MAGNITUDE_TEXT}"
+        return f"{self.expectation} below {MAGNITUDE_TEXT} in size"
 
 
 @dataclass(frozen=True)
@@ -440,6 +462,13 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+# Year columns that open and close a span on one row (the first is not after the second).
+YEAR_SPANS: tuple[tuple[str, str, str], ...] = (
+    ("sites", "earliest_year", "latest_year"),
+    ("existing_plants", "first_year", "last_year"),
+    ("disruptions", "from_year", "to_year"),
+)
 
 # Codes a reference column may name come from these sheet columns.
 REF_SOURCES: dict[Ref, tuple[tuple[str, str], ...]] = {

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.names import intended
 from optimizer.output import check_output_path, make_folder
-from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, Column, Issue, Kind
-from optimizer.validate import ROW, CellError, Inputs, load_inputs, out_of_range, parse_cell
+from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, UNLIMITED, Column, Issue, Kind
+from optimizer.validate import ROW, Inputs, load_inputs, value_problem
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,27 @@ def parse_where(text: str | None) -> tuple[tuple[str, str], ...]:
         if not part.strip():
             continue
         if "=" not in part:
-            raise ValueError(f"'{part.strip()}' is not column=value")
+            raise ValueError(f"'{part.strip()}' is not column=value (e.g. country=CHN; "
+                             "material=NDFEB)")
         column, value = (s.strip() for s in part.split("=", 1))
         pairs.append((column.lower(), value))
     return tuple(pairs)
+
+
+def parse_values(text: str) -> tuple[float, ...]:
+    """`0.5, 20%, 1e3` -> (0.5, 0.2, 1000.0); ValueError naming an item that is no number.
+    Infinite and huge values parse: the checks refuse them with the column's bounds."""
+    values = []
+    for part in str(text).split(","):
+        item = part.strip()
+        if not item:
+            continue
+        try:
+            number = float(item.removesuffix("%").strip())
+        except ValueError:
+            raise ValueError(f"'{item}' is not a number") from None
+        values.append(number / 100 if item.endswith("%") else number)
+    return tuple(values)
 
 
 def parse_vary(text: str) -> Variation:
@@ -97,8 +115,7 @@ def parse_vary(text: str) -> Variation:
                          "(or *= to scale)")
     try:
         where = parse_where(match["where"])
-        values = tuple(float(v.replace("%", "")) / (100 if v.strip().endswith("%") else 1)
-                       for v in match["values"].split(",") if v.strip())
+        values = parse_values(match["values"])
     except ValueError as exc:
         raise UsageError(f"--vary '{text}': {exc}") from exc
     if not values:
@@ -108,76 +125,155 @@ def parse_vary(text: str) -> Variation:
 
 
 def variations_from_sheet(inputs: Inputs) -> list[Variation]:
+    """The variations of the sweeps sheet; InputError listing every problem it has."""
+    issues = sweeps_sheet_issues(inputs)
+    if issues:
+        raise InputError(issues, str(inputs.path))
+    return _sheet_variations(inputs, set())[0]
+
+
+def sweeps_sheet_issues(inputs: Inputs, reported: set | frozenset = frozenset()) -> list[Issue]:
+    """Every problem of the sweeps sheet at once, each at its row and column: what cannot be
+    parsed and what the checks find. The validator and `optimizer sweep` both run this; rows
+    with a cell in `reported` (already an error) are skipped."""
+    variations, issues = _sheet_variations(inputs, reported)
+    for v in variations:
+        issues += [Issue(message, "sweeps", v.row, column) for column, message in
+                   _problems(inputs, v)]
+    return issues
+
+
+_SWEEP_COLUMNS = ("sweep", "sheet", "column", "where", "mode", "values")
+
+
+def _sheet_variations(inputs: Inputs, reported: set | frozenset
+                      ) -> tuple[list[Variation], list[Issue]]:
     out, issues = [], []
     for rec in inputs.tables["sweeps"].to_dict("records"):
+        row = rec[ROW]
+        if any(("sweeps", row, c) in reported for c in _SWEEP_COLUMNS) or \
+                any(rec[c] is None for c in _SWEEP_COLUMNS if c != "where"):
+            continue  # a bad or blank cell, reported where it is
+        problems = []
         try:
             where = parse_where(rec["where"])
         except ValueError as exc:
-            issues.append(Issue(f"where: {exc}", "sweeps", rec[ROW], "where"))
-            continue
+            problems.append(Issue(str(exc), "sweeps", row, "where"))
         try:
-            values = tuple(float(v.strip().rstrip("%")) / (100 if v.strip().endswith("%")
-                                                           else 1)
-                           for v in str(rec["values"]).split(",") if v.strip())
-        except ValueError:
-            issues.append(Issue(f"expected comma-separated numbers, got '{rec['values']}'",
-                                "sweeps", rec[ROW], "values"))
+            values = parse_values(rec["values"])
+            if not values:
+                problems.append(Issue("no values", "sweeps", row, "values"))
+        except ValueError as exc:
+            problems.append(Issue(f"expected comma-separated numbers, got '{rec['values']}' "
+                                  f"({exc})", "sweeps", row, "values"))
+        if problems:
+            issues += problems
             continue
         out.append(Variation(rec["sweep"], rec["sheet"], rec["column"], where, rec["mode"],
-                             values, f"sweeps row {rec[ROW]}", rec[ROW]))
-    if issues:
-        raise InputError(issues, str(inputs.path))
-    return out
+                             values, f"sweeps row {row}", row))
+    return out, issues
 
 
 def check_variations(inputs: Inputs, variations: list[Variation]) -> None:
-    """Every variation names a numeric column, matches at least one row, and sets values the
-    column accepts; raise InputError (sweeps rows) or UsageError (--vary) otherwise."""
-    issues = []
+    """Every variation names a numeric column, matches at least one row, and gives values
+    (set, or scaled) that the column accepts; raise InputError (sweeps rows) or UsageError
+    (--vary) listing every problem."""
+    issues, usage = [], []
     for v in variations:
-        problem = _problem(inputs, v)
-        if problem is None:
-            continue
-        if v.row is None:
-            raise UsageError(f"{v.origin}: {problem}")
-        column = "where" if "no row" in problem else "values" if "value" in problem \
-            else "column"
-        issues.append(Issue(problem, "sweeps", v.row, column))
+        for column, message in _problems(inputs, v):
+            if v.row is None:
+                usage.append(f"{v.origin}: {message}")
+            else:
+                issues.append(Issue(message, "sweeps", v.row, column))
+    if usage:
+        raise UsageError("; ".join(usage))
     if issues:
         raise InputError(issues, str(inputs.path))
 
 
-def _problem(inputs: Inputs, v: Variation) -> str | None:
+def _problems(inputs: Inputs, v: Variation) -> list[tuple[str, str]]:
+    """(sweeps column, message) for each problem of `v`."""
+    column, problem = _target(v)
+    if column is None:
+        return [problem]
+    if v.sheet != "settings":
+        sheet = SHEETS_BY_NAME[v.sheet]
+        unknown = [c for c, _ in v.where if c not in sheet.column_names]
+        if unknown:
+            return [("where", f"where names '{unknown[0]}', not a column of sheet "
+                              f"'{v.sheet}'")]
+        if not any(_matching_rows(inputs.tables[v.sheet], v.where)):
+            where = "; ".join(f"{c}={val}" for c, val in v.where)
+            return [("where", f"where '{where}' matches no row of sheet '{v.sheet}'")]
+    return [("values", message) for message in _value_problems(inputs, v, column)]
+
+
+def _target(v: Variation) -> tuple[Column | None, tuple[str, str]]:
+    """The varied column, or the problem with naming it."""
     if v.sheet == "settings":
         column = SETTINGS_BY_NAME.get(v.column)
         if column is None or not column.is_numeric:
-            return f"'{v.column}' is not a numeric setting"
-        return _bad_value(column, v)
+            numeric = ", ".join(c.name for c in _numeric(SETTINGS_BY_NAME.values()))
+            return None, ("column", f"'{v.column}' is not a numeric setting (numeric "
+                                    f"settings: {numeric})")
+        return column, ("", "")
     sheet = SHEETS_BY_NAME.get(v.sheet)
     if sheet is None:
-        return f"unknown sheet '{v.sheet}'"
-    if v.column not in sheet.column_names or not sheet.column(v.column).is_numeric:
-        return f"sheet '{v.sheet}' has no numeric column '{v.column}'"
-    unknown = [c for c, _ in v.where if c not in sheet.column_names]
-    if unknown:
-        return f"where names '{unknown[0]}', not a column of sheet '{v.sheet}'"
-    if not any(_matching_rows(inputs.tables[v.sheet], v.where)):
-        where = "; ".join(f"{c}={val}" for c, val in v.where)
-        return f"where '{where}' matches no row of sheet '{v.sheet}'"
-    return _bad_value(sheet.column(v.column), v)
+        return None, ("sheet", f"unknown sheet '{v.sheet}'")
+    if v.column not in sheet.column_names:
+        numeric = [c.name for c in _numeric(sheet.columns)]
+        meant = intended(v.column, numeric)
+        hint = f"did you mean '{meant}'?" if meant else \
+            f"numeric columns: {', '.join(numeric) or 'none'}"
+        return None, ("column", f"sheet '{v.sheet}' has no numeric column '{v.column}' "
+                                f"({hint})")
+    if not sheet.column(v.column).is_numeric:
+        return None, ("column", f"column '{v.column}' of sheet '{v.sheet}' is not numeric "
+                                "and cannot be swept")
+    return sheet.column(v.column), ("", "")
 
 
-def _bad_value(column: Column, v: Variation) -> str | None:
-    if v.mode == "scale":
-        return None if all(f >= 0 for f in v.values) else "scale factors must be >= 0"
+def _numeric(columns: Iterable[Column]) -> list[Column]:
+    return [c for c in columns if c.is_numeric]
+
+
+def _value_problems(inputs: Inputs, v: Variation, column: Column) -> list[str]:
+    """Values to set, and the values scaling makes, must be ones the column accepts
+    (finite, below the magnitude limit, in its range): the input's own bounds."""
+    problems = []
+    cells = _varied_cells(inputs, v) if v.mode == "scale" else []
     for value in v.values:
-        try:
-            parsed = parse_cell(column, value)
-        except CellError:
-            return f"value {value:g} is not {column.expectation}"
-        if out_of_range(column, parsed):
-            return f"value {value:g} is not {column.expectation}"
-    return None
+        if v.mode == "set":
+            problem = value_problem(column, value)
+            if problem is not None:
+                problems.append(f"{v.sheet}.{v.column}: {problem}")
+        elif not (math.isfinite(value) and value >= 0):
+            problems.append(f"scale factor {value:g} is not a finite number >= 0")
+        else:
+            problems += _scaled_problem(v, column, value, cells)
+    return problems
+
+
+def _scaled_problem(v: Variation, column: Column, factor: float,
+                    cells: list[tuple[int | None, Any]]) -> list[str]:
+    """The first value of `cells` that `factor` takes out of the column's range, if any."""
+    for row, old in cells:
+        new = _new_value(column, old, "scale", factor)
+        if new is not None and new != old and value_problem(column, new) is not None:
+            at = "" if row is None else f" on row {row}"
+            return [f"scale factor {factor:g} takes {v.sheet}.{v.column}{at} from {old:g} to "
+                    f"{new:g}: expected {column.limits}"]
+    return []
+
+
+def _varied_cells(inputs: Inputs, v: Variation) -> list[tuple[int | None, Any]]:
+    """(Excel row, value) of every cell the variation changes (row None: a setting)."""
+    if v.sheet == "settings":
+        return [(None, inputs.settings.get(v.column))]
+    frame = inputs.tables[v.sheet]
+    return [(int(row), old) for hit, old, row in zip(_matching_rows(frame, v.where),
+                                                      frame[v.column], frame[ROW], strict=True)
+            if hit]
 
 
 def _matching_rows(frame, where: tuple[tuple[str, str], ...]) -> list[bool]:
@@ -226,8 +322,11 @@ def apply_changes(inputs: Inputs, changes: Iterable[tuple[Variation, float]]) ->
 
 
 def _new_value(column: Column, old: Any, mode: str, value: float) -> Any:
-    new = value if mode == "set" else (old * value if old is not None else None)
-    if new is not None and column.kind in (Kind.INTEGER, Kind.YEAR) and not math.isinf(new):
+    """The cell's value after the change; blank and unlimited (inf) stay so when scaled."""
+    if mode == "scale" and (old is None or math.isinf(old)):
+        return old
+    new = value if mode == "set" else old * value
+    if column.kind in (Kind.INTEGER, Kind.YEAR) and math.isfinite(new):
         new = round(new)
     return new
 
@@ -391,18 +490,26 @@ class PersistentRuns:
 
 
 def _check_ranges(inputs: Inputs, run: Run) -> None:
-    """A scaled value must still be one its column accepts."""
+    """A run's values must still be ones their column accepts. Each variation's values are
+    checked before any run; this catches what variations of one grid make together (two
+    scale factors on one column)."""
     issues = []
     for v, _ in run.changes:
         column = SETTINGS_BY_NAME[v.column] if v.sheet == "settings" else \
             SHEETS_BY_NAME[v.sheet].column(v.column)
         values = [inputs.settings.get(v.column)] if v.sheet == "settings" else \
             list(inputs.tables[v.sheet][v.column])
-        if any(out_of_range(column, x) for x in values if x is not None):
-            issues.append(Issue(f"{v.label} leaves a value that is not {column.expectation}",
+        problem = next((p for x in values if x is not None and not _unlimited(column, x)
+                        if (p := value_problem(column, x)) is not None), None)
+        if problem is not None:
+            issues.append(Issue(f"{v.label} leaves a value out of range: {problem}",
                                 "sweeps" if v.row else None, v.row, "values" if v.row else None))
     if issues:
         raise InputError(issues)
+
+
+def _unlimited(column: Column, value: Any) -> bool:
+    return column.default is UNLIMITED and value == math.inf
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
@@ -436,11 +543,11 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     comparison workbook; return the results and its path."""
     from optimizer.sweep_writer import write_sweep
 
-    inputs = load_inputs(path)
+    inputs = load_inputs(path)  # checks the sweeps sheet too, every problem at once
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
-    check_variations(inputs, variations)
+    check_variations(inputs, variations)  # before any solve: --vary's values, bounds
     target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
     check_output_path(target, [Path(path)])
     runs = plan_runs(variations)

@@ -19,7 +19,16 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from optimizer.errors import InputError
-from optimizer.reader import RawTable, RawWorkbook, is_blank, read_workbook
+from optimizer.names import intended
+from optimizer.reader import (
+    RawTable,
+    RawWorkbook,
+    intended_names,
+    is_blank,
+    near_miss,
+    normalise_name,
+    read_workbook,
+)
 from optimizer.scaling import scaling_warnings
 from optimizer.schema import (
     ALL_MATERIALS,
@@ -35,6 +44,7 @@ from optimizer.schema import (
     SHEETS_BY_NAME,
     UNLIMITED,
     WHOLE_HORIZON,
+    YEAR_SPANS,
     Column,
     FromSetting,
     Issue,
@@ -80,10 +90,19 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
         raw = book.tables.get(sheet.name)
         tables[sheet.name] = _parse_table(sheet, raw, settings, book, issues)
     _check_ranges(tables, book, issues)
-    _check_across_sheets(settings, setting_rows, tables, issues)
+    _check_across_sheets(settings, setting_rows, tables, book, issues)
+    issues += _sweep_issues(Inputs(book.path, settings, tables, []), issues)
     issues += scaling_warnings(tables, ROW)
+    issues += horizon_warnings(settings, tables)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
+
+
+def _sweep_issues(inputs: Inputs, issues: list[Issue]) -> list[Issue]:
+    """The sweeps sheet, checked as `optimizer sweep` checks it (one function for both)."""
+    from optimizer.sweep import sweeps_sheet_issues  # the sweep module builds on this one
+
+    return sweeps_sheet_issues(inputs, _error_cells(issues))
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
@@ -111,6 +130,10 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 
 class CellError(ValueError):
     pass
+
+
+class TooLarge(CellError):
+    """A number that is infinite or not below the magnitude limit in size."""
 
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -172,10 +195,8 @@ def _parse_number(value: Any, percent_ok: bool) -> float:
         if not _NUMBER_TEXT.match(text):
             raise CellError
         number = float(text) * scale
-    if not math.isfinite(number):
-        raise CellError("not finite")
-    if abs(number) >= MAX_MAGNITUDE:
-        raise CellError(f"too large (limit {MAX_MAGNITUDE:.0e})")
+    if not abs(number) < MAX_MAGNITUDE:  # also true of inf and nan
+        raise TooLarge
     return number
 
 
@@ -188,9 +209,13 @@ def _got(value: Any) -> str:
 
 def _cell_issue(sheet: str, row: int | None, column: Column, value: Any,
                 exc: CellError) -> Issue:
-    detail = f" ({exc})" if str(exc) else ""
-    return Issue(f"expected {column.expectation}, got {_got(value)}{detail}", sheet, row,
-                 column.name)
+    return Issue(_expected(column, value, exc), sheet, row, column.name)
+
+
+def _expected(column: Column, value: Any, exc: CellError | None = None) -> str:
+    """`expected ..., got ...`, every bound spelt out where the value broke one."""
+    limits = isinstance(exc, TooLarge) or (exc is None and column.kind is Kind.YEAR)
+    return f"expected {column.limits if limits else column.expectation}, got {_got(value)}"
 
 
 def _default_value(column: Column, settings: dict[str, Any]) -> Any:
@@ -215,15 +240,17 @@ def _parse_settings(book: RawWorkbook,
                             "value"))
     if raw is not None and {"key", "value"} <= set(raw.frame.columns):
         for row, key_cell, value in raw.frame[["key", "value"]].itertuples():
-            key = str(key_cell).strip().lower()
+            key = normalise_name(key_cell)
             if is_blank(key_cell):
                 issues.append(Issue("the setting's name is blank", "settings", row, "key"))
                 continue
             column = SETTINGS_BY_NAME.get(key)
             if column is None:
-                issues.append(Issue(f"unknown setting '{key}' is ignored (known: "
-                                    f"{', '.join(SETTINGS_BY_NAME)})", "settings", row, "key",
-                                    warning=True))
+                issues.append(near_miss(key, SETTINGS_BY_NAME, "a setting", "settings", row,
+                                        "key")
+                              or Issue(f"unknown setting '{key}' is ignored (known: "
+                                       f"{', '.join(SETTINGS_BY_NAME)})", "settings", row,
+                                       "key", warning=True))
                 continue
             if key in rows:
                 issues.append(Issue(f"setting '{key}' is given twice (also row {rows[key]})",
@@ -238,21 +265,21 @@ def _parse_settings(book: RawWorkbook,
             try:
                 parsed = parse_cell(column, value)
             except CellError as exc:
-                detail = f" ({exc})" if str(exc) else ""
-                issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
-                                    f"{_got(value)}{detail}", "settings", row, "value"))
+                issues.append(Issue(f"setting '{key}': {_expected(column, value, exc)}",
+                                    "settings", row, "value"))
                 continue
             if out_of_range(column, parsed):
-                issues.append(Issue(f"setting '{key}': expected {column.expectation}, got "
-                                    f"{_got(value)}", "settings", row, "value"))
+                issues.append(Issue(f"setting '{key}': {_expected(column, value)}",
+                                    "settings", row, "value"))
                 continue
             values[key] = parsed
+    meant = intended_names(issues)
     for setting in SETTINGS:
         column = setting.column
         if column.name in values:
             continue
         if column.required:
-            if raw is not None and column.name not in rows:
+            if raw is not None and column.name not in rows and column.name not in meant:
                 issues.append(Issue(f"setting '{column.name}' is missing: add a row with key "
                                     f"'{column.name}' ({column.description})", "settings"))
             values[column.name] = None
@@ -263,6 +290,15 @@ def _parse_settings(book: RawWorkbook,
         if column.name not in values and isinstance(column.default, FromSetting):
             values[column.name] = values.get(column.default.setting)
     return values, rows
+
+
+def value_problem(column: Column, value: float) -> str | None:
+    """Why a number is not one `column` accepts (`expected ..., got ...`), or None."""
+    try:
+        parse_cell(column, value)
+    except CellError as exc:
+        return _expected(column, value, exc)
+    return _expected(column, value) if out_of_range(column, value) else None
 
 
 def out_of_range(column: Column, value: Any) -> bool:
@@ -365,9 +401,8 @@ def _check_ranges(tables: dict[str, pd.DataFrame], book: RawWorkbook,
             for _, case in cases.dropna(subset=["index"]).iterrows():
                 column = sheet.column(case["column"])
                 pos = int(case["index"])
-                issues.append(Issue(f"expected {column.expectation}, got "
-                                    f"{case['failure_case']:g}", name, int(frame.at[pos, ROW]),
-                                    column.name))
+                issues.append(Issue(_expected(column, case["failure_case"]), name,
+                                    int(frame.at[pos, ROW]), column.name))
                 frame.at[pos, column.name] = None
 
 
@@ -380,18 +415,19 @@ def _codes(tables: dict[str, pd.DataFrame], sheet: str, column: str) -> set[str]
 
 
 def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
-                         tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+                         tables: dict[str, pd.DataFrame], book: RawWorkbook,
+                         issues: list[Issue]) -> None:
     _check_horizon(settings, setting_rows.get("first_year"), issues)
-    _check_required_rows(tables, issues)
+    _check_required_rows(tables, book, issues)
     _check_duplicate_keys(tables, issues)
+    _check_case_twins(tables, issues)
     _check_groups(tables, issues)
     _check_references(tables, issues)
     _check_recipes(tables, issues)
-    _check_year_pairs(tables, issues)
+    _check_year_pairs(tables, book, issues)
     _check_shortage_costs(settings, setting_rows, tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
-    _check_sweeps(tables, issues)
 
 
 def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
@@ -405,9 +441,12 @@ def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue
                                 "settings", row, "value"))
 
 
-def _check_required_rows(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+def _check_required_rows(tables: dict[str, pd.DataFrame], book: RawWorkbook,
+                         issues: list[Issue]) -> None:
+    """A required sheet that is there has rows (one that is not is reported by the reader)."""
     for sheet in SHEETS:
-        if sheet.required and sheet.name in tables and tables[sheet.name].empty:
+        if sheet.required and sheet.name in book.tables and sheet.name in tables and \
+                tables[sheet.name].empty:
             issues.append(Issue(f"the sheet has no rows; at least one {sheet.key[0]} is "
                                 "needed", sheet.name))
 
@@ -442,6 +481,24 @@ def _error_cells(issues: list[Issue]) -> set[tuple[str | None, int | None, str |
 def _blank_key_allowed(sheet: Sheet, key: tuple) -> bool:
     return all(v is not None or not sheet.column(c).required
                for c, v in zip(sheet.key, key, strict=True))
+
+
+def _check_case_twins(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Codes that differ only by case (`USA`, `usa`) are one code to Excel (table headers,
+    filters) and to anyone reading the plan: an error at the later one."""
+    for sources in dict.fromkeys(REF_SOURCES.values()):
+        first: dict[str, tuple[str, str, str, int]] = {}  # lower case -> where first seen
+        for sheet, column in sources:
+            for code, row in tables[sheet][[column, ROW]].itertuples(index=False):
+                if code is None:
+                    continue
+                seen = first.setdefault(code.lower(), (code, sheet, column, row))
+                if seen[0] != code:
+                    where = f"row {seen[3]}" if seen[1] == sheet else \
+                        f"sheet '{seen[1]}', row {seen[3]}"
+                    issues.append(Issue(f"{column} '{code}' differs only by case from "
+                                        f"{seen[2]} '{seen[0]}' on {where}; codes must differ "
+                                        "by more than case", sheet, row, column))
 
 
 def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
@@ -479,6 +536,8 @@ def _unknown_code_message(ref: Ref, value: str, valid: set[str]) -> str:
         Ref.SHEET: "the contract's sheets",
     }[ref]
     close = [v for v in valid if v.lower() == value.lower()]
+    if not close and ref is Ref.SHEET:  # the contract's names: misspellings are known
+        close = [n for n in [intended(value, valid)] if n is not None]
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown {ref.value} '{value}': not on {where}{hint}"
 
@@ -506,14 +565,59 @@ def _check_recipes(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None
                                 int(rrow.iloc[0]), "output"))
 
 
-def _check_year_pairs(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
-    pairs = [("sites", "earliest_year", "latest_year"),
-             ("existing_plants", "first_year", "last_year"),
-             ("disruptions", "from_year", "to_year")]
-    for sheet, lo, hi in pairs:
+def _check_year_pairs(tables: dict[str, pd.DataFrame], book: RawWorkbook,
+                      issues: list[Issue]) -> None:
+    """Both years of a span written and in the wrong order. A blank one is the horizon's
+    first or last year: a span outside the horizon is a warning (`horizon_warnings`), and a
+    reversed horizon is reported once, at the settings."""
+    for sheet, lo, hi in YEAR_SPANS:
+        raw = book.tables.get(sheet)
         for a, b, row in tables[sheet][[lo, hi, ROW]].itertuples(index=False):
-            if a is not None and b is not None and a > b:
+            if a is not None and b is not None and a > b and \
+                    _written(raw, row, lo) and _written(raw, row, hi):
                 issues.append(Issue(f"{lo} {a} is after {hi} {b}", sheet, row, hi))
+
+
+def _written(raw: RawTable | None, row: int, column: str) -> bool:
+    """Whether the cell holds a value (not blank, the column not left out)."""
+    return raw is not None and column in raw.frame.columns and \
+        not is_blank(raw.frame.at[row, column])
+
+
+def horizon_warnings(settings: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[Issue]:
+    """One warning per year column for the rows that lie outside the horizon and so do
+    nothing: a year of its own outside it, a span that starts after it or ends before it."""
+    first, last = settings.get("first_year"), settings.get("last_year")
+    if first is None or last is None or first > last:
+        return []
+    starts = {(s, lo) for s, lo, _ in YEAR_SPANS}
+    ends = {(s, hi) for s, _, hi in YEAR_SPANS}
+    warnings = []
+    for sheet in SHEETS:
+        for column in (c for c in sheet.columns if c.kind is Kind.YEAR):
+            key = (sheet.name, column.name)
+            low = -math.inf if key in starts else first  # a plant may predate the horizon
+            high = math.inf if key in ends else last  # and outlive it
+            outside = [(year, row) for year, row in tables[sheet.name][[column.name, ROW]]
+                       .itertuples(index=False) if year is not None and not low <= year <= high]
+            if outside:
+                warnings.append(_outside(sheet.name, column.name, outside, first, last))
+    return warnings
+
+
+def _outside(sheet: str, column: str, outside: list[tuple[int, int]], first: int,
+             last: int) -> Issue:
+    """One row: named with its year. More: counted and listed, in one warning."""
+    horizon = f"the horizon {first}-{last}"
+    if len(outside) == 1:
+        year, row = outside[0]
+        return Issue(f"{column} {year} lies outside {horizon}; the row does nothing", sheet,
+                     row, column, warning=True)
+    rows = [row for _, row in outside]
+    shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more"
+                                              if len(rows) > 20 else "")
+    return Issue(f"{len(rows)} rows whose {column} lies outside {horizon} do nothing: rows "
+                 f"{shown}", sheet, None, column, warning=True)
 
 
 def _check_shortage_costs(settings: dict[str, Any], setting_rows: dict[str, int],
@@ -551,20 +655,3 @@ def _check_scenarios(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> No
         last = int(scenarios[ROW].max())
         issues.append(Issue(f"scenario probabilities sum to {total:g}, above 1", "scenarios",
                             last, "probability"))
-
-
-def _check_sweeps(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
-    for sheet, column, row in tables["sweeps"][["sheet", "column", ROW]].itertuples(
-            index=False):
-        if sheet is None or column is None or sheet not in SHEETS_BY_NAME:
-            continue
-        target = SHEETS_BY_NAME[sheet]
-        if sheet == "settings":
-            if column not in SETTINGS_BY_NAME and column != "value":
-                issues.append(Issue(f"'{column}' is not a setting", "sweeps", row, "column"))
-        elif column not in target.column_names:
-            issues.append(Issue(f"sheet '{sheet}' has no column '{column}' (columns: "
-                                f"{', '.join(target.column_names)})", "sweeps", row, "column"))
-        elif not target.column(column).is_numeric:
-            issues.append(Issue(f"column '{column}' of sheet '{sheet}' is not numeric and "
-                                "cannot be swept", "sweeps", row, "column"))

@@ -47,7 +47,7 @@ from optimizer.schema import (
     Ref,
 )
 from optimizer.sheets import write_sheets
-from optimizer.validate import ROW, load_inputs
+from optimizer.validate import ROW, horizon_warnings, load_inputs
 
 Record = dict[str, Any]
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -164,10 +164,11 @@ class World:
 
 @st.composite
 def worlds(draw: Draw) -> World:
-    """Codes for each defining column: one pool, so a group never shares a country's code."""
+    """Codes for each defining column: one pool, so a group never shares a country's code,
+    and no two codes differ only by case (the validator refuses such twins)."""
     sizes = [draw(st.integers(1 if SHEETS_BY_NAME[s].required else 0, 3)) for s, _ in DEFINING]
     pool = draw(st.lists(codes.filter(lambda c: c.lower() != BASELINE), min_size=sum(sizes),
-                         max_size=sum(sizes), unique=True))
+                         max_size=sum(sizes), unique_by=str.lower))
     defined, start = {}, 0
     for source, size in zip(DEFINING, sizes, strict=True):
         defined[source] = pool[start:start + size]
@@ -334,17 +335,24 @@ def _scenarios(tables: dict[str, Table]) -> None:
 
 
 def _sweeps(draw: Draw, tables: dict[str, Table]) -> None:
-    """A sweep varies a numeric column of a sheet (or a setting)."""
+    """A sweep varies a numeric setting, or a numeric column of a sheet that has rows, on every
+    row (blank `where`), to values the column accepts (scaling by 1 keeps each in range)."""
     table = tables.get("sweeps")
     for r in table.records if table else []:
         if r["sheet"] == "settings":
-            r["column"] = draw(st.sampled_from(list(SETTINGS_BY_NAME)))
-            continue
-        numeric = [c.name for c in SHEETS_BY_NAME[r["sheet"]].columns if c.is_numeric]
-        if not numeric:
-            r["sheet"] = "supply"
-            numeric = [c.name for c in SHEETS_BY_NAME["supply"].columns if c.is_numeric]
-        r["column"] = draw(st.sampled_from(numeric))
+            numeric = [c for c in SETTINGS_BY_NAME.values() if c.is_numeric]
+        else:
+            if not any(c.is_numeric for c in SHEETS_BY_NAME[r["sheet"]].columns) or \
+                    not (r["sheet"] in tables and tables[r["sheet"]].records):
+                r["sheet"] = "demand"  # required: it has rows
+            numeric = [c for c in SHEETS_BY_NAME[r["sheet"]].columns if c.is_numeric]
+        column = draw(st.sampled_from(numeric))
+        r["column"], r["where"] = column.name, None
+        if r["mode"] == "scale":
+            r["values"] = "1"
+        else:
+            picked = draw(st.lists(numbers(column), min_size=1, max_size=3))
+            r["values"] = ", ".join(map(str, picked))
 
 
 @st.composite
@@ -700,10 +708,11 @@ def _same(got: Any, want: Any) -> bool:
 
 
 def assert_valid(book: Book, path: Path) -> None:
-    """Validates with no warning but the scaling one, and every cell means what was drawn, on
-    the row Excel shows."""
+    """Validates with no warning but the scaling one and those of rows outside the horizon,
+    and every cell means what was drawn, on the row Excel shows."""
     inputs = load_inputs(write_book(book, path, broken=False))
-    expected = {str(w) for w in scaling_warnings(inputs.tables, ROW)}  # spans over 1e9
+    expected = {str(w) for w in scaling_warnings(inputs.tables, ROW)  # spans over 1e9
+                + horizon_warnings(inputs.settings, inputs.tables)}
     assert {str(w) for w in inputs.warnings} <= expected, [str(w) for w in inputs.warnings]
     given = book.given
     for key, want in given.items():

@@ -192,3 +192,82 @@ def test_persistent_runs_match_cold_runs(tmp_path):
         assert w.summary["builds"] == c.summary["builds"]
     assert persistent.cold_runs == 3  # the lifetime, the setting and the overlapping cut
     assert len({r.objective for r in cold}) > 10  # the variations do change the answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Varied values keep the input's bounds (finite, below 1e15, the column's range), checked
+# before any solve: exit 2 for --vary, exit 3 naming the sweeps row for the sheet
+
+
+@pytest.mark.parametrize(("vary", "says"), [
+    ("demand.quantity*=1e20", "scale factor 1e+20 takes demand.quantity on row 2 from 100 to "
+                              "1e+22: expected a number >= 0 and below 1e15"),
+    ("demand.quantity*=inf", "scale factor inf is not a finite number >= 0"),
+    ("demand.quantity*=nan", "scale factor nan is not a finite number >= 0"),
+    ("demand.quantity=1e300", "demand.quantity: expected a number >= 0 and below 1e15, got "
+                              "1e+300"),
+    ("demand.quantity=inf", "expected a number >= 0 and below 1e15, got inf"),
+    ("dependence_limits.max_share*=5", "expected a share between 0 and 1"),
+    ("settings.time_limit_s*=1e13", "scale factor 1e+13 takes settings.time_limit_s from 300 "
+                                    "to 3e+15: expected a number > 0 and below 1e15"),
+])
+@pytest.mark.parametrize("cold", [False, True], ids=["", "cold"])
+def test_vary_values_out_of_bounds_are_a_usage_error(tmp_path, vary, says, cold):
+    out = tmp_path / "s.xlsx"
+    result = run_cli("sweep", str(sweep_case(tmp_path)), "-o", str(out), "--vary", vary,
+                     *(["--cold"] if cold else []))
+    assert result.returncode == 2, result.stderr
+    assert f"error: --vary '{vary}': " in result.stderr and says in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_sweeps_sheet_scale_out_of_bounds_names_the_values_cell(tmp_path):
+    case = sweep_case(tmp_path, [["big", "demand", "quantity", "", "scale", "1, 1e20"]])
+    result = run_cli("sweep", str(case), "-o", str(tmp_path / "s.xlsx"))
+    assert result.returncode == 3, result.stderr
+    assert "error: sheet 'sweeps', row 2, column 'values': scale factor 1e+20 takes " \
+           "demand.quantity on row 2 from 100 to 1e+22: expected a number >= 0 and below " \
+           "1e15" in result.stderr
+
+
+BAD_SWEEPS = [  # one problem per row, rows 2-10
+    ["a", "supplies", "price", "", "scale", "2"],
+    ["b", "supply", "country", "", "scale", "2"],
+    ["c", "supply", "price", "country", "scale", "2"],
+    ["d", "supply", "price", "country=FRA", "scale", "2"],
+    ["e", "supply", "price", "", "scale", "2, lots"],
+    ["f", "dependence_limits", "max_share", "", "set", "0.5, 2"],
+    ["g", "demand", "quantity", "", "scale", "1e20"],
+    ["h", "demand", "quantity", "", "scale", "inf"],
+    ["i", "settings", "currency", "", "set", "1"],
+]
+
+
+def test_every_sweeps_problem_is_reported_at_once_by_sweep_and_validate(tmp_path):
+    case = sweep_case(tmp_path, BAD_SWEEPS)
+    swept = run_cli("sweep", str(case), "-o", str(tmp_path / "s.xlsx"))
+    validated = run_cli("validate", str(case))
+    assert swept.returncode == validated.returncode == 3, swept.stderr + validated.stderr
+    errors = [line for line in swept.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [line for line in validated.stderr.splitlines()
+                      if line.startswith("error: ")]
+    where = [line.split(":")[1].strip() for line in errors]
+    assert where == [
+        "sheet 'sweeps', row 2, column 'sheet'", "sheet 'sweeps', row 3, column 'column'",
+        "sheet 'sweeps', row 4, column 'where'", "sheet 'sweeps', row 5, column 'where'",
+        "sheet 'sweeps', row 6, column 'values'", "sheet 'sweeps', row 7, column 'values'",
+        "sheet 'sweeps', row 8, column 'values'", "sheet 'sweeps', row 9, column 'values'",
+        "sheet 'sweeps', row 10, column 'column'"], errors
+
+
+def test_scaling_unlimited_keeps_it_unlimited():
+    """inf x 0 would be nan: a blank (unlimited) max_quantity stays unlimited when scaled."""
+    from optimizer.sweep import apply_changes
+    from optimizer.validate import Inputs
+
+    v = parse_vary("supply.max_quantity*=0")
+    frame = pd.DataFrame({"max_quantity": [float("inf"), 5.0, None], "row": [2, 3, 4]},
+                         dtype=object)
+    inputs = Inputs(None, {}, {"supply": frame}, [])
+    changed = apply_changes(inputs, [(v, 0.0)]).tables["supply"]["max_quantity"].tolist()
+    assert changed == [float("inf"), 0.0, None]
