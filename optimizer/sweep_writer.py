@@ -58,7 +58,8 @@ def runs_table(results: list[RunResult]) -> pd.DataFrame:
     varied = list(dict.fromkeys(label for r in results for label in _labels(r)))
     frame = pd.DataFrame(rows)
     first = ["run", "sweep", *varied]
-    return frame[first + [c for c in frame.columns if c not in first]]
+    # reindex, not []: no run finished (an early Ctrl-C) is an empty table, not a KeyError
+    return frame.reindex(columns=first + [c for c in frame.columns if c not in first])
 
 
 def _max_shares(r: RunResult) -> dict[str, float]:
