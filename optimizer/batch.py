@@ -227,7 +227,9 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
     input order."""
     from optimizer.batch_writer import write_summary
 
-    check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
+    make_folder(output_dir)
+    for target in [SUMMARY_NAME, *(f"{Path(p).stem}_plan.xlsx" for p in inputs)]:
+        check_output_path(output_dir / target, inputs)  # every output, before any solve
     cases, missing = read_cases(inputs)
     by_path: dict[str, CaseResult] = {r.input: r for r in missing}
 

@@ -10,7 +10,8 @@ import pandas as pd
 import xlsxwriter
 
 from optimizer.batch import CaseResult
-from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
+from optimizer.output import new_workbook
+from optimizer.plan_writer import Formats, write_table_sheet
 
 COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "message",
            "plan"]

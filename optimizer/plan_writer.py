@@ -8,9 +8,7 @@ output can never be an input.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,14 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.exceptions import FileSizeError
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.errors import OutputError
-from optimizer.output import atomic_output
+from optimizer.output import new_workbook
 from optimizer.results import UNITS, Plan
 from optimizer.schema import BASELINE
 
@@ -66,24 +62,6 @@ def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
     """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input."""
     with new_workbook(path, inputs) as wb:
         _fill_workbook(wb, plan)
-
-
-@contextlib.contextmanager
-def new_workbook(path: Path, inputs: Iterable[Path] = ()) -> Iterator[Workbook]:
-    """An xlsxwriter workbook that replaces `path` only once it is complete (see
-    `optimizer.output.atomic_output`)."""
-    with atomic_output(Path(path), inputs) as tmp:
-        # Zipped in memory, then written in one call: a full disk is then a plain OSError
-        # (reported as exit 7), not a half-closed zip file complaining at garbage collection.
-        # nan_inf_to_errors: a stray inf becomes an Excel error cell instead of a TypeError.
-        buffer = io.BytesIO()
-        wb = xlsxwriter.Workbook(buffer, {"nan_inf_to_errors": True})
-        yield wb
-        try:
-            wb.close()
-        except FileSizeError as exc:
-            raise OutputError(f"cannot write {path}: {exc}") from exc
-        tmp.write_bytes(buffer.getbuffer())
 
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:

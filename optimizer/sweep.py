@@ -436,13 +436,13 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     comparison workbook; return the results and its path."""
     from optimizer.sweep_writer import write_sweep
 
+    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
+    check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
     inputs = load_inputs(path)
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)
-    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
-    check_output_path(target, [Path(path)])
     runs = plan_runs(variations)
     results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
     write_sweep(results, target, inputs=[Path(path)])

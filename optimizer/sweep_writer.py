@@ -11,7 +11,8 @@ import pandas as pd
 import xlsxwriter
 
 from models.terms import COST_CATEGORIES
-from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
+from optimizer.output import new_workbook
+from optimizer.plan_writer import Formats, write_table_sheet
 from optimizer.schema import BASELINE
 from optimizer.sweep import BASE, RunResult, Variation
 
