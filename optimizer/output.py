@@ -1,6 +1,6 @@
 """Writing output files safely: never onto an input, never while Excel holds the file, never
 onto anything but a regular file, never half-written (write to a temporary file in the same
-folder, then rename).
+folder, then rename), and never losing a finished result to its file name.
 
 The temporary file is `.<name>.<random>.partial` (the name cut short when needed to stay within
 the file system's limit): if the process is killed mid-write, what is left beside the previous
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import secrets
 import stat
@@ -23,11 +24,23 @@ from xlsxwriter.workbook import Workbook
 
 from optimizer.errors import OutputError, UsageError
 
+log = logging.getLogger(__name__)
+
 NAME_MAX = 255  # bytes in one file name (ext4, XFS, APFS, ...)
 PATH_MAX = 4096  # bytes in a path, its final NUL included (Linux)
 TEMP_SUFFIX = ".partial"
 RANDOM_BYTES = 4
 TEMP_EXTRA = 2 + 2 * RANDOM_BYTES + len(TEMP_SUFFIX)  # what `.<name>.<hex>.partial` adds
+ALTERNATIVES = 1000  # free names tried beside a target that became unusable
+
+
+class TargetUnavailable(OutputError):
+    """The target's own name cannot take the output (open in Excel, not a regular file,
+    read-only, already there) although its folder can: a finished result can go beside it."""
+
+    def __init__(self, reason: str, advice: str):
+        super().__init__(f"{reason}; {advice}")
+        self.reason = reason
 
 
 def check_output_path(target: Path, inputs: Iterable[Path] = (), replace: bool = True) -> None:
@@ -93,8 +106,8 @@ def _check_folder(target: Path) -> None:
 def _check_target(target: Path, replace: bool) -> None:
     lock = target.with_name(f"~${target.name}")
     if os.path.lexists(lock):
-        raise OutputError(f"{target} is open in Excel (lock file {lock.name}); close it and "
-                          "run again")
+        raise TargetUnavailable(f"{target} is open in Excel (lock file {lock.name})",
+                                "close it and run again")
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -102,22 +115,50 @@ def _check_target(target: Path, replace: bool) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     if stat.S_ISDIR(mode):
-        raise OutputError(f"{target} is a folder; choose a file name")
+        raise TargetUnavailable(f"{target} is a folder", "choose a file name")
     if not stat.S_ISREG(mode):
         # renaming over it would replace a device, a pipe or a link with a workbook
-        raise OutputError(f"{target} is {_kind(mode)}, not a regular file; choose another "
-                          "output name")
+        raise TargetUnavailable(f"{target} is {_kind(mode)}, not a regular file",
+                                "choose another output name")
     if not replace:
-        raise OutputError(f"{target} already exists; pass --force to replace it")
+        raise TargetUnavailable(f"{target} already exists", "pass --force to replace it")
     # the mode bits too: root may write to anything, yet a read-only plan means "keep me"
     if not os.access(target, os.W_OK) or not mode & 0o222:
-        raise OutputError(f"{target} is read-only; make it writable or choose another output name")
+        raise TargetUnavailable(f"{target} is read-only",
+                                "make it writable or choose another output name")
 
 
 def _kind(mode: int) -> str:
     kinds = {stat.S_ISLNK: "a symbolic link", stat.S_ISFIFO: "a named pipe (FIFO)",
              stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}
     return next((name for test, name in kinds.items() if test(mode)), "a special file")
+
+
+def writable_target(target: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Where to write a finished result: `target`, or a free name beside it (with a warning)
+    when the target became unusable since it was checked, e.g. opened in Excel during the
+    solve. A finished solve is never thrown away for its file name."""
+    target = Path(target)
+    try:
+        check_output_path(target, inputs)
+    except TargetUnavailable as err:
+        alternative = _free_name(target)
+        log.warning("warning: %s; writing %s instead", err.reason, alternative)
+        return alternative
+    return target
+
+
+def _free_name(target: Path) -> Path:
+    """`name (2).xlsx`, `name (3).xlsx`, ...: the first that neither exists nor is locked."""
+    for n in range(2, ALTERNATIVES + 2):
+        tail = f" ({n}){target.suffix}"
+        name = _cut(target.stem, NAME_MAX - len(tail.encode()) - 2) + tail  # room for "~$"
+        candidate = target.with_name(name)
+        if not os.path.lexists(candidate) and \
+                not os.path.lexists(candidate.with_name(f"~${name}")):
+            return candidate
+    raise OutputError(f"cannot write {target}: it is unusable and so are {ALTERNATIVES} "
+                      "names beside it")
 
 
 def _cut(text: str, size: int) -> str:

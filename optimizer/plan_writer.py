@@ -24,7 +24,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.errors import OutputError
-from optimizer.output import new_workbook
+from optimizer.output import new_workbook, writable_target
 from optimizer.results import UNITS, Plan
 from optimizer.schema import BASELINE
 
@@ -58,10 +58,13 @@ MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: l
 MAX_LINE_SERIES = 8
 
 
-def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
-    """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input."""
+def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input. Return
+    where it went: beside `path` when that became unusable during the solve."""
+    path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
         _fill_workbook(wb, plan)
+    return path
 
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:

@@ -104,7 +104,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     plan.run_info = run_info(input_path, data, started)
     if write:
         plan.run_info["wall_seconds"] = sum(timings.values())
-        write_plan(plan, output, inputs=[input_path])
+        output = write_plan(plan, output, inputs=[input_path])
     lap("write")
     log.info("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
     return RunResult(plan, outcome, output if write else None, timings)

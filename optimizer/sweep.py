@@ -445,8 +445,7 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     check_variations(inputs, variations)
     runs = plan_runs(variations)
     results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
-    write_sweep(results, target, inputs=[Path(path)])
-    return results, target
+    return results, write_sweep(results, target, inputs=[Path(path)])
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:

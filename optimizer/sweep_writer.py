@@ -11,7 +11,7 @@ import pandas as pd
 import xlsxwriter
 
 from models.terms import COST_CATEGORIES
-from optimizer.output import new_workbook
+from optimizer.output import new_workbook, writable_target
 from optimizer.plan_writer import Formats, write_table_sheet
 from optimizer.schema import BASELINE
 from optimizer.sweep import BASE, RunResult, Variation
@@ -19,9 +19,12 @@ from optimizer.sweep import BASE, RunResult, Variation
 LIMIT_COLUMN = ("dependence_limits", "max_share")
 
 
-def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> None:
+def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Write the sweep workbook; return where it went (beside `path` when that became
+    unusable during the runs)."""
     runs, frontier, tornado = runs_table(results), frontier_table(results), \
         tornado_table(results)
+    path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
         fmt = Formats(wb)
         write_table_sheet(wb.add_worksheet("runs"), runs, "tbl_runs", fmt)
@@ -36,6 +39,7 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
         for ws in (frontier_ws, tornado_ws):  # table and chart print on one page
             ws.set_landscape()
             ws.fit_to_pages(1, 1)
+    return path
 
 
 def _labels(result: RunResult) -> dict[str, float]:

@@ -1,8 +1,11 @@
 """Output paths: checked before any work (not an .xlsx name, too long, not a regular file,
-read-only). Outputs take the umask's mode, or keep the one of the file they replace."""
+read-only), and a finished solve is never thrown away for its name: a target opened in Excel
+during the solve gets the result beside it. Outputs take the umask's mode (or keep the one
+they replace)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -14,7 +17,7 @@ from conftest import run_cli, tiny_sheets, write_workbook
 from test_plan_writer import small_plan
 
 from optimizer import batch, run, sweep
-from optimizer.batch import run_batch
+from optimizer.batch import CaseResult, run_batch
 from optimizer.errors import ExitCode, OutputError, UsageError
 from optimizer.output import NAME_MAX, _temp_name, atomic_output, check_output_path
 from optimizer.plan_writer import write_plan
@@ -151,8 +154,59 @@ def test_names_up_to_the_limit_are_written(tmp_path: Path, name: str) -> None:
 
 def test_a_name_of_250_bytes_is_solved_and_written(tmp_path: Path, source: Path) -> None:
     target = tmp_path / ("p" * 245 + ".xlsx")
-    solve_workbook(source, target)
+    assert solve_workbook(source, target).output == target
     assert openpyxl.load_workbook(target).sheetnames[0] == "summary"
+
+
+# ---- a target opened in Excel during the solve ----------------------------------------------
+
+
+def lock_during(monkeypatch: pytest.MonkeyPatch, module: object, name: str,
+                lock: Path) -> None:
+    """`module.name` creates `lock` (Excel opening the target) before it returns."""
+    original: Callable = getattr(module, name)
+
+    def locking(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)
+        lock.write_bytes(b"")
+        return result
+
+    monkeypatch.setattr(module, name, locking)
+
+
+def test_plan_opened_in_excel_during_the_solve_is_written_beside_it(
+        tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"previous plan")
+    lock_during(monkeypatch, run, "solve_model", tmp_path / "~$plan.xlsx")
+    with caplog.at_level(logging.WARNING):
+        result = solve_workbook(source, target)
+    assert result.exit_code == ExitCode.OK
+    assert result.output == tmp_path / "plan (2).xlsx"
+    assert openpyxl.load_workbook(result.output).sheetnames[0] == "summary"
+    assert target.read_bytes() == b"previous plan"  # Excel's copy is left alone
+    assert "open in Excel" in caplog.text and "plan (2).xlsx instead" in caplog.text
+
+
+def test_sweep_opened_in_excel_during_the_runs_is_written_beside_it(
+        tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sweep (2).xlsx").write_bytes(b"taken")
+    lock_during(monkeypatch, sweep, "run_all", tmp_path / "~$sweep.xlsx")
+    results, written = sweep_workbook(source, tmp_path / "sweep.xlsx", ["demand.quantity=50"])
+    assert [r.status for r in results] == ["optimal", "optimal"]
+    assert written == tmp_path / "sweep (3).xlsx"
+    assert openpyxl.load_workbook(written).sheetnames == ["runs", "frontier", "tornado"]
+    assert (tmp_path / "sweep (2).xlsx").read_bytes() == b"taken"
+
+
+def test_batch_plan_opened_in_excel_is_written_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "~$case_plan.xlsx").write_bytes(b"")
+    result = CaseResult("case.xlsx", "optimal", 0, 1.0, plan_bytes=b"plan")
+    batch._write_plan(result, tmp_path, [])
+    assert not result.failed
+    assert result.plan == str(tmp_path / "case_plan (2).xlsx")
+    assert Path(result.plan).read_bytes() == b"plan"
 
 
 # ---- modes: the umask's, or the replaced file's; a read-only plan stays -----------------------
@@ -170,11 +224,9 @@ def mode(path: Path) -> int:
 
 
 def test_new_outputs_take_the_umask(tmp_path: Path, umask: Callable[[int], None]) -> None:
-    write_plan(small_plan(), tmp_path / "a.xlsx")
-    assert mode(tmp_path / "a.xlsx") == 0o644
+    assert mode(write_plan(small_plan(), tmp_path / "a.xlsx")) == 0o644
     umask(0o002)
-    write_plan(small_plan(), tmp_path / "b.xlsx")
-    assert mode(tmp_path / "b.xlsx") == 0o664
+    assert mode(write_plan(small_plan(), tmp_path / "b.xlsx")) == 0o664
 
 
 def test_an_existing_output_keeps_its_mode(tmp_path: Path, umask: Callable[[int], None]) -> None:

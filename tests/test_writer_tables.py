@@ -19,11 +19,11 @@ from test_plan_writer import small_plan
 
 from optimizer.batch import CaseResult
 from optimizer.batch_writer import write_summary
+from optimizer.output import new_workbook
 from optimizer.plan_writer import (
     EXCEL_MAX_NUMBER,
     EXCEL_MAX_TEXT,
     Formats,
-    new_workbook,
     write_plan,
     write_table,
     write_table_sheet,
@@ -148,8 +148,7 @@ def test_write_plan_takes_any_table(data: st.DataObject) -> None:
         content = {c: data.draw(like(table[c], n)) for c in table.columns}
         plan.tables[name] = pd.DataFrame(content, index=range(n))
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plan.xlsx"
-        write_plan(plan, path)
+        path = write_plan(plan, Path(folder) / "plan.xlsx")
         book = openpyxl.load_workbook(path)
     for name, table in plan.tables.items():
         check_cells(book[name], 0, 0, table)
@@ -162,6 +161,7 @@ def test_budgets_with_every_year_blank(tmp_path: Path) -> None:
     budgets = [["country", "year", "max_capex"], ["JPN", None, 1e9]]
     source = write_workbook(tmp_path / "case.xlsx", tiny_sheets(budgets=budgets))
     result = solve_workbook(source, tmp_path / "plan.xlsx")
+    assert result.output == tmp_path / "plan.xlsx"
     budgets_sheet = openpyxl.load_workbook(result.output)["budgets"]
     assert [c.value for c in budgets_sheet["B"]] == ["year", None]
 
@@ -182,8 +182,7 @@ def test_batch_summary_where_no_case_has_an_objective(tmp_path: Path) -> None:
     results = [CaseResult("missing.xlsx", "invalid", 3, message="file not found"),
                CaseResult("slow.xlsx", "failed", 5, message="killed after 1 s"),
                CaseResult("stopped.xlsx", "interrupted", 130)]
-    path = tmp_path / "batch_summary.xlsx"
-    write_summary(results, path)
+    path = write_summary(results, tmp_path / "batch_summary.xlsx")
     rows = list(openpyxl.load_workbook(path)["summary"].iter_rows(min_row=2, values_only=True))
     assert [r[:4] for r in rows] == [("missing.xlsx", "invalid", 3, None),
                                      ("slow.xlsx", "failed", 5, None),
@@ -191,8 +190,7 @@ def test_batch_summary_where_no_case_has_an_objective(tmp_path: Path) -> None:
 
 
 def test_batch_summary_of_no_case(tmp_path: Path) -> None:
-    path = tmp_path / "batch_summary.xlsx"
-    write_summary([], path)
+    path = write_summary([], tmp_path / "batch_summary.xlsx")
     assert len(openpyxl.load_workbook(path)["summary"].tables) == 1
 
 
@@ -200,8 +198,7 @@ def test_sweep_whose_runs_all_failed(tmp_path: Path) -> None:
     limit = Variation("x", "dependence_limits", "max_share", (), "set", (0.5,), "--vary")
     results = [RunResult(Run(BASE), "infeasible", 4, message="no plan"),
                RunResult(Run("x", ((limit, 0.5),)), "infeasible", 4, message="no plan")]
-    path = tmp_path / "sweep.xlsx"
-    write_sweep(results, path)
+    path = write_sweep(results, tmp_path / "sweep.xlsx")
     book = openpyxl.load_workbook(path)
     runs = list(book["runs"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in runs] == [0, 1]
@@ -209,6 +206,5 @@ def test_sweep_whose_runs_all_failed(tmp_path: Path) -> None:
 
 
 def test_sweep_of_no_finished_run(tmp_path: Path) -> None:
-    path = tmp_path / "sweep.xlsx"
-    write_sweep([], path)
+    path = write_sweep([], tmp_path / "sweep.xlsx")
     assert openpyxl.load_workbook(path).sheetnames == ["runs", "frontier", "tornado"]
