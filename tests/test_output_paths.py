@@ -1,7 +1,7 @@
 """Output paths: checked before any work (not an .xlsx name, too long, not a regular file,
 read-only), and a finished solve is never thrown away for its name: a target opened in Excel
 during the solve gets the result beside it. Outputs take the umask's mode (or keep the one
-they replace)."""
+they replace), and the plan records the hash of the bytes it was solved from."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli, tiny_sheets, write_workbook
+from conftest import run_cli, sha256, tiny_sheets, write_workbook
 from test_plan_writer import small_plan
 
-from optimizer import batch, run, sweep
+from optimizer import batch, run, sweep, validate
 from optimizer.batch import CaseResult, run_batch
-from optimizer.errors import ExitCode, OutputError, UsageError
+from optimizer.errors import ExitCode, InputError, OutputError, UsageError
 from optimizer.output import NAME_MAX, _temp_name, atomic_output, check_output_path
 from optimizer.plan_writer import write_plan
 from optimizer.run import solve_workbook
@@ -247,3 +247,48 @@ def test_a_read_only_plan_is_not_replaced(tmp_path: Path, source: Path) -> None:
     assert result.returncode == ExitCode.OUTPUT_UNWRITABLE, result.stderr
     assert "read-only" in result.stderr
     assert target.read_bytes() == b"keep me" and mode(target) == 0o444
+
+
+# ---- the input's hash is of the bytes that were solved --------------------------------------
+
+
+@pytest.mark.parametrize("change", ["deleted", "edited"])
+def test_plan_hashes_the_bytes_it_was_solved_from(
+        tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    solved_from = sha256(source)
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        if change == "deleted":
+            source.unlink()
+        else:
+            write_workbook(source, tiny_sheets(demand=[["country", "material", "year",
+                                                        "quantity"], ["JPN", "OXIDE", None, 7]]))
+        return original(*args, **kwargs)
+
+    original = run.solve_model
+    monkeypatch.setattr(run, "solve_model", meanwhile)
+    result = solve_workbook(source, tmp_path / "plan.xlsx")
+    assert result.plan is not None
+    assert result.plan.run_info["input_sha256"] == solved_from
+    book = openpyxl.load_workbook(result.output)
+    assert book.custom_doc_props["input_sha256"].value == solved_from
+
+
+def test_an_input_saved_while_it_is_read_is_refused(
+        tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = validate.read_workbook
+
+    def saved_meanwhile(path: Path) -> object:
+        book = original(path)
+        source.write_bytes(source.read_bytes() + b"\0")
+        return book
+
+    monkeypatch.setattr(validate, "read_workbook", saved_meanwhile)
+    with pytest.raises(InputError) as err:
+        validate.load_inputs(source)
+    assert "changed while it was being read" in str(err.value.issues[0])
+
+
+def test_hashing_never_reads_an_endless_device() -> None:
+    with pytest.raises(InputError, match="problem"):
+        validate.load_inputs("/dev/zero")  # refused after 8 bytes, not hashed forever
