@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
-from optimizer.output import atomic_output, check_output_path, make_folder
+from optimizer.output import atomic_output, check_output_path, make_folder, writable_target
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,9 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
     input order."""
     from optimizer.batch_writer import write_summary
 
-    check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
+    make_folder(output_dir)
+    for target in [SUMMARY_NAME, *(f"{Path(p).stem}_plan.xlsx" for p in inputs)]:
+        check_output_path(output_dir / target, inputs)  # every output, before any solve
     cases, missing = read_cases(inputs)
     by_path: dict[str, CaseResult] = {r.input: r for r in missing}
 
@@ -250,8 +252,8 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
 
 
 def _write_plan(result: CaseResult, folder: Path, inputs: list[Path]) -> None:
-    target = folder / f"{Path(result.input).stem}_plan.xlsx"
     try:
+        target = writable_target(folder / f"{Path(result.input).stem}_plan.xlsx", inputs)
         with atomic_output(target, inputs) as tmp:
             tmp.write_bytes(result.plan_bytes or b"")
     except OptimizerError as err:

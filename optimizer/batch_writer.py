@@ -10,19 +10,24 @@ import pandas as pd
 import xlsxwriter
 
 from optimizer.batch import CaseResult
-from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
+from optimizer.output import new_workbook, writable_target
+from optimizer.plan_writer import Formats, write_table_sheet
 
 COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "message",
            "plan"]
 
 
-def write_summary(results: list[CaseResult], path: Path, inputs: Iterable[Path] = ()) -> None:
+def write_summary(results: list[CaseResult], path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Write the summary; return where it went (beside `path` when that became unusable
+    during the batch)."""
     frame = pd.DataFrame([r.row() for r in results], columns=COLUMNS)
+    path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
         ws = wb.add_worksheet("summary")
         write_table_sheet(ws, frame, "tbl_batch", Formats(wb))
         if frame["objective"].notna().any():
             ws.insert_chart(len(frame) + 3, 0, _objective_chart(wb, len(frame)))
+    return path
 
 
 def _objective_chart(wb: xlsxwriter.Workbook, n: int):

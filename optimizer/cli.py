@@ -95,14 +95,16 @@ def validate(
 @app.command()
 def template(
     output: Annotated[Path, typer.Argument(help="Path of the blank workbook to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
-    """Write a documented, empty input workbook with drop-downs."""
+    """Write a documented, empty input workbook with drop-downs (never over an existing file
+    without --force)."""
 
     def action() -> int:
         from optimizer.template import write_template
 
-        write_template(output)
+        write_template(output, force)
         typer.echo(f"template written to {output}")
         return ExitCode.OK
 

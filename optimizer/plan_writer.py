@@ -8,9 +8,7 @@ output can never be an input.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,14 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.exceptions import FileSizeError
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.errors import OutputError
-from optimizer.output import atomic_output
+from optimizer.output import new_workbook, writable_target
 from optimizer.results import UNITS, Plan
 from optimizer.schema import BASELINE
 
@@ -55,34 +51,20 @@ LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
+EXCEL_MAX_NUMBER = 9.99999999999999e307
 OWN_SHEETS = ("summary", "charts", "run_info", "chart_data")
 CHARTS_PER_KIND = 4
 MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
 MAX_LINE_SERIES = 8
 
 
-def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> None:
-    """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input."""
+def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Write `plan` to `path` as an .xlsx workbook, atomically; never onto an input. Return
+    where it went: beside `path` when that became unusable during the solve."""
+    path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
         _fill_workbook(wb, plan)
-
-
-@contextlib.contextmanager
-def new_workbook(path: Path, inputs: Iterable[Path] = ()) -> Iterator[Workbook]:
-    """An xlsxwriter workbook that replaces `path` only once it is complete (see
-    `optimizer.output.atomic_output`)."""
-    with atomic_output(Path(path), inputs) as tmp:
-        # Zipped in memory, then written in one call: a full disk is then a plain OSError
-        # (reported as exit 7), not a half-closed zip file complaining at garbage collection.
-        # nan_inf_to_errors: a stray inf becomes an Excel error cell instead of a TypeError.
-        buffer = io.BytesIO()
-        wb = xlsxwriter.Workbook(buffer, {"nan_inf_to_errors": True})
-        yield wb
-        try:
-            wb.close()
-        except FileSizeError as exc:
-            raise OutputError(f"cannot write {path}: {exc}") from exc
-        tmp.write_bytes(buffer.getbuffer())
+    return path
 
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:
@@ -126,6 +108,8 @@ class Formats:
 def _is_blank(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
+    if isinstance(value, str):
+        return not value  # a blank cell, not one holding "" that ISBLANK calls filled
     return isinstance(value, float | np.floating) and math.isnan(value)
 
 
@@ -136,14 +120,21 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any,
         ws.write_blank(row, col, None, cell_format)
     elif isinstance(value, bool | np.bool_):
         ws.write_boolean(row, col, bool(value), cell_format)
-    elif isinstance(value, int | np.integer):
-        ws.write_number(row, col, int(value), cell_format)
-    elif isinstance(value, float | np.floating):
-        ws.write_number(row, col, float(value), cell_format)
+    elif isinstance(value, int | float | np.integer | np.floating):
+        ws.write_number(row, col, _excel_number(value), cell_format)
     elif isinstance(value, dt.date | dt.datetime):
         ws.write_string(row, col, value.isoformat(), cell_format)
     else:
         ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT], cell_format)
+
+
+def _excel_number(value: float) -> float:
+    """`value`, or +-inf (an error cell) beyond the largest number Excel holds."""
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int too large for a float
+        number = math.inf if value > 0 else -math.inf
+    return number if abs(number) <= EXCEL_MAX_NUMBER else math.copysign(math.inf, number)
 
 
 def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
@@ -153,7 +144,7 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
     An empty frame gets one blank data row: Excel Tables need at least one. With
     `total_label`, a totals row sums every numeric column.
     """
-    headers = [str(c) for c in frame.columns]
+    headers = _headers(frame)
     if not headers:
         ws.write_string(row, col, "(no columns)")
         return row
@@ -179,6 +170,16 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
     return last
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
+
+
+def _headers(frame: pd.DataFrame) -> list[str]:
+    """Table headers: text, unique ignoring case (xlsxwriter refuses a table with twins)."""
+    used: set[str] = set()
+    # control characters would make the table's XML unreadable
+    return [_unique(_CONTROL.sub(" ", str(c)) or "column", used, 255) for c in frame.columns]
+
+
 def _columns(frame: pd.DataFrame) -> Iterator[list[Any]]:
     # tolist() gives Python scalars column by column: far faster than iterrows.
     for j in range(frame.shape[1]):
@@ -190,25 +191,27 @@ def _add_totals(columns: list[dict[str, Any]], frame: pd.DataFrame, label: str) 
     for spec, (_, series) in zip(columns[1:], list(frame.items())[1:], strict=True):
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             # total_value is the cached result, shown by readers that do not recalculate.
-            spec.update(total_function="sum", total_value=float(series.sum()))
+            with np.errstate(over="ignore"):  # past the float range: inf, shown as 0 below
+                total = float(series.sum())
+            spec.update(total_function="sum", total_value=total if math.isfinite(total) else 0)
 
 
 def _width(header: str, series: pd.Series) -> float:
     """Column width in characters: header plus room for the filter button, or the data."""
-    if len(series) == 0:
-        longest = 0
-    elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        top = series.abs().max()
-        longest = len(f"{top:,.1f}") if np.isfinite(top) else 8
-    else:
-        longest = int(series.head(5000).astype(str).str.len().max())
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        top = pd.to_numeric(series, errors="coerce").abs().max()  # NaN when all blank
+        longest = len(f"{top:,.1f}") if pd.notna(top) and np.isfinite(top) else 8
+    else:  # blank cells (None, NaN, NA) are empty: a column of them is not "None" wide
+        longest = max((len(str(v)) for v in series.head(5000).tolist() if not _is_blank(v)),
+                      default=0)
     return min(max(len(header) + 4, longest + 2, 8), 50)
 
 
 def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats) -> None:
+    """`frame` as an Excel Table at the top left of `ws`, columns sized to fit, header frozen."""
     write_table(ws, 0, 0, frame, name, fmt)
-    for j, (header, series) in enumerate(frame.items()):
-        ws.set_column(j, j, _width(str(header), series))
+    for j, (header, (_, series)) in enumerate(zip(_headers(frame), frame.items(), strict=True)):
+        ws.set_column(j, j, _width(header, series))
     ws.freeze_panes(1, 0)
 
 
@@ -293,7 +296,8 @@ def gap_note(status: str, mip_gap: float | None) -> str:
 def _cost_breakdown(costs: pd.DataFrame | None) -> pd.DataFrame | None:
     if costs is None or costs.empty or not {"category", "expected"} <= set(costs.columns):
         return None
-    grouped = costs.groupby("category", sort=False)["expected"].sum()
+    expected = pd.to_numeric(costs["expected"], errors="coerce")  # blanks may be text ""
+    grouped = expected.groupby(costs["category"], sort=False).sum()
     return pd.DataFrame({"category": grouped.index, "expected cost": grouped.to_numpy()})
 
 
@@ -379,9 +383,12 @@ def chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 def _frame(tables: Mapping[str, pd.DataFrame], name: str,
            columns: Iterable[str]) -> pd.DataFrame | None:
     frame = tables.get(name)
+    columns = list(columns)
     if frame is None or frame.empty or not set(columns) <= set(frame.columns):
         return None
-    return frame
+    # numbers as numbers: a blank held as "" or NA must not break a sum, a sort or a pivot
+    numbers = [c for c in columns if c in COLUMN_FORMATS]
+    return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce") for c in numbers})
 
 
 def _unit(column: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import platform
 import time
@@ -101,10 +100,10 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     marginals["budgets"] = budget_savings(model, data.settings, outcome.objective, solver)
     lap("marginal costs")
     plan = extract_plan(model, data, outcome, marginals)
-    plan.run_info = run_info(input_path, data, started)
+    plan.run_info = run_info(input_path, inputs.sha256, data, started)
     if write:
         plan.run_info["wall_seconds"] = sum(timings.values())
-        write_plan(plan, output, inputs=[input_path])
+        output = write_plan(plan, output, inputs=[input_path])
     lap("write")
     log.info("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
     return RunResult(plan, outcome, output if write else None, timings)
@@ -124,11 +123,13 @@ def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
                           f"solver log ends:\n{tail}")
 
 
-def run_info(input_path: Path, data: ModelData, started: datetime) -> dict:
+def run_info(input_path: Path, sha256: str, data: ModelData, started: datetime) -> dict:
+    """Where the plan came from; `sha256` of the bytes that were solved (the file may have
+    changed or gone since)."""
     info = {
         "input_file": input_path.name,
         "input_path": str(input_path.resolve()),
-        "input_sha256": hashlib.sha256(input_path.read_bytes()).hexdigest(),
+        "input_sha256": sha256,
         "tool": f"critical-minerals-optimizer {__version__}",
         "pyomo": metadata.version("pyomo"),
         "highs": metadata.version("highspy"),

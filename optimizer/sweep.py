@@ -543,17 +543,16 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     comparison workbook; return the results and its path."""
     from optimizer.sweep_writer import write_sweep
 
+    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
+    check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
     inputs = load_inputs(path)  # checks the sweeps sheet too, every problem at once
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)  # before any solve: --vary's values, bounds
-    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
-    check_output_path(target, [Path(path)])
     runs = plan_runs(variations)
     results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
-    write_sweep(results, target, inputs=[Path(path)])
-    return results, target
+    return results, write_sweep(results, target, inputs=[Path(path)])
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:

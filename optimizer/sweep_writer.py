@@ -11,16 +11,20 @@ import pandas as pd
 import xlsxwriter
 
 from models.terms import COST_CATEGORIES
-from optimizer.plan_writer import Formats, new_workbook, write_table_sheet
+from optimizer.output import new_workbook, writable_target
+from optimizer.plan_writer import Formats, write_table_sheet
 from optimizer.schema import BASELINE
 from optimizer.sweep import BASE, RunResult, Variation
 
 LIMIT_COLUMN = ("dependence_limits", "max_share")
 
 
-def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> None:
+def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Write the sweep workbook; return where it went (beside `path` when that became
+    unusable during the runs)."""
     runs, frontier, tornado = runs_table(results), frontier_table(results), \
         tornado_table(results)
+    path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
         fmt = Formats(wb)
         write_table_sheet(wb.add_worksheet("runs"), runs, "tbl_runs", fmt)
@@ -35,6 +39,7 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
         for ws in (frontier_ws, tornado_ws):  # table and chart print on one page
             ws.set_landscape()
             ws.fit_to_pages(1, 1)
+    return path
 
 
 def _labels(result: RunResult) -> dict[str, float]:
@@ -58,7 +63,8 @@ def runs_table(results: list[RunResult]) -> pd.DataFrame:
     varied = list(dict.fromkeys(label for r in results for label in _labels(r)))
     frame = pd.DataFrame(rows)
     first = ["run", "sweep", *varied]
-    return frame[first + [c for c in frame.columns if c not in first]]
+    # reindex, not []: no run finished (an early Ctrl-C) is an empty table, not a KeyError
+    return frame.reindex(columns=first + [c for c in frame.columns if c not in first])
 
 
 def _max_shares(r: RunResult) -> dict[str, float]:

@@ -9,18 +9,15 @@ codes; it is not a contract sheet, so the reader ignores it.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.docs import CONVENTIONS, default_text, plain, refers_to
-from optimizer.errors import OutputError, UsageError
+from optimizer.output import new_workbook
 from optimizer.schema import (
     REF_SOURCES,
     SETTINGS,
@@ -38,44 +35,19 @@ LISTS = "lists"
 assert LISTS not in SHEETS_BY_NAME
 
 
-def write_template(path: Path) -> None:
-    """Write the template to `path` atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: the template must be an .xlsx file")
-    _check_target(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _build(tmp)
-        os.replace(tmp, path)
-    except (OSError, XlsxWriterException) as exc:
-        raise OutputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}"
-                          ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+def write_template(path: Path, force: bool = False) -> None:
+    """Write the template to `path` atomically (temp file in the same folder, then rename);
+    an existing file only with `force`: it may well be a filled-in workbook."""
+    with new_workbook(path, replace=force) as wb:
+        _build(wb)
 
 
-def _check_target(path: Path) -> None:
-    if (path.parent / f"~${path.name}").exists():
-        raise OutputError(f"{path} is open in Excel (lock file ~${path.name}); close it first")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder")
-    if not path.parent.is_dir():
-        raise OutputError(f"folder {path.parent} does not exist")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise OutputError(f"{path} is read-only")
-
-
-def _build(target: Path) -> None:
-    # text is text: a description starting with "=" or holding a URL stays as typed
-    wb = xlsxwriter.Workbook(str(target), {"strings_to_formulas": False,
-                                           "strings_to_urls": False})
+def _build(wb: Workbook) -> None:
     lists = _Lists()
     _write_readme(wb)
     for sheet in SHEETS:
         _write_sheet(wb, sheet, lists)
     lists.write(wb)
-    wb.close()
 
 
 # ---------------------------------------------------------------------------------------------

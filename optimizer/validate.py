@@ -8,6 +8,7 @@ Three layers, each driven by `optimizer.schema`:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -68,16 +69,34 @@ class Inputs:
     settings: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     warnings: list[Issue]
+    sha256: str = ""  # of the bytes read: a plan names its input even if the file changes
 
 
 def load_inputs(path: str | Path) -> Inputs:
     """Read and validate `path`; raise InputError listing every problem."""
+    digest = _sha256(path)
     book = read_workbook(path)
     inputs, issues = check_workbook(book)
     if any(not i.warning for i in issues):
         raise InputError(issues, str(path))
     assert inputs is not None
+    if _sha256(path) != digest:  # saved while it was read: what was read is unknown
+        raise InputError([Issue("the file changed while it was being read; run again")],
+                         str(path))
+    inputs.sha256 = digest or ""
     return inputs
+
+
+def _sha256(path: str | Path) -> str | None:
+    """The file's hash; None for what read_workbook refuses anyway (missing, unreadable, not
+    a regular file: /dev/zero would never end)."""
+    try:
+        if not Path(path).is_file():
+            return None
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:

@@ -261,11 +261,12 @@ def test_refuses_to_write_onto_the_input(tmp_path: Path) -> None:
     assert source.read_bytes() == b"input"
 
 
-def test_refuses_a_workbook_open_in_excel(tmp_path: Path) -> None:
+def test_a_plan_open_in_excel_is_written_beside_it(tmp_path: Path) -> None:
+    """write_plan runs after the solve: a name Excel holds must not cost the plan."""
     (tmp_path / "~$plan.xlsx").write_bytes(b"")
-    with pytest.raises(OutputError, match="open in Excel"):
-        write_plan(small_plan(), tmp_path / "plan.xlsx")
+    assert write_plan(small_plan(), tmp_path / "plan.xlsx") == tmp_path / "plan (2).xlsx"
     assert not (tmp_path / "plan.xlsx").exists()
+    assert openpyxl.load_workbook(tmp_path / "plan (2).xlsx").sheetnames == SHEETS
 
 
 def test_chart_titles_use_names_not_codes():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import openpyxl
 import pytest
 from conftest import Rows, run_cli, tiny_sheets
 
-from optimizer.errors import OutputError
+from optimizer.errors import OutputError, UsageError
 from optimizer.schema import SETTINGS, SHEETS
 from optimizer.template import ROWS, write_template
 
@@ -129,12 +130,48 @@ def test_refuses_a_workbook_open_in_excel(tmp_path: Path) -> None:
         write_template(out)
 
 
-def test_replaces_an_existing_file_and_leaves_no_temp(tmp_path: Path) -> None:
+def test_never_replaces_an_existing_file_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "filled.xlsx"
+    out.write_bytes(b"a filled-in input workbook")
+    result = run_cli("template", str(out))
+    assert result.returncode == 7
+    assert "already exists; pass --force" in result.stderr
+    assert out.read_bytes() == b"a filled-in input workbook"
+    assert run_cli("template", str(out), "--force").returncode == 0
+    assert openpyxl.load_workbook(out).sheetnames[0] == "README"
+
+
+def test_force_replaces_a_file_keeping_its_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     out = tmp_path / "t.xlsx"
     out.write_bytes(b"old")
-    write_template(out)
+    out.chmod(0o664)
+    write_template(out, force=True)
     assert openpyxl.load_workbook(out).sheetnames[0] == "README"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+    assert out.stat().st_mode & 0o777 == 0o664
+
+
+def test_force_does_not_replace_a_read_only_file(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    out.write_bytes(b"old")
+    out.chmod(0o444)
+    with pytest.raises(OutputError, match="read-only"):
+        write_template(out, force=True)
+    assert out.read_bytes() == b"old"
+
+
+def test_a_new_template_takes_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        write_template(tmp_path / "t.xlsx")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "t.xlsx").stat().st_mode & 0o777 == 0o644
+
+
+def test_only_xlsx_names(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        write_template(tmp_path / "t.xls")
 
 
 def test_missing_folder_is_an_output_error(tmp_path: Path) -> None:
