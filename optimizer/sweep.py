@@ -147,7 +147,22 @@ def check_variations(inputs: Inputs, variations: list[Variation]) -> None:
         raise InputError(issues, str(inputs.path))
 
 
+# Settings a sweep cannot vary: HiGHS reads them once per process, so every run after the
+# first would fail (or silently keep the first value).
+FIXED_PER_PROCESS = {"threads": "HiGHS fixes its thread count once per process"}
+
+
+def _fixed_per_process(v: Variation) -> str | None:
+    if v.sheet != "settings" or v.column not in FIXED_PER_PROCESS:
+        return None
+    return (f"'{v.column}' cannot vary within a sweep: {FIXED_PER_PROCESS[v.column]}; set it "
+            "on the settings sheet and run one sweep for each")
+
+
 def _problem(inputs: Inputs, v: Variation) -> str | None:
+    fixed = _fixed_per_process(v)
+    if fixed:
+        return fixed
     if v.sheet == "settings":
         column = SETTINGS_BY_NAME.get(v.column)
         if column is None or not column.is_numeric:

@@ -192,3 +192,15 @@ def test_persistent_runs_match_cold_runs(tmp_path):
         assert w.summary["builds"] == c.summary["builds"]
     assert persistent.cold_runs == 3  # the lifetime, the setting and the overlapping cut
     assert len({r.objective for r in cold}) > 10  # the variations do change the answer
+
+
+def test_threads_cannot_vary_within_a_sweep(tmp_path):
+    """HiGHS fixes its thread count once per process: every run after the first failed."""
+    result = run_cli("sweep", str(sweep_case(tmp_path)), "--vary", "settings.threads=1,2")
+    assert result.returncode == 2
+    assert "'threads' cannot vary within a sweep" in result.stderr
+    case = sweep_case(tmp_path, [["t", "settings", "threads", "", "set", "1, 2"]])
+    result = run_cli("sweep", str(case))
+    assert result.returncode == 3
+    assert "sheet 'sweeps', row 2, column 'column'" in result.stderr
+
