@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from optimizer import __version__
 from optimizer.errors import ExitCode, InputError, OptimizerError
 
 log = logging.getLogger("optimizer")
@@ -23,16 +24,38 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and solver logs.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and results.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print more progress detail.")]
+Debug = Annotated[bool, typer.Option("--debug", help="As -v, and tracebacks of errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and results "
+                                     "(no warnings, no progress).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also print phase timings and "
+                                       "the solver's log.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"optimizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                   is_eager=True, help="Print the version "
+                                                   "and exit.")] = False) -> None:
+    pass
 
 
 def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
-    level = logging.DEBUG if debug or verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    """Our messages at INFO (-v, --debug: DEBUG; -q: errors only); other libraries' warnings
+    only: Pyomo's DEBUG log is megabytes of model construction, Dask's INFO is chatter."""
+    others = logging.ERROR if quiet else logging.WARNING
+    ours = others if quiet else logging.DEBUG if debug or verbose else logging.INFO
+    logging.basicConfig(level=others, format="%(message)s", stream=sys.stderr, force=True)
+    logging.captureWarnings(True)  # Python warnings too: -q silences them
+    logging.getLogger("optimizer").setLevel(ours)
+    logging.getLogger("pyomo").setLevel(others)
 
 
 def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> None:
@@ -156,7 +179,7 @@ def sweep(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook "
                                                 "to write.")] = None,
     vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
-                    "'sheet.column[where]=v1,v2,...' (repeatable).")] = None,
+                    "'sheet.column\\[where]=v1,v2,...' (repeatable).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs.")] = 1,
     cold: Annotated[bool, typer.Option("--cold", help="Build and solve every run from "
                                        "scratch instead of re-using one model.")] = False,

@@ -298,10 +298,9 @@ class PersistentRuns:
     unlimited) are built and solved cold."""
 
     def __init__(self, inputs: Inputs):
-        from pyomo.contrib.solver.solvers.highs import Highs
-
         from models import build_model
         from optimizer.data import build_data
+        from optimizer.solve import Highs
 
         self.inputs = inputs
         self.model = build_model(build_data(inputs), mutable=True)
