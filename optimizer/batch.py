@@ -20,11 +20,13 @@ from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.output import atomic_output, check_output_path, make_folder
+from optimizer.parallel import Progress, cap_jobs
 
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "batch_summary.xlsx"
 FAILED = "failed"
+INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -128,9 +130,9 @@ def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], No
     except KeyboardInterrupt:
         for case, _, proc, _ in running.values():
             proc.kill()
-            on_result(CaseResult(case.path, "interrupted", 130, message="interrupted"))
+            on_result(CaseResult(case.path, INTERRUPTED, 130, message="interrupted"))
         for case in pending:
-            on_result(CaseResult(case.path, "interrupted", 130, message="not started"))
+            on_result(CaseResult(case.path, INTERRUPTED, 130, message="not started"))
         raise
 
 
@@ -222,22 +224,28 @@ def read_cases(inputs: Iterable[Path]) -> tuple[list[Case], list[CaseResult]]:
 
 def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
               scheduler: str | None = None, case_timeout: float | None = None,
-              progress: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+              progress: Progress | None = None) -> list[CaseResult]:
     """Solve every input, write each plan and DIR/batch_summary.xlsx; return the results in
     input order."""
     from optimizer.batch_writer import write_summary
 
     check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
     cases, missing = read_cases(inputs)
-    by_path: dict[str, CaseResult] = {r.input: r for r in missing}
+    if scheduler in (None, "local"):
+        jobs = cap_jobs(jobs, len(cases), "cases")
+    by_path: dict[str, CaseResult] = {}
 
     def on_result(result: CaseResult) -> None:
         if result.plan_bytes is not None:
             _write_plan(result, output_dir, [Path(c.path) for c in cases])
         by_path[result.input] = result
-        if progress:
-            progress(result)
+        if progress and result.status != INTERRUPTED:
+            progress.advance(result.failed)
 
+    if progress:
+        progress.start(len(inputs))
+    for result in missing:
+        on_result(result)
     try:
         if scheduler:
             run_dask(cases, scheduler, jobs, on_result)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ import typer
 
 from optimizer import __version__
 from optimizer.errors import ExitCode, InputError, OptimizerError
+from optimizer.parallel import MAX_RUNS, Progress
 
 log = logging.getLogger("optimizer")
 
@@ -132,20 +132,6 @@ def template(
     _run(action, debug, quiet, verbose)
 
 
-@contextlib.contextmanager
-def _progress(description: str, quiet: bool) -> Iterator[Callable[[object], None]]:
-    """A rich progress bar on stderr when it is a terminal; a no-op otherwise."""
-    if quiet or not sys.stderr.isatty():
-        yield lambda _result: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda _result: bar.advance(task)
-
-
 @app.command()
 def solve(
     input: Annotated[Path | None, typer.Argument(help="Input workbook (default: the bundled "
@@ -180,9 +166,13 @@ def sweep(
                                                 "to write.")] = None,
     vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
                     "'sheet.column\\[where]=v1,v2,...' (repeatable).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs (at most "
+                                      "the runs and the cores).")] = 1,
     cold: Annotated[bool, typer.Option("--cold", help="Build and solve every run from "
                                        "scratch instead of re-using one model.")] = False,
+    max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="Refuse a sweep of more "
+                                          "runs than this.")] = MAX_RUNS,
+    force: Annotated[bool, typer.Option("--force", help="Run a sweep of any size.")] = False,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
@@ -190,9 +180,10 @@ def sweep(
     def action() -> int:
         from optimizer.sweep import exit_code, sweep_workbook
 
-        with _progress("solving runs", quiet) as advance:
-            results, target = sweep_workbook(input, output, vary, jobs, advance,
-                                             persistent=not cold)
+        with Progress("run", quiet) as progress:
+            results, target = sweep_workbook(input, output, vary, jobs, progress,
+                                             persistent=not cold,
+                                             max_runs=None if force else max_runs)
         for i, r in enumerate(results):
             changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"
@@ -209,9 +200,10 @@ def batch(
     output_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the "
                                                     "plans and batch_summary.xlsx (default: "
                                                     "outputs/).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
-                                                  "or 'local'.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers (at most "
+                                      "the cases and, on this machine, the cores).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
+                                                  "(tcp://host:port), or 'local'.")] = None,
     case_timeout: Annotated[float | None, typer.Option("--case-timeout", min=1, help="Kill a "
                             "case still running after this many seconds.")] = None,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
@@ -222,8 +214,8 @@ def batch(
         from optimizer.batch import SUMMARY_NAME, exit_code, run_batch
 
         folder = output_dir or Path("outputs")
-        with _progress("solving workbooks", quiet) as advance:
-            results = run_batch(inputs, folder, jobs, scheduler, case_timeout, advance)
+        with Progress("case", quiet) as progress:
+            results = run_batch(inputs, folder, jobs, scheduler, case_timeout, progress)
         for r in results:
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"
             typer.echo(f"{r.input}: {r.status} (exit {r.exit_code}), objective {objective}"

@@ -18,14 +18,16 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.output import check_output_path, make_folder
+from optimizer.parallel import MAX_RUNS, Progress, cap_jobs
 from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, Column, Issue, Kind
 from optimizer.validate import ROW, CellError, Inputs, load_inputs, out_of_range, parse_cell
 
@@ -210,16 +212,36 @@ def _matching_rows(frame, where: tuple[tuple[str, str], ...]) -> list[bool]:
     return [all(same(rec.get(c), val) for c, val in where) for rec in records]
 
 
-def plan_runs(variations: list[Variation]) -> list[Run]:
-    """The base run, then one run per value of each lone sweep, and a grid per shared name."""
-    runs = [Run(BASE)]
+def _sweeps(variations: list[Variation]) -> dict[str, list[Variation]]:
+    """Variations by sweep name: a lone one runs its values, a group forms a grid."""
     by_name: dict[str, list[Variation]] = {}
     for v in variations:
         by_name.setdefault(v.sweep, []).append(v)
-    for name, group in by_name.items():
+    return by_name
+
+
+def plan_runs(variations: list[Variation]) -> list[Run]:
+    """The base run, then one run per value of each lone sweep, and a grid per shared name."""
+    runs = [Run(BASE)]
+    for name, group in _sweeps(variations).items():
         for combo in itertools.product(*(v.values for v in group)):
             runs.append(Run(name, tuple(zip(group, combo, strict=True))))
     return runs
+
+
+def count_runs(variations: list[Variation]) -> int:
+    """len(plan_runs(variations)), without building a grid that may be astronomically large."""
+    return 1 + sum(math.prod(len(v.values) for v in group)
+                   for group in _sweeps(variations).values())
+
+
+def check_size(variations: list[Variation], max_runs: int | None) -> int:
+    """The number of runs; UsageError above `max_runs` (None: no limit)."""
+    n = count_runs(variations)
+    if max_runs is not None and n > max_runs:
+        raise UsageError(f"the sweep has {n:,} runs, more than --max-runs {max_runs:,}; "
+                         "vary fewer values, raise --max-runs, or pass --force")
+    return n
 
 
 def apply_changes(inputs: Inputs, changes: Iterable[tuple[Variation, float]]) -> Inputs:
@@ -420,32 +442,34 @@ def _check_ranges(inputs: Inputs, run: Run) -> None:
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
-            progress: Callable[[RunResult], None] | None = None,
+            on_result: Callable[[int, RunResult], None] | None = None,
             persistent: bool = True) -> list[RunResult]:
-    """Solve every run, in order: on one re-used model (`persistent`), or each from scratch;
-    with jobs > 1 from scratch in a process pool (HiGHS on one thread each)."""
+    """Solve every run: on one re-used model (`persistent`), or each from scratch; with
+    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). `on_result(i,
+    result)` as run i finishes (in any order with jobs > 1); the results in run order."""
+    done: dict[int, RunResult] = {}
+
+    def finished(i: int, result: RunResult) -> None:
+        done[i] = result
+        if on_result:
+            on_result(i, result)
+
     if jobs <= 1:
-        solve = PersistentRuns(inputs).solve if persistent else \
-            (lambda run: solve_run(inputs, run))
-        results = []
-        for run in runs:
-            results.append(solve(run))
-            if progress:
-                progress(results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(solve_run, inputs, run, 1) for run in runs]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(results[-1])
-        return results
+        solve = PersistentRuns(inputs).solve if persistent else partial(solve_run, inputs)
+        for i, run in enumerate(runs):
+            finished(i, solve(run))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(solve_run, inputs, run, 1): i for i, run in enumerate(runs)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    return [done[i] for i in range(len(runs))]
 
 
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
-                   jobs: int = 1, progress: Callable[[RunResult], None] | None = None,
-                   persistent: bool = True) -> tuple[list[RunResult], Path]:
+                   jobs: int = 1, progress: Progress | None = None,
+                   persistent: bool = True, max_runs: int | None = MAX_RUNS,
+                   ) -> tuple[list[RunResult], Path]:
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
     comparison workbook; return the results and its path."""
     from optimizer.sweep_writer import write_sweep
@@ -455,10 +479,20 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)
+    size = check_size(variations, max_runs)  # before the grid exists
     target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
     check_output_path(target, [Path(path)])
+    log.info("%s: %d runs", path, size)
     runs = plan_runs(variations)
-    results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
+    jobs = cap_jobs(jobs, len(runs), "runs")
+    if progress:
+        progress.start(len(runs))
+
+    def on_result(i: int, result: RunResult) -> None:
+        if progress:
+            progress.advance(result.objective is None)
+
+    results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
     write_sweep(results, target, inputs=[Path(path)])
     return results, target
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
 from optimizer.batch import SUMMARY_NAME, Case, CaseResult, run_batch, run_local, solve_case
+from optimizer.parallel import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -109,11 +110,12 @@ def test_ctrl_c_keeps_what_finished(tmp_path):
     inputs = [write_workbook(tmp_path / f"c{i}.xlsx", tiny_sheets()) for i in range(4)]
     out = tmp_path / "out"
 
-    def interrupt(result: CaseResult) -> None:
-        raise KeyboardInterrupt
+    class Interrupt(Progress):
+        def advance(self, failed: bool) -> None:
+            raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_batch(inputs, out, jobs=1, progress=interrupt)
+        run_batch(inputs, out, jobs=1, progress=Interrupt("case"))
     table = summary(out)
     assert table["status"].iloc[0] == "optimal"
     assert set(table["status"].iloc[1:]) == {"interrupted"}
@@ -130,3 +132,12 @@ def test_dask_local_cluster_gives_the_process_pool_objectives(tmp_path):
     assert [r.status for r in dask] == [r.status for r in pool]
     assert [r.objective for r in dask] == pytest.approx([r.objective for r in pool])
     assert (tmp_path / "dask" / "example_plan.xlsx").exists()
+
+
+def test_progress_lines_and_jobs_capped_to_the_cases(tmp_path):
+    inputs = [write_workbook(tmp_path / f"c{i}.xlsx", tiny_sheets()) for i in range(2)]
+    result = run_cli("batch", *map(str, inputs), str(tmp_path / "missing.xlsx"), "-o",
+                     str(tmp_path / "out"), "--jobs", "64")
+    assert result.returncode == 8
+    assert "--jobs 64 capped to" in result.stderr
+    assert "case 3/3 done (1 failed)" in result.stderr
