@@ -8,16 +8,18 @@ failed row; it never takes the batch down. Ctrl-C keeps what finished.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing.connection
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from optimizer import interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.output import atomic_output, check_output_path, make_folder
 from optimizer.parallel import Progress, cap_jobs
@@ -96,6 +98,7 @@ Worker = Callable[[Case, int | None], CaseResult]
 
 
 def _child(conn: multiprocessing.connection.Connection, worker: Worker, case: Case) -> None:
+    interrupt.ignore_in_worker()
     conn.send(worker(case, 1))
     conn.close()
 
@@ -127,13 +130,21 @@ def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], No
                 if result is not None:
                     del running[conn]
                     on_result(result)
-    except KeyboardInterrupt:
-        for case, _, proc, _ in running.values():
+    except KeyboardInterrupt as stop:
+        for _, _, proc, _ in running.values():
             proc.kill()
-            on_result(CaseResult(case.path, INTERRUPTED, 130, message="interrupted"))
-        for case in pending:
-            on_result(CaseResult(case.path, INTERRUPTED, 130, message="not started"))
+            proc.join()
+        _interrupted([entry[0] for entry in running.values()], pending, stop, on_result)
         raise
+
+
+def _interrupted(running: list[Case], pending: list[Case], stop: KeyboardInterrupt,
+                 on_result: Callable[[CaseResult], None]) -> None:
+    """Rows for the cases an interrupt stopped or never started."""
+    code = int(getattr(stop, "exit_code", ExitCode.INTERRUPTED))
+    for cases, message in ((running, "interrupted"), (pending, "not started")):
+        for case in cases:
+            on_result(CaseResult(case.path, INTERRUPTED, code, message=message))
 
 
 def _collect(case: Case, conn, proc, started: float, ready: list,
@@ -169,37 +180,52 @@ def _crashed(case: Case, proc, started: float) -> CaseResult:
 # Dask
 
 
-def run_dask(cases: list[Case], scheduler: str, jobs: int,
-             on_result: Callable[[CaseResult], None]) -> None:
-    """Send every case to a Dask cluster (`scheduler`: an address, or `local` for a
-    LocalCluster of `jobs` single-threaded worker processes on this machine)."""
+@contextlib.contextmanager
+def dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
+    """A client of the cluster at `scheduler`, or of a LocalCluster of `jobs` single-threaded
+    worker processes on this machine for `local`; closed (the local cluster's workers
+    stopped) on the way out, an interrupt included."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError as exc:
         raise UsageError("--scheduler needs Dask: pip install 'critical-minerals-optimizer"
                          "[dask]'") from exc
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+    verbose = log.isEnabledFor(logging.DEBUG)
+    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.ERROR)
+    with contextlib.ExitStack() as stack:
+        cluster: Any = scheduler
+        if scheduler == "local":
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.INFO if verbose else logging.ERROR))
+        try:
+            client = stack.enter_context(Client(cluster, timeout="10s"))
+        except OSError as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        yield client
+
+
+def run_dask(client: Any, cases: list[Case], on_result: Callable[[CaseResult], None],
+             worker: Worker = solve_case) -> None:
+    """Send every case to the Dask cluster of `client`, calling `on_result` as each ends."""
+    from dask.distributed import as_completed
+
+    futures = {client.submit(worker, case, 1, pure=False): case for case in cases}
     try:
-        client = Client(cluster or scheduler, timeout="10s")
-    except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        for future in as_completed(list(futures)):
+            on_result(_dask_result(futures.pop(future), future))
+    except KeyboardInterrupt as stop:
+        client.cancel(list(futures))
+        _interrupted(list(futures.values()), [], stop, on_result)
+        raise
+
+
+def _dask_result(case: Case, future: Any) -> CaseResult:
     try:
-        futures = {client.submit(solve_case, case, 1, pure=False): case for case in cases}
-        for future in as_completed(futures):
-            case = futures[future]
-            try:
-                on_result(future.result())
-            except Exception as err:  # KilledWorker and the like: the case failed
-                on_result(CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
-                                     message=f"the Dask worker failed: {type(err).__name__}:"
-                                     f" {err}"))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        return future.result()
+    except Exception as err:  # KilledWorker and the like: the case failed
+        return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+                          message=f"the Dask worker failed: {type(err).__name__}: {err}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +252,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
               scheduler: str | None = None, case_timeout: float | None = None,
               progress: Progress | None = None) -> list[CaseResult]:
     """Solve every input, write each plan and DIR/batch_summary.xlsx; return the results in
-    input order."""
+    input order. Interrupted, the summary holds what finished (and what did not)."""
     from optimizer.batch_writer import write_summary
 
     check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
@@ -246,14 +272,16 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
         progress.start(len(inputs))
     for result in missing:
         on_result(result)
-    try:
-        if scheduler:
-            run_dask(cases, scheduler, jobs, on_result)
-        else:
-            run_local(cases, jobs, on_result, case_timeout)
-    finally:  # also on Ctrl-C: the summary of what finished
-        results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
-        write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(scheduler, jobs)) if scheduler else None
+        try:
+            if client is not None:
+                run_dask(client, cases, on_result)
+            else:
+                run_local(cases, jobs, on_result, case_timeout)
+        finally:  # also on Ctrl-C: the summary of what finished, before Dask shuts down
+            results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
+            write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
     return results
 
 

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from optimizer import __version__
+from optimizer import __version__, interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError
-from optimizer.parallel import MAX_RUNS, Progress
+from optimizer.parallel import MAX_RUNS, Progress, kill_children
 
 log = logging.getLogger("optimizer")
 
@@ -56,11 +56,17 @@ def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
     logging.captureWarnings(True)  # Python warnings too: -q silences them
     logging.getLogger("optimizer").setLevel(ours)
     logging.getLogger("pyomo").setLevel(others)
+    if not (debug or verbose):
+        # A worker killed mid-solve leaves Pyomo's import-time lock to multiprocessing's
+        # resource tracker, which removes it and warns on its own stderr. It starts with
+        # these options (the first worker starts it), so the warning is off unless -v.
+        sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
 
 
 def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> None:
     """The error boundary: expected failures become a message and their exit code."""
     _configure_logging(debug, quiet, verbose)
+    interrupt.install()
     try:
         code = action()
     except InputError as err:
@@ -73,9 +79,11 @@ def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> 
         if debug:
             traceback.print_exc()
         code = err.exit_code
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        code = 130
+    except KeyboardInterrupt as err:  # interrupt.Interrupted: what finished is kept already
+        kill_children()
+        typer.echo(f"interrupted ({err})" if isinstance(err, interrupt.Interrupted)
+                   else "interrupted", err=True)
+        code = getattr(err, "exit_code", ExitCode.INTERRUPTED)
     except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
         typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
         if debug:

@@ -1,8 +1,9 @@
-"""What the commands that run many solves share: how many workers, progress."""
+"""What the commands that run many solves share: how many workers, progress, stopping them."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -31,6 +32,16 @@ def cap_jobs(jobs: int, tasks: int, noun: str) -> int:
         return jobs
     log.warning("--jobs %d capped to %d (%s)", jobs, cap, why)
     return cap
+
+
+def kill_children() -> None:
+    """Kill this process's multiprocessing children (workers in the middle of a solve) and
+    reap them, so that none outlives an interrupted command."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+    for child in children:
+        child.join(timeout=5)
 
 
 class Progress:

@@ -25,9 +25,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from optimizer import interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.output import check_output_path, make_folder
-from optimizer.parallel import MAX_RUNS, Progress, cap_jobs
+from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
 from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, Column, Issue, Kind
 from optimizer.validate import ROW, CellError, Inputs, load_inputs, out_of_range, parse_cell
 
@@ -459,11 +460,25 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         for i, run in enumerate(runs):
             finished(i, solve(run))
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(solve_run, inputs, run, 1): i for i, run in enumerate(runs)}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+        _run_in_pool(inputs, runs, jobs, finished)
     return [done[i] for i in range(len(runs))]
+
+
+def _run_in_pool(inputs: Inputs, runs: list[Run], jobs: int,
+                 finished: Callable[[int, RunResult], None]) -> None:
+    """Cold runs in `jobs` worker processes. On an interrupt (or any error) the workers are
+    killed at once: waiting for them would mean waiting for their solves."""
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                               initializer=interrupt.ignore_in_worker)
+    try:
+        futures = {pool.submit(solve_run, inputs, run, 1): i for i, run in enumerate(runs)}
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_children()  # the pool's workers: a sweep starts no other process
+        raise
+    pool.shutdown()
 
 
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
@@ -471,9 +486,8 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
                    persistent: bool = True, max_runs: int | None = MAX_RUNS,
                    ) -> tuple[list[RunResult], Path]:
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
-    comparison workbook; return the results and its path."""
-    from optimizer.sweep_writer import write_sweep
-
+    comparison workbook; return the results and its path. Interrupted, the workbook holds the
+    runs that finished."""
     inputs = load_inputs(path)
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
     if not variations:
@@ -487,14 +501,32 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     jobs = cap_jobs(jobs, len(runs), "runs")
     if progress:
         progress.start(len(runs))
+    finished: dict[int, RunResult] = {}
 
     def on_result(i: int, result: RunResult) -> None:
+        finished[i] = result
         if progress:
             progress.advance(result.objective is None)
 
-    results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
-    write_sweep(results, target, inputs=[Path(path)])
+    try:
+        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
+    except KeyboardInterrupt:  # interrupt.Interrupted too
+        _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
+        raise
+    _write_finished(results, len(runs), target, path)
     return results, target
+
+
+def _write_finished(results: list[RunResult], planned: int, target: Path, path: Path) -> None:
+    from optimizer.sweep_writer import write_sweep
+
+    if not results:
+        log.warning("no run finished: nothing written")
+        return
+    write_sweep(results, target, inputs=[Path(path)])
+    if len(results) < planned:
+        log.warning("the %d of %d runs that finished are in %s", len(results), planned,
+                    target)
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:
