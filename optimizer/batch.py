@@ -9,8 +9,10 @@ failed row; it never takes the batch down. Ctrl-C keeps what finished.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import multiprocessing.connection
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -162,10 +164,13 @@ def _collect(case: Case, conn, proc, started: float, ready: list,
     if case_timeout is not None and time.monotonic() - started > case_timeout:
         proc.kill()
         proc.join()
-        return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN),
-                          seconds=time.monotonic() - started,
-                          message=f"killed after the case timeout of {case_timeout:g} s")
+        return _timed_out(case, case_timeout, time.monotonic() - started)
     return None
+
+
+def _timed_out(case: Case, case_timeout: float, seconds: float) -> CaseResult:
+    return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN), seconds=seconds,
+                      message=f"killed after the case timeout of {case_timeout:g} s")
 
 
 def _crashed(case: Case, proc, started: float) -> CaseResult:
@@ -180,16 +185,31 @@ def _crashed(case: Case, proc, started: float) -> CaseResult:
 # Dask
 
 
+# `local`, or a scheduler address: an optional scheme, a host (or [IPv6]) and a port
+_ADDRESS = re.compile(r"^((tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$")
+POLL_S = 1.0  # how often the case timeout is checked on Dask
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a --scheduler that is neither `local` nor a Dask address, or Dask missing,
+    before any work."""
+    if scheduler is None:
+        return
+    if scheduler != "local" and not _ADDRESS.match(scheduler):
+        raise UsageError(f"--scheduler '{scheduler}': expected 'local' or a Dask scheduler "
+                         "address such as tcp://host:8786")
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError("--scheduler needs Dask: pip install 'critical-minerals-optimizer"
+                         "[dask]'")
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
     """A client of the cluster at `scheduler`, or of a LocalCluster of `jobs` single-threaded
     worker processes on this machine for `local`; closed (the local cluster's workers
     stopped) on the way out, an interrupt included."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise UsageError("--scheduler needs Dask: pip install 'critical-minerals-optimizer"
-                         "[dask]'") from exc
+    from dask.distributed import Client, LocalCluster
+
     verbose = log.isEnabledFor(logging.DEBUG)
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.ERROR)
     with contextlib.ExitStack() as stack:
@@ -206,14 +226,23 @@ def dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
 
 
 def run_dask(client: Any, cases: list[Case], on_result: Callable[[CaseResult], None],
-             worker: Worker = solve_case) -> None:
-    """Send every case to the Dask cluster of `client`, calling `on_result` as each ends."""
-    from dask.distributed import as_completed
+             case_timeout: float | None = None, worker: Worker = solve_case) -> None:
+    """Send every case to the Dask cluster of `client`, calling `on_result` as each ends. A
+    case running longer than `case_timeout` is cancelled and its worker restarted (Dask
+    cannot stop a running task otherwise)."""
+    from dask.distributed import wait
 
     futures = {client.submit(worker, case, 1, pure=False): case for case in cases}
+    started: dict[Any, float] = {}  # task key -> when it was first seen running
     try:
-        for future in as_completed(list(futures)):
-            on_result(_dask_result(futures.pop(future), future))
+        while futures:
+            with contextlib.suppress(TimeoutError):
+                wait(list(futures), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            for future in [f for f in futures if f.done()]:
+                on_result(_dask_result(futures.pop(future), future))
+            if case_timeout is not None:
+                for future in _overdue(client, futures, started, case_timeout):
+                    on_result(_timed_out(futures.pop(future), case_timeout, case_timeout))
     except KeyboardInterrupt as stop:
         client.cancel(list(futures))
         _interrupted(list(futures.values()), [], stop, on_result)
@@ -226,6 +255,29 @@ def _dask_result(case: Case, future: Any) -> CaseResult:
     except Exception as err:  # KilledWorker and the like: the case failed
         return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
                           message=f"the Dask worker failed: {type(err).__name__}: {err}")
+
+
+def _executing(dask_worker: Any) -> list[Any]:
+    """Run on each Dask worker: the keys of the tasks it is computing now."""
+    return [task.key for task in dask_worker.state.executing]
+
+
+def _overdue(client: Any, futures: dict[Any, Case], started: dict[Any, float],
+             case_timeout: float) -> list[Any]:
+    """The futures running past `case_timeout`, cancelled and their workers restarted."""
+    now = time.monotonic()
+    running = client.run(_executing, on_error="ignore")  # a worker restarting: not running
+    where = {key: address for address, keys in running.items() for key in keys}
+    for key in where:
+        started.setdefault(key, now)
+    overdue = [f for f in futures if f.key in where and now - started[f.key] > case_timeout]
+    if overdue:
+        client.cancel(overdue)
+        try:
+            client.restart_workers(list({where[f.key] for f in overdue}))
+        except Exception as err:  # e.g. a worker without a nanny: it finishes the task
+            log.warning("could not stop a Dask worker past the case timeout: %s", err)
+    return overdue
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +307,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
     input order. Interrupted, the summary holds what finished (and what did not)."""
     from optimizer.batch_writer import write_summary
 
+    check_scheduler(scheduler)
     check_output_path(make_folder(output_dir) / SUMMARY_NAME, inputs)
     cases, missing = read_cases(inputs)
     if scheduler in (None, "local"):
@@ -276,7 +329,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
         client = stack.enter_context(dask_client(scheduler, jobs)) if scheduler else None
         try:
             if client is not None:
-                run_dask(client, cases, on_result)
+                run_dask(client, cases, on_result, case_timeout)
             else:
                 run_local(cases, jobs, on_result, case_timeout)
         finally:  # also on Ctrl-C: the summary of what finished, before Dask shuts down
