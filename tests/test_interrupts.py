@@ -29,24 +29,24 @@ STOP_S = 10  # "within a few seconds", generously: the machine may be busy
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-def _generated(folder: Path, time_limit: float) -> Path:
-    """A generated case that HiGHS takes minutes to prove optimal (gap 0), built in a second."""
+def _generated(folder: Path, mip_gap: float) -> Path:
+    """A generated case, built in a second, that HiGHS takes minutes to prove optimal (gap 0);
+    with gap 1 its first plan stops it, within a second or two on any machine."""
     case = sheets(Size(30, 4, 10, 3, 2))
     keep = [r for r in case["settings"] if r[0] not in ("time_limit_s", "mip_gap")]
-    case["settings"] = [*keep, ["time_limit_s", time_limit], ["mip_gap", 0]]
-    return write_sheets(folder / "slow.xlsx", case)
+    case["settings"] = [*keep, ["time_limit_s", 600], ["mip_gap", mip_gap]]
+    return write_sheets(folder / f"gap{mip_gap:g}.xlsx", case)
+
+
+@pytest.fixture(scope="module")
+def quick_case(tmp_path_factory) -> Path:
+    """A sweep's quick runs; varying mip_gap to 0 makes a slow one."""
+    return _generated(tmp_path_factory.mktemp("quick"), 1)
 
 
 @pytest.fixture(scope="module")
 def slow_case(tmp_path_factory) -> Path:
-    """Stopped by its 1 s time limit: the quick runs of a sweep (that raises the limit for
-    a slow one)."""
-    return _generated(tmp_path_factory.mktemp("slow"), 1)
-
-
-@pytest.fixture(scope="module")
-def very_slow_case(tmp_path_factory) -> Path:
-    return _generated(tmp_path_factory.mktemp("very_slow"), 600)
+    return _generated(tmp_path_factory.mktemp("slow"), 0)
 
 
 class Command:
@@ -114,11 +114,11 @@ def runs(path: Path) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_highs_mid_solve(tmp_path, very_slow_case, signum):
+def test_a_signal_stops_highs_mid_solve(tmp_path, slow_case, signum):
     """Inside HiGHS (its log is running) the signal cancels the solve: not a solver failure,
     no plan written."""
     plan = tmp_path / "plan.xlsx"
-    cmd = Command("solve", str(very_slow_case), "-o", str(plan), "-v", cwd=tmp_path)
+    cmd = Command("solve", str(slow_case), "-o", str(plan), "-v", cwd=tmp_path)
     cmd.wait_for("Presolving model")
     time.sleep(1)  # into the branch and bound
     assert_stopped(cmd, signum, cmd.stop(signum))
@@ -126,11 +126,11 @@ def test_a_signal_stops_highs_mid_solve(tmp_path, very_slow_case, signum):
     assert "status:" not in cmd.stdout and "error:" not in cmd.errors
 
 
-def test_ctrl_c_stops_a_sweep_and_keeps_the_finished_runs(tmp_path, slow_case):
-    """Runs 0 and 1 stop at their 1 s time limit; run 2 (600 s) is interrupted and is not a
-    row: the workbook holds the two runs that finished."""
+def test_ctrl_c_stops_a_sweep_and_keeps_the_finished_runs(tmp_path, quick_case):
+    """Runs 0 and 1 stop at their first plan (gap 1); run 2 (gap 0) is interrupted and is
+    not a row: the workbook holds the two runs that finished."""
     out = tmp_path / "sweep.xlsx"
-    cmd = Command("sweep", str(slow_case), "--vary", "settings.time_limit_s=1,600", "-o",
+    cmd = Command("sweep", str(quick_case), "--vary", "settings.mip_gap=1,0", "-o",
                   str(out), cwd=tmp_path)
     cmd.wait_for("run 2/3 done")
     assert_stopped(cmd, signal.SIGINT, cmd.stop(signal.SIGINT, group=True))
@@ -139,10 +139,10 @@ def test_ctrl_c_stops_a_sweep_and_keeps_the_finished_runs(tmp_path, slow_case):
 
 
 @pytest.mark.parametrize(("signum", "group"), [(signal.SIGTERM, False), (signal.SIGINT, True)])
-def test_a_signal_stops_a_parallel_sweep_and_kills_its_workers(tmp_path, slow_case, signum,
+def test_a_signal_stops_a_parallel_sweep_and_kills_its_workers(tmp_path, quick_case, signum,
                                                                 group):
     out = tmp_path / "sweep.xlsx"
-    cmd = Command("sweep", str(slow_case), "--vary", "settings.time_limit_s=1,600", "-o",
+    cmd = Command("sweep", str(quick_case), "--vary", "settings.mip_gap=1,0", "-o",
                   str(out), "--jobs", "2", cwd=tmp_path)
     cmd.wait_for("run 2/3 done")
     workers = cmd.descendants()
@@ -151,10 +151,10 @@ def test_a_signal_stops_a_parallel_sweep_and_kills_its_workers(tmp_path, slow_ca
     assert len(runs(out)) == 2
 
 
-def test_sigterm_stops_a_batch_and_keeps_the_finished_plans(tmp_path, very_slow_case):
+def test_sigterm_stops_a_batch_and_keeps_the_finished_plans(tmp_path, slow_case):
     quick = write_workbook(tmp_path / "quick.xlsx", tiny_sheets())
     out = tmp_path / "out"
-    cmd = Command("batch", str(quick), str(very_slow_case), "-o", str(out), "--jobs", "2",
+    cmd = Command("batch", str(quick), str(slow_case), "-o", str(out), "--jobs", "2",
                   cwd=tmp_path)
     cmd.wait_for("case 1/2 done")
     workers = cmd.descendants()
@@ -165,11 +165,11 @@ def test_sigterm_stops_a_batch_and_keeps_the_finished_plans(tmp_path, very_slow_
     assert (out / "quick_plan.xlsx").exists()
 
 
-def test_ctrl_c_stops_a_dask_batch_and_its_cluster(tmp_path, very_slow_case):
+def test_ctrl_c_stops_a_dask_batch_and_its_cluster(tmp_path, slow_case):
     pytest.importorskip("dask.distributed")
     quick = write_workbook(tmp_path / "quick.xlsx", tiny_sheets())
     out = tmp_path / "out"
-    cmd = Command("batch", str(quick), str(very_slow_case), "-o", str(out), "--jobs", "1",
+    cmd = Command("batch", str(quick), str(slow_case), "-o", str(out), "--jobs", "1",
                   "--scheduler", "local", cwd=tmp_path)
     cmd.wait_for("case 1/2 done")
     workers = cmd.descendants()
