@@ -8,23 +8,29 @@ failed row; it never takes the batch down. Ctrl-C keeps what finished.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import logging
 import multiprocessing.connection
+import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from optimizer import interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.output import atomic_output, check_output_path, make_folder, writable_target
+from optimizer.parallel import Progress, cap_jobs
 
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "batch_summary.xlsx"
 FAILED = "failed"
+INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -94,6 +100,7 @@ Worker = Callable[[Case, int | None], CaseResult]
 
 
 def _child(conn: multiprocessing.connection.Connection, worker: Worker, case: Case) -> None:
+    interrupt.ignore_in_worker()
     conn.send(worker(case, 1))
     conn.close()
 
@@ -125,13 +132,21 @@ def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], No
                 if result is not None:
                     del running[conn]
                     on_result(result)
-    except KeyboardInterrupt:
-        for case, _, proc, _ in running.values():
+    except KeyboardInterrupt as stop:
+        for _, _, proc, _ in running.values():
             proc.kill()
-            on_result(CaseResult(case.path, "interrupted", 130, message="interrupted"))
-        for case in pending:
-            on_result(CaseResult(case.path, "interrupted", 130, message="not started"))
+            proc.join()
+        _interrupted([entry[0] for entry in running.values()], pending, stop, on_result)
         raise
+
+
+def _interrupted(running: list[Case], pending: list[Case], stop: KeyboardInterrupt,
+                 on_result: Callable[[CaseResult], None]) -> None:
+    """Rows for the cases an interrupt stopped or never started."""
+    code = int(getattr(stop, "exit_code", ExitCode.INTERRUPTED))
+    for cases, message in ((running, "interrupted"), (pending, "not started")):
+        for case in cases:
+            on_result(CaseResult(case.path, INTERRUPTED, code, message=message))
 
 
 def _collect(case: Case, conn, proc, started: float, ready: list,
@@ -149,10 +164,13 @@ def _collect(case: Case, conn, proc, started: float, ready: list,
     if case_timeout is not None and time.monotonic() - started > case_timeout:
         proc.kill()
         proc.join()
-        return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN),
-                          seconds=time.monotonic() - started,
-                          message=f"killed after the case timeout of {case_timeout:g} s")
+        return _timed_out(case, case_timeout, time.monotonic() - started)
     return None
+
+
+def _timed_out(case: Case, case_timeout: float, seconds: float) -> CaseResult:
+    return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN), seconds=seconds,
+                      message=f"killed after the case timeout of {case_timeout:g} s")
 
 
 def _crashed(case: Case, proc, started: float) -> CaseResult:
@@ -167,37 +185,99 @@ def _crashed(case: Case, proc, started: float) -> CaseResult:
 # Dask
 
 
-def run_dask(cases: list[Case], scheduler: str, jobs: int,
-             on_result: Callable[[CaseResult], None]) -> None:
-    """Send every case to a Dask cluster (`scheduler`: an address, or `local` for a
-    LocalCluster of `jobs` single-threaded worker processes on this machine)."""
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:
+# `local`, or a scheduler address: an optional scheme, a host (or [IPv6]) and a port
+_ADDRESS = re.compile(r"^((tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$")
+POLL_S = 1.0  # how often the case timeout is checked on Dask
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a --scheduler that is neither `local` nor a Dask address, or Dask missing,
+    before any work."""
+    if scheduler is None:
+        return
+    if scheduler != "local" and not _ADDRESS.match(scheduler):
+        raise UsageError(f"--scheduler '{scheduler}': expected 'local' or a Dask scheduler "
+                         "address such as tcp://host:8786")
+    if importlib.util.find_spec("distributed") is None:
         raise UsageError("--scheduler needs Dask: pip install 'critical-minerals-optimizer"
-                         "[dask]'") from exc
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                         "[dask]'")
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
+    """A client of the cluster at `scheduler`, or of a LocalCluster of `jobs` single-threaded
+    worker processes on this machine for `local`; closed (the local cluster's workers
+    stopped) on the way out, an interrupt included."""
+    from dask.distributed import Client, LocalCluster
+
+    verbose = log.isEnabledFor(logging.DEBUG)
+    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.ERROR)
+    with contextlib.ExitStack() as stack:
+        cluster: Any = scheduler
+        if scheduler == "local":
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.INFO if verbose else logging.ERROR))
+        try:
+            client = stack.enter_context(Client(cluster, timeout="10s"))
+        except OSError as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        yield client
+
+
+def run_dask(client: Any, cases: list[Case], on_result: Callable[[CaseResult], None],
+             case_timeout: float | None = None, worker: Worker = solve_case) -> None:
+    """Send every case to the Dask cluster of `client`, calling `on_result` as each ends. A
+    case running longer than `case_timeout` is cancelled and its worker restarted (Dask
+    cannot stop a running task otherwise)."""
+    from dask.distributed import wait
+
+    futures = {client.submit(worker, case, 1, pure=False): case for case in cases}
+    started: dict[Any, float] = {}  # task key -> when it was first seen running
     try:
-        client = Client(cluster or scheduler, timeout="10s")
-    except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        while futures:
+            with contextlib.suppress(TimeoutError):
+                wait(list(futures), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            for future in [f for f in futures if f.done()]:
+                on_result(_dask_result(futures.pop(future), future))
+            if case_timeout is not None:
+                for future in _overdue(client, futures, started, case_timeout):
+                    on_result(_timed_out(futures.pop(future), case_timeout, case_timeout))
+    except KeyboardInterrupt as stop:
+        client.cancel(list(futures))
+        _interrupted(list(futures.values()), [], stop, on_result)
+        raise
+
+
+def _dask_result(case: Case, future: Any) -> CaseResult:
     try:
-        futures = {client.submit(solve_case, case, 1, pure=False): case for case in cases}
-        for future in as_completed(futures):
-            case = futures[future]
-            try:
-                on_result(future.result())
-            except Exception as err:  # KilledWorker and the like: the case failed
-                on_result(CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
-                                     message=f"the Dask worker failed: {type(err).__name__}:"
-                                     f" {err}"))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        return future.result()
+    except Exception as err:  # KilledWorker and the like: the case failed
+        return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+                          message=f"the Dask worker failed: {type(err).__name__}: {err}")
+
+
+def _executing(dask_worker: Any) -> list[Any]:
+    """Run on each Dask worker: the keys of the tasks it is computing now."""
+    return [task.key for task in dask_worker.state.executing]
+
+
+def _overdue(client: Any, futures: dict[Any, Case], started: dict[Any, float],
+             case_timeout: float) -> list[Any]:
+    """The futures running past `case_timeout`, cancelled and their workers restarted."""
+    now = time.monotonic()
+    running = client.run(_executing, on_error="ignore")  # a worker restarting: not running
+    where = {key: address for address, keys in running.items() for key in keys}
+    for key in where:
+        started.setdefault(key, now)
+    overdue = [f for f in futures if f.key in where and now - started[f.key] > case_timeout]
+    if overdue:
+        client.cancel(overdue)
+        try:
+            client.restart_workers(list({where[f.key] for f in overdue}))
+        except Exception as err:  # e.g. a worker without a nanny: it finishes the task
+            log.warning("could not stop a Dask worker past the case timeout: %s", err)
+    return overdue
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,32 +302,41 @@ def read_cases(inputs: Iterable[Path]) -> tuple[list[Case], list[CaseResult]]:
 
 def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
               scheduler: str | None = None, case_timeout: float | None = None,
-              progress: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+              progress: Progress | None = None) -> list[CaseResult]:
     """Solve every input, write each plan and DIR/batch_summary.xlsx; return the results in
-    input order."""
+    input order. Interrupted, the summary holds what finished (and what did not)."""
     from optimizer.batch_writer import write_summary
 
+    check_scheduler(scheduler)
     make_folder(output_dir)
     for target in [SUMMARY_NAME, *(f"{Path(p).stem}_plan.xlsx" for p in inputs)]:
         check_output_path(output_dir / target, inputs)  # every output, before any solve
     cases, missing = read_cases(inputs)
-    by_path: dict[str, CaseResult] = {r.input: r for r in missing}
+    if scheduler in (None, "local"):
+        jobs = cap_jobs(jobs, len(cases), "cases")
+    by_path: dict[str, CaseResult] = {}
 
     def on_result(result: CaseResult) -> None:
         if result.plan_bytes is not None:
             _write_plan(result, output_dir, [Path(c.path) for c in cases])
         by_path[result.input] = result
-        if progress:
-            progress(result)
+        if progress and result.status != INTERRUPTED:
+            progress.advance(result.failed)
 
-    try:
-        if scheduler:
-            run_dask(cases, scheduler, jobs, on_result)
-        else:
-            run_local(cases, jobs, on_result, case_timeout)
-    finally:  # also on Ctrl-C: the summary of what finished
-        results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
-        write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
+    if progress:
+        progress.start(len(inputs))
+    for result in missing:
+        on_result(result)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(scheduler, jobs)) if scheduler else None
+        try:
+            if client is not None:
+                run_dask(client, cases, on_result, case_timeout)
+            else:
+                run_local(cases, jobs, on_result, case_timeout)
+        finally:  # also on Ctrl-C: the summary of what finished, before Dask shuts down
+            results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
+            write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
     return results
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from optimizer import __version__, interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError
+from optimizer.parallel import MAX_RUNS, Progress, kill_children
 
 log = logging.getLogger("optimizer")
 
@@ -23,21 +24,49 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and solver logs.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and results.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print more progress detail.")]
+Debug = Annotated[bool, typer.Option("--debug", help="As -v, and tracebacks of errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and results "
+                                     "(no warnings, no progress).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also print phase timings and "
+                                       "the solver's log.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"optimizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                   is_eager=True, help="Print the version "
+                                                   "and exit.")] = False) -> None:
+    pass
 
 
 def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
-    level = logging.DEBUG if debug or verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    """Our messages at INFO (-v, --debug: DEBUG; -q: errors only); other libraries' warnings
+    only: Pyomo's DEBUG log is megabytes of model construction, Dask's INFO is chatter."""
+    others = logging.ERROR if quiet else logging.WARNING
+    ours = others if quiet else logging.DEBUG if debug or verbose else logging.INFO
+    logging.basicConfig(level=others, format="%(message)s", stream=sys.stderr, force=True)
+    logging.captureWarnings(True)  # Python warnings too: -q silences them
+    logging.getLogger("optimizer").setLevel(ours)
+    logging.getLogger("pyomo").setLevel(others)
+    if not (debug or verbose):
+        # A worker killed mid-solve leaves Pyomo's import-time lock to multiprocessing's
+        # resource tracker, which removes it and warns on its own stderr. It starts with
+        # these options (the first worker starts it), so the warning is off unless -v.
+        sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
 
 
 def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> None:
     """The error boundary: expected failures become a message and their exit code."""
     _configure_logging(debug, quiet, verbose)
+    interrupt.install()
     try:
         code = action()
     except InputError as err:
@@ -50,9 +79,11 @@ def _run(action: Callable[[], int], debug: bool, quiet: bool, verbose: bool) -> 
         if debug:
             traceback.print_exc()
         code = err.exit_code
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        code = 130
+    except KeyboardInterrupt as err:  # interrupt.Interrupted: what finished is kept already
+        kill_children()
+        typer.echo(f"interrupted ({err})" if isinstance(err, interrupt.Interrupted)
+                   else "interrupted", err=True)
+        code = getattr(err, "exit_code", ExitCode.INTERRUPTED)
     except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
         typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
         if debug:
@@ -111,20 +142,6 @@ def template(
     _run(action, debug, quiet, verbose)
 
 
-@contextlib.contextmanager
-def _progress(description: str, quiet: bool) -> Iterator[Callable[[object], None]]:
-    """A rich progress bar on stderr when it is a terminal; a no-op otherwise."""
-    if quiet or not sys.stderr.isatty():
-        yield lambda _result: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda _result: bar.advance(task)
-
-
 @app.command()
 def solve(
     input: Annotated[Path | None, typer.Argument(help="Input workbook (default: the bundled "
@@ -158,10 +175,14 @@ def sweep(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook "
                                                 "to write.")] = None,
     vary: Annotated[list[str] | None, typer.Option("--vary", help="A variation "
-                    "'sheet.column[where]=v1,v2,...' (repeatable).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs.")] = 1,
+                    "'sheet.column\\[where]=v1,v2,...' (repeatable).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel runs (at most "
+                                      "the runs and the cores).")] = 1,
     cold: Annotated[bool, typer.Option("--cold", help="Build and solve every run from "
                                        "scratch instead of re-using one model.")] = False,
+    max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="Refuse a sweep of more "
+                                          "runs than this.")] = MAX_RUNS,
+    force: Annotated[bool, typer.Option("--force", help="Run a sweep of any size.")] = False,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
@@ -169,9 +190,10 @@ def sweep(
     def action() -> int:
         from optimizer.sweep import exit_code, sweep_workbook
 
-        with _progress("solving runs", quiet) as advance:
-            results, target = sweep_workbook(input, output, vary, jobs, advance,
-                                             persistent=not cold)
+        with Progress("run", quiet) as progress:
+            results, target = sweep_workbook(input, output, vary, jobs, progress,
+                                             persistent=not cold,
+                                             max_runs=None if force else max_runs)
         for i, r in enumerate(results):
             changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"
@@ -188,9 +210,10 @@ def batch(
     output_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the "
                                                     "plans and batch_summary.xlsx (default: "
                                                     "outputs/).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
-                                                  "or 'local'.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers (at most "
+                                      "the cases and, on this machine, the cores).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
+                                                  "(tcp://host:port), or 'local'.")] = None,
     case_timeout: Annotated[float | None, typer.Option("--case-timeout", min=1, help="Kill a "
                             "case still running after this many seconds.")] = None,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
@@ -201,8 +224,8 @@ def batch(
         from optimizer.batch import SUMMARY_NAME, exit_code, run_batch
 
         folder = output_dir or Path("outputs")
-        with _progress("solving workbooks", quiet) as advance:
-            results = run_batch(inputs, folder, jobs, scheduler, case_timeout, advance)
+        with Progress("case", quiet) as progress:
+            results = run_batch(inputs, folder, jobs, scheduler, case_timeout, progress)
         for r in results:
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"
             typer.echo(f"{r.input}: {r.status} (exit {r.exit_code}), objective {objective}"

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
-from optimizer.solve import forget_mip, solve_model, solver_options
+from optimizer.solve import Highs, forget_mip, solve_model, solver_options
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     TIME_LIMIT_WITH_PLAN = 6
     OUTPUT_UNWRITABLE = 7
     SOME_CASES_FAILED = 8
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
@@ -32,6 +34,9 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OUTPUT_UNWRITABLE: "output cannot be written (would overwrite an input, file open "
     "in Excel, folder missing or read-only, disk full)",
     ExitCode.SOME_CASES_FAILED: "batch or sweep finished with at least one failed case",
+    ExitCode.INTERRUPTED: "interrupted by Ctrl-C (SIGINT): stopped within seconds, what finished "
+    "is kept (a sweep's finished runs, a batch's plans and summary), no child process left",
+    ExitCode.TERMINATED: "stopped by SIGTERM (as for 130)",
 }
 
 

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from pyomo.contrib.solver.solvers.highs import Highs
-
 from models import build_model
 from optimizer import __version__
 from optimizer.data import ModelData, build_data
@@ -25,7 +23,7 @@ from optimizer.errors import (
 )
 from optimizer.output import check_output_path, make_folder
 from optimizer.results import Plan, extract_plan
-from optimizer.solve import SolveOutcome, solve_model
+from optimizer.solve import Highs, SolveOutcome, solve_model
 from optimizer.validate import load_inputs
 
 log = logging.getLogger(__name__)
@@ -105,7 +103,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
         plan.run_info["wall_seconds"] = sum(timings.values())
         output = write_plan(plan, output, inputs=[input_path])
     lap("write")
-    log.info("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
+    log.debug("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
     return RunResult(plan, outcome, output if write else None, timings)
 
 

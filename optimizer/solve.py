@@ -7,12 +7,42 @@ import time
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.common.log import LogStream
+from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers import highs as pyomo_highs
 
+from optimizer import interrupt
 from optimizer.errors import ExitCode
 
 log = logging.getLogger(__name__)
+HIGHS_LOG = logging.getLogger("optimizer.highs")  # HiGHS's own log, shown with -v
+
+
+class Highs(pyomo_highs.Highs):
+    """Pyomo's persistent HiGHS interface, interruptible (a signal cancels the running solve
+    instead of being lost in HiGHS's callbacks) and with HiGHS's log on stderr under -v."""
+
+    def solve(self, model: pyo.ConcreteModel, **kwds) -> Results:
+        if HIGHS_LOG.isEnabledFor(logging.DEBUG):
+            kwds.setdefault("tee", [LogStream(logging.DEBUG, HIGHS_LOG)])
+        return super().solve(model, **kwds)
+
+    def _solve(self) -> Results:  # Pyomo's step around HiGHS's run(); the instance exists
+        with interrupt.cancellable(self._solver_model):
+            try:
+                return super()._solve()
+            finally:
+                # Outside Pyomo's capture (MIP starts, bound changes between solves) HiGHS
+                # would print its warnings on stdout, among the results.
+                self._solver_model.setOptionValue("log_to_console", False)
+
+
+def _unless_interrupted(record: logging.LogRecord) -> bool:
+    """Pyomo warns of HiGHS's 'interrupted' status; after a signal that is expected."""
+    return not interrupt.requested()
+
+
+logging.getLogger(pyomo_highs.__name__).addFilter(_unless_interrupted)
 
 TC = TerminationCondition
 

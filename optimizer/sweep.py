@@ -18,15 +18,18 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from optimizer import interrupt
 from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.names import intended
 from optimizer.output import check_output_path, make_folder
+from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
 from optimizer.schema import SETTINGS_BY_NAME, SHEETS_BY_NAME, UNLIMITED, Column, Issue, Kind
 from optimizer.validate import ROW, Inputs, load_inputs, value_problem
 
@@ -191,6 +194,11 @@ def check_variations(inputs: Inputs, variations: list[Variation]) -> None:
         raise InputError(issues, str(inputs.path))
 
 
+# Settings a sweep cannot vary: HiGHS reads them once per process, so every run after the
+# first would fail (or silently keep the first value).
+FIXED_PER_PROCESS = {"threads": "HiGHS fixes its thread count once per process"}
+
+
 def _problems(inputs: Inputs, v: Variation) -> list[tuple[str, str]]:
     """(sweeps column, message) for each problem of `v`."""
     column, problem = _target(v)
@@ -210,6 +218,10 @@ def _problems(inputs: Inputs, v: Variation) -> list[tuple[str, str]]:
 
 def _target(v: Variation) -> tuple[Column | None, tuple[str, str]]:
     """The varied column, or the problem with naming it."""
+    if v.sheet == "settings" and v.column in FIXED_PER_PROCESS:
+        return None, ("column", f"'{v.column}' cannot vary within a sweep: "
+                                f"{FIXED_PER_PROCESS[v.column]}; set it on the settings sheet "
+                                "and run one sweep for each")
     if v.sheet == "settings":
         column = SETTINGS_BY_NAME.get(v.column)
         if column is None or not column.is_numeric:
@@ -291,16 +303,36 @@ def _matching_rows(frame, where: tuple[tuple[str, str], ...]) -> list[bool]:
     return [all(same(rec.get(c), val) for c, val in where) for rec in records]
 
 
-def plan_runs(variations: list[Variation]) -> list[Run]:
-    """The base run, then one run per value of each lone sweep, and a grid per shared name."""
-    runs = [Run(BASE)]
+def _sweeps(variations: list[Variation]) -> dict[str, list[Variation]]:
+    """Variations by sweep name: a lone one runs its values, a group forms a grid."""
     by_name: dict[str, list[Variation]] = {}
     for v in variations:
         by_name.setdefault(v.sweep, []).append(v)
-    for name, group in by_name.items():
+    return by_name
+
+
+def plan_runs(variations: list[Variation]) -> list[Run]:
+    """The base run, then one run per value of each lone sweep, and a grid per shared name."""
+    runs = [Run(BASE)]
+    for name, group in _sweeps(variations).items():
         for combo in itertools.product(*(v.values for v in group)):
             runs.append(Run(name, tuple(zip(group, combo, strict=True))))
     return runs
+
+
+def count_runs(variations: list[Variation]) -> int:
+    """len(plan_runs(variations)), without building a grid that may be astronomically large."""
+    return 1 + sum(math.prod(len(v.values) for v in group)
+                   for group in _sweeps(variations).values())
+
+
+def check_size(variations: list[Variation], max_runs: int | None) -> int:
+    """The number of runs; UsageError above `max_runs` (None: no limit)."""
+    n = count_runs(variations)
+    if max_runs is not None and n > max_runs:
+        raise UsageError(f"the sweep has {n:,} runs, more than --max-runs {max_runs:,}; "
+                         "vary fewer values, raise --max-runs, or pass --force")
+    return n
 
 
 def apply_changes(inputs: Inputs, changes: Iterable[tuple[Variation, float]]) -> Inputs:
@@ -382,10 +414,9 @@ class PersistentRuns:
     unlimited) are built and solved cold."""
 
     def __init__(self, inputs: Inputs):
-        from pyomo.contrib.solver.solvers.highs import Highs
-
         from models import build_model
         from optimizer.data import build_data
+        from optimizer.solve import Highs
 
         self.inputs = inputs
         self.model = build_model(build_data(inputs), mutable=True)
@@ -513,36 +544,51 @@ def _unlimited(column: Column, value: Any) -> bool:
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
-            progress: Callable[[RunResult], None] | None = None,
+            on_result: Callable[[int, RunResult], None] | None = None,
             persistent: bool = True) -> list[RunResult]:
-    """Solve every run, in order: on one re-used model (`persistent`), or each from scratch;
-    with jobs > 1 from scratch in a process pool (HiGHS on one thread each)."""
+    """Solve every run: on one re-used model (`persistent`), or each from scratch; with
+    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). `on_result(i,
+    result)` as run i finishes (in any order with jobs > 1); the results in run order."""
+    done: dict[int, RunResult] = {}
+
+    def finished(i: int, result: RunResult) -> None:
+        done[i] = result
+        if on_result:
+            on_result(i, result)
+
     if jobs <= 1:
-        solve = PersistentRuns(inputs).solve if persistent else \
-            (lambda run: solve_run(inputs, run))
-        results = []
-        for run in runs:
-            results.append(solve(run))
-            if progress:
-                progress(results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(solve_run, inputs, run, 1) for run in runs]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(results[-1])
-        return results
+        solve = PersistentRuns(inputs).solve if persistent else partial(solve_run, inputs)
+        for i, run in enumerate(runs):
+            finished(i, solve(run))
+    else:
+        _run_in_pool(inputs, runs, jobs, finished)
+    return [done[i] for i in range(len(runs))]
+
+
+def _run_in_pool(inputs: Inputs, runs: list[Run], jobs: int,
+                 finished: Callable[[int, RunResult], None]) -> None:
+    """Cold runs in `jobs` worker processes. On an interrupt (or any error) the workers are
+    killed at once: waiting for them would mean waiting for their solves."""
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                               initializer=interrupt.ignore_in_worker)
+    try:
+        futures = {pool.submit(solve_run, inputs, run, 1): i for i, run in enumerate(runs)}
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_children()  # the pool's workers: a sweep starts no other process
+        raise
+    pool.shutdown()
 
 
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
-                   jobs: int = 1, progress: Callable[[RunResult], None] | None = None,
-                   persistent: bool = True) -> tuple[list[RunResult], Path]:
+                   jobs: int = 1, progress: Progress | None = None,
+                   persistent: bool = True, max_runs: int | None = MAX_RUNS,
+                   ) -> tuple[list[RunResult], Path]:
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
-    comparison workbook; return the results and its path."""
-    from optimizer.sweep_writer import write_sweep
-
+    comparison workbook; return the results and its path. Interrupted, the workbook holds the
+    runs that finished."""
     target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
     check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
     inputs = load_inputs(path)  # checks the sweeps sheet too, every problem at once
@@ -550,9 +596,41 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)  # before any solve: --vary's values, bounds
+    size = check_size(variations, max_runs)  # before the grid exists
+    log.info("%s: %d runs", path, size)
     runs = plan_runs(variations)
-    results = run_all(copy.deepcopy(inputs), runs, jobs, progress, persistent)
-    return results, write_sweep(results, target, inputs=[Path(path)])
+    jobs = cap_jobs(jobs, len(runs), "runs")
+    if progress:
+        progress.start(len(runs))
+    finished: dict[int, RunResult] = {}
+
+    def on_result(i: int, result: RunResult) -> None:
+        finished[i] = result
+        if progress:
+            progress.advance(result.objective is None)
+
+    try:
+        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
+    except KeyboardInterrupt:  # interrupt.Interrupted too
+        _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
+        raise
+    return results, _write_finished(results, len(runs), target, path)
+
+
+def _write_finished(results: list[RunResult], planned: int, target: Path,
+                    path: Path) -> Path:
+    """Write the runs that finished; return where they went (`target`, or a free name beside
+    it when `target` became unusable)."""
+    from optimizer.sweep_writer import write_sweep
+
+    if not results:
+        log.warning("no run finished: nothing written")
+        return target
+    written = write_sweep(results, target, inputs=[Path(path)])
+    if len(results) < planned:
+        log.warning("the %d of %d runs that finished are in %s", len(results), planned,
+                    written)
+    return written
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:

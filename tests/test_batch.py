@@ -12,7 +12,17 @@ import pandas as pd
 import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
-from optimizer.batch import SUMMARY_NAME, Case, CaseResult, run_batch, run_local, solve_case
+from optimizer.batch import (
+    SUMMARY_NAME,
+    Case,
+    CaseResult,
+    check_scheduler,
+    run_batch,
+    run_dask,
+    run_local,
+    solve_case,
+)
+from optimizer.parallel import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,13 +92,16 @@ def hang_on_slow(case: Case, threads: int | None) -> CaseResult:
     return solve_case(case, threads)
 
 
+def _cases(tmp_path: Path, names: list[str]) -> list[Case]:
+    return [Case(n, str(tmp_path / f"{n}.xlsx"),
+                 write_workbook(tmp_path / f"{n}.xlsx", tiny_sheets()).read_bytes())
+            for n in names]
+
+
 def _local(tmp_path: Path, names: list[str], worker, **kw) -> dict[str, CaseResult]:
     results: dict[str, CaseResult] = {}
-    batch = [Case(n, str(tmp_path / f"{n}.xlsx"),
-                  write_workbook(tmp_path / f"{n}.xlsx", tiny_sheets()).read_bytes())
-             for n in names]
-    run_local(batch, 2, lambda r: results.__setitem__(Path(r.input).stem, r), worker=worker,
-              **kw)
+    run_local(_cases(tmp_path, names), 2,
+              lambda r: results.__setitem__(Path(r.input).stem, r), worker=worker, **kw)
     return results
 
 
@@ -110,11 +123,12 @@ def test_ctrl_c_keeps_what_finished(tmp_path):
     inputs = [write_workbook(tmp_path / f"c{i}.xlsx", tiny_sheets()) for i in range(4)]
     out = tmp_path / "out"
 
-    def interrupt(result: CaseResult) -> None:
-        raise KeyboardInterrupt
+    class Interrupt(Progress):
+        def advance(self, failed: bool) -> None:
+            raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_batch(inputs, out, jobs=1, progress=interrupt)
+        run_batch(inputs, out, jobs=1, progress=Interrupt("case"))
     table = summary(out)
     assert table["status"].iloc[0] == "optimal"
     assert set(table["status"].iloc[1:]) == {"interrupted"}
@@ -131,3 +145,43 @@ def test_dask_local_cluster_gives_the_process_pool_objectives(tmp_path):
     assert [r.status for r in dask] == [r.status for r in pool]
     assert [r.objective for r in dask] == pytest.approx([r.objective for r in pool])
     assert (tmp_path / "dask" / "example_plan.xlsx").exists()
+
+
+def test_a_dask_case_past_its_timeout_is_stopped(tmp_path):
+    """On one worker: the hung case is cancelled after its timeout and its worker restarted,
+    so the case queued behind it still runs."""
+    distributed = pytest.importorskip("dask.distributed")
+    results: dict[str, CaseResult] = {}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        run_dask(client, _cases(tmp_path, ["slow", "quick"]),
+                 lambda r: results.__setitem__(Path(r.input).stem, r), case_timeout=3,
+                 worker=hang_on_slow)
+    assert results["slow"].failed and "case timeout" in results["slow"].message
+    assert results["quick"].objective == pytest.approx(2200)
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://host:8786", "tcp://host",
+                                     "tcp://host:port"])
+def test_a_scheduler_that_is_not_an_address_is_a_usage_error(tmp_path, address):
+    good = write_workbook(tmp_path / "good.xlsx", tiny_sheets())
+    result = run_cli("batch", str(good), "-o", str(tmp_path / "out"), "--scheduler", address)
+    assert result.returncode == 2, result.stderr
+    assert "--scheduler" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["local", "tcp://10.0.0.1:8786", "scheduler:8786",
+                                     "tls://[::1]:8786"])
+def test_scheduler_addresses(address):
+    check_scheduler(address)
+
+
+def test_progress_lines_and_jobs_capped_to_the_cases(tmp_path):
+    inputs = [write_workbook(tmp_path / f"c{i}.xlsx", tiny_sheets()) for i in range(2)]
+    result = run_cli("batch", *map(str, inputs), str(tmp_path / "missing.xlsx"), "-o",
+                     str(tmp_path / "out"), "--jobs", "64")
+    assert result.returncode == 8
+    assert "--jobs 64 capped to" in result.stderr
+    assert "case 3/3 done (1 failed)" in result.stderr

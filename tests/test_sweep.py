@@ -271,3 +271,39 @@ def test_scaling_unlimited_keeps_it_unlimited():
     inputs = Inputs(None, {}, {"supply": frame}, [])
     changed = apply_changes(inputs, [(v, 0.0)]).tables["supply"]["max_quantity"].tolist()
     assert changed == [float("inf"), 0.0, None]
+def test_threads_cannot_vary_within_a_sweep(tmp_path):
+    """HiGHS fixes its thread count once per process: every run after the first failed."""
+    result = run_cli("sweep", str(sweep_case(tmp_path)), "--vary", "settings.threads=1,2")
+    assert result.returncode == 2
+    assert "'threads' cannot vary within a sweep" in result.stderr
+    case = sweep_case(tmp_path, [["t", "settings", "threads", "", "set", "1, 2"]])
+    result = run_cli("sweep", str(case))
+    assert result.returncode == 3
+    assert "sheet 'sweeps', row 2, column 'column'" in result.stderr
+
+
+def test_sweep_size_is_printed_first_and_limited(tmp_path):
+    case = sweep_case(tmp_path, [["limit", "dependence_limits", "max_share", "", "set",
+                                  "0.1, 0.5, 0.9"]])
+    out = tmp_path / "sweep.xlsx"
+    refused = run_cli("sweep", str(case), "-o", str(out), "--max-runs", "3")
+    assert refused.returncode == 2
+    assert "4 runs, more than --max-runs 3" in refused.stderr and not out.exists()
+    forced = run_cli("sweep", str(case), "-o", str(out), "--max-runs", "3", "--force",
+                     "--jobs", "64")
+    assert forced.returncode == 0, forced.stderr
+    lines = forced.stderr.splitlines()
+    assert lines[0].endswith(": 4 runs")
+    assert "--jobs 64 capped to" in forced.stderr
+    # stderr is a pipe here, not a terminal: plain progress lines
+    assert "run 4/4 done (0 failed)" in lines
+
+
+def test_a_sweep_above_10000_runs_is_refused_before_any_work(tmp_path):
+    values = ", ".join(["1"] * 101)
+    case = sweep_case(tmp_path, [["grid", "demand", "quantity", "", "scale", values],
+                                 ["grid", "supply", "price", "", "scale", values]])
+    result = run_cli("sweep", str(case), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "10,202 runs, more than --max-runs 10,000" in result.stderr
+    assert not (tmp_path / "outputs").exists()

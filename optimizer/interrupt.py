@@ -1,0 +1,84 @@
+"""Ctrl-C (SIGINT) and SIGTERM: stop within seconds, keep what finished, exit 130 / 143.
+
+HiGHS runs for minutes inside one C++ call and loses a KeyboardInterrupt raised in its
+callbacks, so while it runs, a signal cancels it through its own interrupt (`cancelSolve`,
+which the interrupt callbacks Pyomo enables check) and the code raises `Interrupted` once HiGHS
+has returned. Anywhere else the signal raises `Interrupted` at once, as Ctrl-C raises
+KeyboardInterrupt. `Interrupted` is a KeyboardInterrupt, so no `except Exception` turns it into
+a failed run or case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+from optimizer.errors import ExitCode
+
+EXIT_CODES = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal stopped the command; `exit_code` is 130 (SIGINT) or 143 (SIGTERM)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.exit_code = EXIT_CODES.get(signal.Signals(signum), ExitCode.INTERRUPTED)
+
+
+_received: int | None = None  # the first signal, once one came
+_running: list[Any] = []  # highspy instances inside a solve now
+
+
+def install() -> None:
+    """Handle SIGINT and SIGTERM as above (the command line does; a library leaves the
+    process's signals alone)."""
+    global _received
+    _received = None
+    for signum in EXIT_CODES:
+        signal.signal(signum, _handle)
+
+
+def _handle(signum: int, frame: FrameType | None) -> None:
+    global _received
+    first = _received is None
+    _received = _received or signum
+    for highs in _running:
+        highs.cancelSolve()
+    # Raising inside HiGHS's callbacks would be lost: the solve raises once HiGHS returns.
+    # A later signal must not break off the clean-up that keeps what finished.
+    if first and not _running:
+        raise Interrupted(signum)
+
+
+def requested() -> bool:
+    return _received is not None
+
+
+def check() -> None:
+    """Raise `Interrupted` if a signal came (e.g. while HiGHS was running)."""
+    if _received is not None:
+        raise Interrupted(_received)
+
+
+@contextlib.contextmanager
+def cancellable(highs: Any) -> Iterator[None]:
+    """While `highs` (a highspy.Highs) solves, a signal cancels the solve instead of raising;
+    `Interrupted` follows once it returned."""
+    check()
+    _running.append(highs)
+    try:
+        yield
+    finally:
+        _running.remove(highs)
+    check()
+
+
+def ignore_in_worker() -> None:
+    """In a worker process: Ctrl-C reaches the whole process group, but the parent alone
+    decides (it keeps what finished and kills its workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
