@@ -161,8 +161,11 @@ def solve(
         summary = result.plan.summary if result.plan else {}
         typer.echo(f"status: {summary.get('status')}")
         typer.echo(f"objective: {summary.get('objective'):,.2f} {summary.get('currency', '')}")
+        gap = summary.get("mip_gap")
         if result.exit_code == ExitCode.TIME_LIMIT_WITH_PLAN:
-            typer.echo(f"not proven optimal: gap {summary.get('mip_gap', 0):.2%}")
+            typer.echo(f"not proven optimal: gap {gap or 0:.2%}")
+        elif gap is not None:
+            typer.echo(f"proven gap: {gap:.2%} (requested {summary['requested_mip_gap']:.2%})")
         typer.echo(f"plan: {result.output}")
         return result.exit_code
 

@@ -5,6 +5,8 @@ depends on how fast the machine is: early stops come from a solution limit, not 
 from __future__ import annotations
 
 import importlib.util
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,15 @@ from optimizer.run import solve_workbook
 from optimizer.sheets import write_sheets
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _keep_signal_handlers() -> Iterator[None]:
+    """The command line installs its own SIGINT/SIGTERM handlers; give pytest its back."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 def _example_with(tmp_path: Path, **settings: float) -> Path:
@@ -41,6 +52,11 @@ def test_stopping_at_the_requested_gap_is_not_called_optimal(tmp_path: Path) -> 
     result = solve_workbook(_example_with(tmp_path, mip_gap=1), target)
     summary = result.plan.summary
     assert result.exit_code == 0
+    printed = CliRunner().invoke(app, ["solve", str(tmp_path / "example.xlsx"), "-o",
+                                       str(tmp_path / "again.xlsx")])
+    assert printed.exit_code == 0
+    assert "status: within_gap\n" in printed.output
+    assert f"proven gap: {summary['mip_gap']:.2%} (requested 100.00%)" in printed.output
     assert summary["status"] == "within_gap"
     assert summary["proven_optimal"] is False
     assert summary["requested_mip_gap"] == 1
