@@ -32,7 +32,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.TIME_LIMIT_WITH_PLAN: "time limit reached with a plan not proven optimal "
     "(plan written, gap shown)",
     ExitCode.OUTPUT_UNWRITABLE: "output cannot be written (would overwrite an input, file open "
-    "in Excel, folder missing or read-only, disk full)",
+    "in Excel, target read-only or not a regular file, name too long, folder missing or "
+    "read-only, disk full)",
     ExitCode.SOME_CASES_FAILED: "batch or sweep finished with at least one failed case",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C (SIGINT): stopped within seconds, what finished "
     "is kept (a sweep's finished runs, a batch's plans and summary), no child process left",
