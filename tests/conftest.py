@@ -14,6 +14,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, settings
 
+from optimizer.errors import InputError
+from optimizer.validate import load_inputs
+
 Rows = list[list[Any]]
 
 # Hypothesis profiles. Tests that set max_examples themselves (the plan properties) keep it;
@@ -24,6 +27,15 @@ settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True
                                                  HealthCheck.data_too_large])
 settings.register_profile("long", settings.get_profile("ci"), max_examples=10_000)
 settings.load_profile("ci")
+
+
+def problems(path: Path) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of reading and validating `path`."""
+    try:
+        inputs = load_inputs(path)
+    except InputError as err:
+        return [str(i) for i in err.issues], [str(w) for w in err.warnings]
+    return [], [str(w) for w in inputs.warnings]
 
 
 def write_workbook(path: Path, sheets: dict[str, Rows],

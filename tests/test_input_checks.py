@@ -13,26 +13,16 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from conftest import Rows, run_cli, tiny_sheets, write_workbook
+from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
 
 from optimizer.errors import ExitCode, InputError
 from optimizer.reader import guard_file
-from optimizer.validate import load_inputs
 
 SITES = [["site", "technology", "option", "country", "capacity", "capex", "lifetime",
           "earliest_year"], ["Osaka", "SEP", None, "JPN", 50, 1000, 20, None],
          ["Perth", "SEP", None, "AUS", 50, 1000, 20, None]]
 PLANTS = [["plant", "technology", "country", "capacity", "first_year", "last_year"],
           ["Baotou", "SEP", "CHN", 100, None, None], ["Old", "SEP", "CHN", 100, 2000, None]]
-
-
-def problems(path: Path) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of reading and validating `path`."""
-    try:
-        inputs = load_inputs(path)
-    except InputError as err:
-        return [str(i) for i in err.issues], [str(w) for w in err.warnings]
-    return [], [str(w) for w in inputs.warnings]
 
 
 def book(tmp_path: Path, **sheets: Rows | None) -> Path:

@@ -13,12 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Rows, run_cli, tiny_sheets, write_workbook
+from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
 
-from optimizer.errors import InputError
 from optimizer.names import edit_distance, intended
 from optimizer.schema import SETTINGS_BY_NAME, SHEETS, SHEETS_BY_NAME
-from optimizer.validate import load_inputs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,15 +27,6 @@ STOCKPILES = [["country", "material", "initial", "capacity", "holding_cost", "mi
 SCENARIOS = [["scenario", "probability", "description"], ["embargo", 0.2, ""]]
 DISRUPTIONS = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
                ["embargo", "CHINA", "OXIDE", 2027, None, 1]]
-
-
-def problems(path: Path) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of reading and validating `path`."""
-    try:
-        inputs = load_inputs(path)
-    except InputError as err:
-        return [str(i) for i in err.issues], [str(w) for w in err.warnings]
-    return [], [str(w) for w in inputs.warnings]
 
 
 def book(tmp_path: Path, **sheets: Rows | None) -> Path:
