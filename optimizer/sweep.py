@@ -589,14 +589,17 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
     comparison workbook; return the results and its path. Interrupted, the workbook holds the
     runs that finished."""
-    target = output or make_folder(Path("outputs")) / f"{Path(path).stem}_sweep.xlsx"
-    check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
+    target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
+    if output is not None:
+        check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
     inputs = load_inputs(path)  # checks the sweeps sheet too, every problem at once
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
     if not variations:
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)  # before any solve: --vary's values, bounds
     size = check_size(variations, max_runs)  # before the grid exists
+    if output is None:  # the default folder is made only for a sweep that will run
+        check_output_path(make_folder(target.parent) / target.name, [Path(path)])
     log.info("%s: %d runs", path, size)
     runs = plan_runs(variations)
     jobs = cap_jobs(jobs, len(runs), "runs")
