@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer import interrupt
-from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.errors import ExitCode, InputError, OptimizerError, Status, UsageError
 from optimizer.names import intended
 from optimizer.output import check_output_path, make_folder
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
@@ -67,7 +67,7 @@ class Run:
 @dataclass
 class RunResult:
     run: Run
-    status: str
+    status: Status
     exit_code: int
     objective: float | None = None
     seconds: float = 0.0
@@ -402,9 +402,8 @@ def _finish(run: Run, model: Any, data: Any, outcome: Any, start: float,
 
 
 def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
-    message = "; ".join(map(str, err.issues)) if isinstance(err, InputError) else str(err)
-    return RunResult(run, type(err).__name__.removesuffix("Error").lower(), int(err.exit_code),
-                     seconds=time.perf_counter() - start, message=message)
+    return RunResult(run, err.status, int(err.exit_code),
+                     seconds=time.perf_counter() - start, message=err.detail)
 
 
 class PersistentRuns:
