@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from benchmarks.orlib import OPTIMA, WarehouseProblem, problem_sheets, read_cap
-from benchmarks.run import highs_alone, timed_solve
+from benchmarks.run import PHASES, highs_alone, timed_solve
 from optimizer.sheets import write_sheets
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -128,7 +128,6 @@ def published_cases(folder: Path = DATA) -> dict[str, dict[str, float]]:
     return out
 
 
-PHASES = ("read", "build", "solve", "marginal", "write")
 LINES: list[tuple[str, str, str]] = [  # label, key, format
     ("variables", "variables", ",.0f"), ("constraints", "constraints", ",.0f"),
     ("tool objective", "tool_objective", ",.1f"), ("tool bound", "tool_bound", ",.1f"),

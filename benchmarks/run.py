@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.generate import Size, write
+from optimizer.pipeline import PHASES
 
 LADDERS = {
     "small": [Size(3, 2, 3, 1, 1)],
@@ -37,45 +38,27 @@ LADDERS = {
 
 def timed_solve(source: Path, plan: Path,
                 **build_options: bool) -> tuple[dict[str, float], Any, Any, Any]:
-    """Solve `source` as `optimizer solve` does, timing each phase; returns the phase times
-    (with the model's size and the peak memory so far), the model, its data and the outcome.
-    `build_options` go to `build_model` (e.g. link_routes=False)."""
+    """Solve `source` as `optimizer solve` does (its pipeline), timing each phase; returns the
+    phase times (with the model's size and the peak memory so far), the model, its data and
+    the outcome. `build_options` go to `build_model` (e.g. link_routes=False)."""
     import pyomo.environ as pyo
-    from pyomo.contrib.solver.solvers.highs import Highs
 
-    from models import build_model
-    from optimizer.data import build_data
-    from optimizer.duals import marginal_costs
+    from optimizer.pipeline import PhaseTimer, prepare, solve_data
     from optimizer.plan_writer import write_plan
-    from optimizer.results import extract_plan
-    from optimizer.solve import solve_model
     from optimizer.validate import load_inputs
 
-    row: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        row[phase] = now - clock
-        clock = now
-
-    data = build_data(load_inputs(source))
-    lap("read")
-    model = build_model(data, **build_options)
-    lap("build")
-    solver = Highs(treat_fixed_vars_as_params=False)  # as `optimizer solve` shares it
-    outcome = solve_model(model, data.settings, solver)
-    lap("solve")
-    marginals = marginal_costs(model, data.settings, solver)
-    lap("marginal")
-    write_plan(extract_plan(model, data, outcome, marginals), plan)
-    lap("write")
-    row["tool_peak_mb"] = peak_mb()
+    timer = PhaseTimer()
+    data = prepare(load_inputs(source))
+    timer.lap("read")
+    solved = solve_data(data, timer, **build_options)
+    write_plan(solved.plan, plan)
+    timer.lap("write")
+    row = {**timer.seconds, "tool_peak_mb": peak_mb()}
+    model = solved.model
     row["variables"] = sum(1 for _ in model.component_data_objects(pyo.Var))
     row["constraints"] = sum(1 for _ in model.component_data_objects(pyo.Constraint,
                                                                      active=True))
-    return row, model, data, outcome
+    return row, model, data, solved.outcome
 
 
 def highs_alone(model: Any, settings: dict, mps: Path) -> dict[str, float]:
@@ -121,7 +104,7 @@ def measure(size: Size) -> dict[str, float]:
 
 
 def ratios(row: dict[str, float]) -> dict[str, float]:
-    whole = row["read"] + row["build"] + row["solve"] + row["marginal"] + row["write"]
+    whole = sum(row[phase] for phase in PHASES)
     return {"overhead": (row["read"] + row["build"] + row["write"]) / row["solve"],
             "whole_vs_highs": whole / row["highs_mps"]}
 
@@ -138,8 +121,8 @@ def run_ladder(sizes: list[Size]) -> list[dict]:
 
 
 def print_table(rows: list[dict]) -> None:
-    columns = ["variables", "constraints", "read", "build", "solve", "marginal", "write",
-               "highs_mps", "overhead", "whole_vs_highs", "tool_peak_mb", "highs_peak_mb"]
+    columns = ["variables", "constraints", *PHASES, "highs_mps", "overhead", "whole_vs_highs",
+               "tool_peak_mb", "highs_peak_mb"]
     counts = ("variables", "constraints", "tool_peak_mb", "highs_peak_mb")
     print(f"{'size':<36}" + "".join(f"{c:>15}" for c in columns))
     for row in rows:
@@ -155,7 +138,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 5))
     x = [row["variables"] for row in rows]
-    for phase in ("read", "build", "solve", "marginal", "write", "highs_mps"):
+    for phase in (*PHASES, "highs_mps"):
         ax.plot(x, [row[phase] for row in rows], marker="o", label=phase)
     ax.set(xscale="log", yscale="log", xlabel="variables", ylabel="seconds",
            title="Time of each phase against problem size")

@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from optimizer import interrupt
-from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.errors import ExitCode, OptimizerError, Status, UsageError
 from optimizer.output import atomic_output, check_output_path, make_folder, writable_target
 from optimizer.parallel import Progress, cap_jobs
 
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "batch_summary.xlsx"
-FAILED = "failed"
-INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -43,7 +41,7 @@ class Case:
 @dataclass
 class CaseResult:
     input: str
-    status: str
+    status: Status
     exit_code: int
     objective: float | None = None
     mip_gap: float | None = None
@@ -73,17 +71,11 @@ def solve_case(case: Case, threads: int | None = 1) -> CaseResult:
         target = Path(folder) / f"{case.name}_plan.xlsx"
         try:
             result = solve_workbook(source, target, threads=threads)
-        except InputError as err:
-            return CaseResult(case.path, "invalid", int(err.exit_code),
-                              seconds=time.perf_counter() - start,
-                              message="; ".join(map(str, err.issues)) or str(err))
         except OptimizerError as err:
-            status = {ExitCode.INFEASIBLE: "infeasible",
-                      ExitCode.TIME_LIMIT_NO_PLAN: "time_limit"}.get(err.exit_code, "error")
-            return CaseResult(case.path, status, int(err.exit_code),
-                              seconds=time.perf_counter() - start, message=str(err))
+            return CaseResult(case.path, err.status, int(err.exit_code),
+                              seconds=time.perf_counter() - start, message=err.detail)
         except Exception as err:  # a bug: recorded, the batch goes on
-            return CaseResult(case.path, "error", int(ExitCode.INTERNAL_ERROR),
+            return CaseResult(case.path, Status.ERROR, int(ExitCode.INTERNAL_ERROR),
                               seconds=time.perf_counter() - start,
                               message=f"internal error: {type(err).__name__}: {err}")
         summary = result.plan.summary
@@ -146,7 +138,7 @@ def _interrupted(running: list[Case], pending: list[Case], stop: KeyboardInterru
     code = int(getattr(stop, "exit_code", ExitCode.INTERRUPTED))
     for cases, message in ((running, "interrupted"), (pending, "not started")):
         for case in cases:
-            on_result(CaseResult(case.path, INTERRUPTED, code, message=message))
+            on_result(CaseResult(case.path, Status.INTERRUPTED, code, message=message))
 
 
 def _collect(case: Case, conn, proc, started: float, ready: list,
@@ -169,14 +161,15 @@ def _collect(case: Case, conn, proc, started: float, ready: list,
 
 
 def _timed_out(case: Case, case_timeout: float, seconds: float) -> CaseResult:
-    return CaseResult(case.path, FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN), seconds=seconds,
+    return CaseResult(case.path, Status.FAILED, int(ExitCode.TIME_LIMIT_NO_PLAN),
+                      seconds=seconds,
                       message=f"killed after the case timeout of {case_timeout:g} s")
 
 
 def _crashed(case: Case, proc, started: float) -> CaseResult:
     code = proc.exitcode
     how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-    return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+    return CaseResult(case.path, Status.FAILED, int(ExitCode.INTERNAL_ERROR),
                       seconds=time.monotonic() - started,
                       message=f"the worker process died ({how}), e.g. a crash or out of memory")
 
@@ -253,7 +246,7 @@ def _dask_result(case: Case, future: Any) -> CaseResult:
     try:
         return future.result()
     except Exception as err:  # KilledWorker and the like: the case failed
-        return CaseResult(case.path, FAILED, int(ExitCode.INTERNAL_ERROR),
+        return CaseResult(case.path, Status.FAILED, int(ExitCode.INTERNAL_ERROR),
                           message=f"the Dask worker failed: {type(err).__name__}: {err}")
 
 
@@ -293,7 +286,7 @@ def read_cases(inputs: Iterable[Path]) -> tuple[list[Case], list[CaseResult]]:
                              f"{path.stem}_plan.xlsx; rename one")
         names[path.stem] = path
         if not path.is_file():
-            missing.append(CaseResult(str(path), "invalid", int(ExitCode.INVALID_INPUT),
+            missing.append(CaseResult(str(path), Status.INVALID, int(ExitCode.INVALID_INPUT),
                                       message=f"file not found: {path}"))
         else:
             cases.append(Case(path.stem, str(path), path.read_bytes()))
@@ -320,7 +313,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
         if result.plan_bytes is not None:
             _write_plan(result, output_dir, [Path(c.path) for c in cases])
         by_path[result.input] = result
-        if progress and result.status != INTERRUPTED:
+        if progress and result.status != Status.INTERRUPTED:
             progress.advance(result.failed)
 
     if progress:
@@ -346,7 +339,8 @@ def _write_plan(result: CaseResult, folder: Path, inputs: list[Path]) -> None:
         with atomic_output(target, inputs) as tmp:
             tmp.write_bytes(result.plan_bytes or b"")
     except OptimizerError as err:
-        result.status, result.exit_code, result.message = FAILED, int(err.exit_code), str(err)
+        result.status, result.exit_code, result.message = err.status, int(err.exit_code), \
+            err.detail
     else:
         result.plan = str(target)
     result.plan_bytes = None

@@ -1,8 +1,10 @@
-"""Exit codes and the exceptions that carry them to the CLI's single error boundary."""
+"""Exit codes, status words, and the exceptions that carry them to the CLI's single error
+boundary. One vocabulary: a plan's summary, a batch row and a sweep run label the same outcome
+with the same word (solve.OUTCOMES gives the solver's; each exception class carries its own)."""
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from optimizer.schema import Issue
 
@@ -41,16 +43,40 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
 }
 
 
+class Status(StrEnum):
+    """What a solve, a batch case or a sweep run ended as (a str: written as the word)."""
+
+    OPTIMAL = "optimal"  # proven within solve.OPTIMAL_GAP
+    WITHIN_GAP = "within_gap"  # accepted at the requested mip_gap
+    TIME_LIMIT = "time_limit"  # with a plan (exit 6) or without one (exit 5)
+    ITERATION_LIMIT = "iteration_limit"
+    INFEASIBLE = "infeasible"
+    INVALID = "invalid"  # the input cannot be used
+    OUTPUT_ERROR = "output_error"
+    USAGE_ERROR = "usage_error"
+    ERROR = "error"  # the solver stopped without a plan for another reason, or a bug
+    INTERRUPTED = "interrupted"  # stopped, or never started, by Ctrl-C or SIGTERM
+    FAILED = "failed"  # a batch worker crashed or ran past --case-timeout
+
+
 class OptimizerError(Exception):
-    """An expected failure: a one-line message and an exit code, never a traceback."""
+    """An expected failure: a one-line message, a status word and an exit code, never a
+    traceback."""
 
     exit_code = ExitCode.INTERNAL_ERROR
+    status = Status.ERROR
+
+    @property
+    def detail(self) -> str:
+        """The message a batch row or a sweep run records."""
+        return str(self)
 
 
 class InputError(OptimizerError):
     """The input workbook cannot be used; `issues` lists every problem found."""
 
     exit_code = ExitCode.INVALID_INPUT
+    status = Status.INVALID
 
     def __init__(self, issues: list[Issue], path: str = ""):
         self.issues = [i for i in issues if not i.warning]
@@ -60,17 +86,24 @@ class InputError(OptimizerError):
         super().__init__(f"{path}: {n} problem{'s' if n != 1 else ''} found" if path else
                          f"{n} problem{'s' if n != 1 else ''} found")
 
+    @property
+    def detail(self) -> str:
+        return "; ".join(map(str, self.issues)) or str(self)
+
 
 class OutputError(OptimizerError):
     exit_code = ExitCode.OUTPUT_UNWRITABLE
+    status = Status.OUTPUT_ERROR
 
 
 class UsageError(OptimizerError):
     exit_code = ExitCode.USAGE
+    status = Status.USAGE_ERROR
 
 
 class InfeasibleError(OptimizerError):
     exit_code = ExitCode.INFEASIBLE
+    status = Status.INFEASIBLE
 
 
 class SolverError(OptimizerError):
@@ -81,3 +114,4 @@ class SolverError(OptimizerError):
 
 class TimeLimitNoPlanError(OptimizerError):
     exit_code = ExitCode.TIME_LIMIT_NO_PLAN
+    status = Status.TIME_LIMIT

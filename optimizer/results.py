@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 from models.capacity import available_builds, online_years, salvage_fraction
 from models.terms import COST_CATEGORIES
 from optimizer.data import ModelData
+from optimizer.errors import Status
 from optimizer.schema import BASELINE
 from optimizer.solve import SolveOutcome
 
@@ -278,7 +279,7 @@ def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
         "objective": expected,
         "mip_gap": outcome.gap,
         "solve_seconds": outcome.seconds,
-        "proven_optimal": outcome.status == "optimal",
+        "proven_optimal": outcome.status is Status.OPTIMAL,
         "best_bound": outcome.bound,
         "requested_mip_gap": data.settings["mip_gap"],
         "currency": data.settings.get("currency", "USD"),

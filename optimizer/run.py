@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import logging
 import platform
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from models import build_model
 from optimizer import __version__
-from optimizer.data import ModelData, build_data
-from optimizer.diagnose import explain_infeasibility
-from optimizer.duals import budget_savings, marginal_costs
-from optimizer.errors import (
-    ExitCode,
-    InfeasibleError,
-    SolverError,
-    TimeLimitNoPlanError,
-)
+from optimizer.data import ModelData
+from optimizer.errors import ExitCode
 from optimizer.output import check_output_path, make_folder
-from optimizer.results import Plan, extract_plan
-from optimizer.solve import Highs, SolveOutcome, solve_model
+from optimizer.pipeline import PhaseTimer, prepare, solve_data
+from optimizer.results import Plan
+from optimizer.solve import SolveOutcome
 from optimizer.validate import load_inputs
 
 log = logging.getLogger(__name__)
@@ -64,15 +56,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     from optimizer.plan_writer import write_plan
 
     started = datetime.now(UTC)
-    clock = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[phase] = now - clock
-        clock = now
-
+    timer = PhaseTimer()
     output = output_path or default_output(input_path)
     if write:  # refuse an unwritable output before minutes of solving, not after
         if output_path is None:
@@ -81,44 +65,17 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
     inputs = load_inputs(input_path)
     for warning in inputs.warnings:
         log.warning("warning: %s", warning)
-    if threads:
-        inputs.settings["threads"] = threads
-    data = build_data(inputs)
-    lap("read")
-    model = build_model(data)
-    lap("build")
-    # One persistent HiGHS instance for the MIP and every re-solve after it: translating
-    # the model for HiGHS costs more than building it. Fixing the builds for the marginal
-    # costs then changes column bounds only, instead of re-adding every row holding a build.
-    solver = Highs(treat_fixed_vars_as_params=False)
-    outcome = solve_model(model, data.settings, solver)
-    lap("solve")
-    raise_unless_plan(outcome, data)
-    marginals = marginal_costs(model, data.settings, solver) or {}
-    marginals["budgets"] = budget_savings(model, data.settings, outcome.objective, solver)
-    lap("marginal costs")
-    plan = extract_plan(model, data, outcome, marginals)
+    data = prepare(inputs, threads)
+    timer.lap("read")
+    solved = solve_data(data, timer)
+    plan = solved.plan
     plan.run_info = run_info(input_path, inputs.sha256, data, started)
     if write:
-        plan.run_info["wall_seconds"] = sum(timings.values())
+        plan.run_info["wall_seconds"] = timer.total
         output = write_plan(plan, output, inputs=[input_path])
-    lap("write")
-    log.debug("; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()))
-    return RunResult(plan, outcome, output if write else None, timings)
-
-
-def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
-    if outcome.exit_code is ExitCode.INFEASIBLE:
-        raise InfeasibleError(explain_infeasibility(data))
-    if outcome.exit_code is ExitCode.TIME_LIMIT_NO_PLAN:
-        raise TimeLimitNoPlanError(
-            f"the solver reached its limit ({outcome.termination}) after {outcome.seconds:.1f}"
-            f" s without a feasible plan; raise time_limit_s (now "
-            f"{data.settings['time_limit_s']:g} s) on the settings sheet")
-    if not outcome.has_plan:
-        tail = "\n".join(outcome.log.strip().splitlines()[-5:])
-        raise SolverError(f"the solver stopped without a plan ({outcome.termination}); "
-                          f"solver log ends:\n{tail}")
+    timer.lap("write")
+    log.debug("%s", timer)
+    return RunResult(plan, solved.outcome, output if write else None, timer.seconds)
 
 
 def run_info(input_path: Path, sha256: str, data: ModelData, started: datetime) -> dict:

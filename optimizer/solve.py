@@ -12,7 +12,7 @@ from pyomo.contrib.solver.common.results import Results, SolutionStatus, Termina
 from pyomo.contrib.solver.solvers import highs as pyomo_highs
 
 from optimizer import interrupt
-from optimizer.errors import ExitCode
+from optimizer.errors import ExitCode, Status
 
 log = logging.getLogger(__name__)
 HIGHS_LOG = logging.getLogger("optimizer.highs")  # HiGHS's own log, shown with -v
@@ -50,23 +50,24 @@ TC = TerminationCondition
 # the requested (larger) `mip_gap` is "within_gap": the same exit code 0, an honest label.
 OPTIMAL_GAP = 1e-6
 
-# (termination, has a solution) -> (status word, exit code). Anything else is a solver error.
-OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[str, ExitCode]] = {
-    (TC.convergenceCriteriaSatisfied, True): ("optimal", ExitCode.OK),
-    (TC.maxTimeLimit, True): ("time_limit", ExitCode.TIME_LIMIT_WITH_PLAN),
-    (TC.maxTimeLimit, False): ("time_limit", ExitCode.TIME_LIMIT_NO_PLAN),
-    (TC.iterationLimit, True): ("iteration_limit", ExitCode.TIME_LIMIT_WITH_PLAN),
-    (TC.iterationLimit, False): ("iteration_limit", ExitCode.TIME_LIMIT_NO_PLAN),
-    (TC.provenInfeasible, False): ("infeasible", ExitCode.INFEASIBLE),
+# (termination, has a solution) -> (status, exit code). Anything else is a solver error.
+OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[Status, ExitCode]] = {
+    (TC.convergenceCriteriaSatisfied, True): (Status.OPTIMAL, ExitCode.OK),
+    (TC.maxTimeLimit, True): (Status.TIME_LIMIT, ExitCode.TIME_LIMIT_WITH_PLAN),
+    (TC.maxTimeLimit, False): (Status.TIME_LIMIT, ExitCode.TIME_LIMIT_NO_PLAN),
+    (TC.iterationLimit, True): (Status.ITERATION_LIMIT, ExitCode.TIME_LIMIT_WITH_PLAN),
+    (TC.iterationLimit, False): (Status.ITERATION_LIMIT, ExitCode.TIME_LIMIT_NO_PLAN),
+    (TC.provenInfeasible, False): (Status.INFEASIBLE, ExitCode.INFEASIBLE),
     # Every cost is >= 0 and every flow bounded by demand or capacity, so "infeasible or
     # unbounded" can only be infeasible here.
-    (TC.infeasibleOrUnbounded, False): ("infeasible", ExitCode.INFEASIBLE),
+    (TC.infeasibleOrUnbounded, False): (Status.INFEASIBLE, ExitCode.INFEASIBLE),
 }
+NO_OUTCOME = (Status.ERROR, ExitCode.INTERNAL_ERROR)
 
 
 @dataclass
 class SolveOutcome:
-    status: str  # optimal | within_gap | time_limit | iteration_limit | infeasible | error
+    status: Status  # optimal | within_gap | time_limit | iteration_limit | infeasible | error
     exit_code: ExitCode
     termination: str
     objective: float | None
@@ -129,15 +130,14 @@ def solve_model(model: pyo.ConcreteModel, settings: dict, solver: Highs | None =
                            **solver_options(settings, solver), **extra)
     elapsed = time.perf_counter() - start
     has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    status, code = OUTCOMES.get((results.termination_condition, has_solution),
-                                ("error", ExitCode.INTERNAL_ERROR))
+    status, code = OUTCOMES.get((results.termination_condition, has_solution), NO_OUTCOME)
     objective = results.incumbent_objective if has_solution else None
     bound = results.objective_bound
     gap = relative_gap(objective, bound)
     if code is ExitCode.OK and gap is None:  # an LP: optimal means no gap
         gap = 0.0
-    if status == "optimal" and gap is not None and gap > OPTIMAL_GAP:
-        status = "within_gap"
+    if status is Status.OPTIMAL and gap is not None and gap > OPTIMAL_GAP:
+        status = Status.WITHIN_GAP
     if load and has_solution and code is not ExitCode.INTERNAL_ERROR:
         results.solution_loader.load_vars()
     highs_time = getattr(results.timing_info, "highs_time", None)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer import interrupt
-from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.errors import ExitCode, InputError, OptimizerError, Status, UsageError
 from optimizer.names import intended
 from optimizer.output import check_output_path, make_folder
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
@@ -67,7 +67,7 @@ class Run:
 @dataclass
 class RunResult:
     run: Run
-    status: str
+    status: Status
     exit_code: int
     objective: float | None = None
     seconds: float = 0.0
@@ -367,34 +367,26 @@ def _new_value(column: Column, old: Any, mode: str, value: float) -> Any:
 # Solving
 
 
+# A run's row keeps the plan's summary and shares only: a budget's saving is one more MIP
+# solve per budget and run, for a column no sweep table shows.
+BUDGETS = False
+
+
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult:
     """Build and solve one run from scratch (cold); failures are results, never raised."""
-    from models import build_model
-    from optimizer.data import build_data
-    from optimizer.solve import solve_model
+    from optimizer import pipeline
 
     start = time.perf_counter()
     try:
         varied = apply_changes(inputs, run.changes)
         _check_ranges(varied, run)
-        if threads:
-            varied.settings["threads"] = threads
-        data = build_data(varied)
-        model = build_model(data)
-        return _finish(run, model, data, solve_model(model, data.settings), start)
+        solved = pipeline.solve_data(pipeline.prepare(varied, threads), budgets=BUDGETS)
+        return _result(run, solved.outcome, solved.plan, start)
     except OptimizerError as err:
         return _failed(run, err, start)
 
 
-def _finish(run: Run, model: Any, data: Any, outcome: Any, start: float,
-            solver: Any = None) -> RunResult:
-    """The run's result from its solved model (raises for outcomes without a plan)."""
-    from optimizer.duals import marginal_costs
-    from optimizer.results import extract_plan
-    from optimizer.run import raise_unless_plan
-
-    raise_unless_plan(outcome, data)
-    plan = extract_plan(model, data, outcome, marginal_costs(model, data.settings, solver))
+def _result(run: Run, outcome: Any, plan: Any, start: float) -> RunResult:
     dep = plan.tables["dependence"]
     return RunResult(run, plan.summary["status"], int(outcome.exit_code),
                      plan.summary["objective"], time.perf_counter() - start,
@@ -402,9 +394,8 @@ def _finish(run: Run, model: Any, data: Any, outcome: Any, start: float,
 
 
 def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
-    message = "; ".join(map(str, err.issues)) if isinstance(err, InputError) else str(err)
-    return RunResult(run, type(err).__name__.removesuffix("Error").lower(), int(err.exit_code),
-                     seconds=time.perf_counter() - start, message=message)
+    return RunResult(run, err.status, int(err.exit_code),
+                     seconds=time.perf_counter() - start, message=err.detail)
 
 
 class PersistentRuns:
@@ -415,17 +406,14 @@ class PersistentRuns:
 
     def __init__(self, inputs: Inputs):
         from models import build_model
-        from optimizer.data import build_data
-        from optimizer.solve import Highs
+        from optimizer.pipeline import new_solver, prepare
 
         self.inputs = inputs
-        self.model = build_model(build_data(inputs), mutable=True)
-        # Fixing the builds (for the fixed-build LPs) then only changes column bounds; with
-        # the default, Pyomo re-adds every constraint and the objective that holds a build.
-        self.solver = Highs(treat_fixed_vars_as_params=False)
+        self.model = build_model(prepare(inputs), mutable=True)
+        self.solver = new_solver()
         # The marginal costs' LP on an instance of its own: on the MIP's, after the repaired
         # start and the MIP, HiGHS can return other (degenerate) duals than a fresh instance.
-        self.lp_solver = Highs(treat_fixed_vars_as_params=False)
+        self.lp_solver = new_solver()
         self.params = {key: self.model.cell[key] for key in self.model.cell}
         for budget, row in self.model.budget_row.items():
             if budget in self.model.BUDGETS:
@@ -436,7 +424,7 @@ class PersistentRuns:
 
     def solve(self, run: Run) -> RunResult:
         from models import refresh_rows
-        from optimizer.data import build_data
+        from optimizer.pipeline import post_solve, prepare
 
         start = time.perf_counter()
         try:
@@ -448,10 +436,11 @@ class PersistentRuns:
                 return solve_run(self.inputs, run)
             for key, value in changed.items():
                 self.params[key].set_value(value)
-            data = build_data(varied)
+            data = prepare(varied)
             refresh_rows(self.model, data)
-            return _finish(run, self.model, data, self._solve(data.settings), start,
-                           self.lp_solver)
+            outcome = self._solve(data.settings)
+            plan = post_solve(self.model, data, outcome, self.lp_solver, budgets=BUDGETS)
+            return _result(run, outcome, plan, start)
         except OptimizerError as err:
             return _failed(run, err, start)
         finally:

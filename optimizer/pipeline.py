@@ -1,0 +1,116 @@
+"""The stages of one solve, shared by `optimizer solve`, batch (through it), sweeps (cold and
+persistent runs) and the benchmarks, so that they cannot drift apart:
+
+    data = prepare(inputs)                             # validated inputs -> ModelData
+    model = build_model(data)                          # -> an unsolved Pyomo model
+    outcome = solve_model(model, data.settings, solver)  # -> SolveOutcome, solution loaded
+    plan = post_solve(model, data, outcome, solver)    # -> Plan, or raise without one
+
+`solve_data` runs the last three with one persistent HiGHS instance, timing each phase.
+(PyPSA's create_model / solve_model / assign_solution, in this project's words.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from models import build_model
+from optimizer.data import ModelData, build_data
+from optimizer.diagnose import explain_infeasibility
+from optimizer.duals import budget_savings, marginal_costs
+from optimizer.errors import ExitCode, InfeasibleError, SolverError, TimeLimitNoPlanError
+from optimizer.results import Plan, extract_plan
+from optimizer.solve import Highs, SolveOutcome, solve_model
+from optimizer.validate import Inputs
+
+log = logging.getLogger(__name__)
+
+PHASES = ("read", "build", "solve", "marginal costs", "write")
+
+
+class PhaseTimer:
+    """Seconds per phase, each measured from the end of the one before."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = now - self._clock
+        self._clock = now
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def __str__(self) -> str:
+        return "; ".join(f"{phase} {seconds:.2f}s" for phase, seconds in self.seconds.items())
+
+
+@dataclass
+class Solved:
+    model: pyo.ConcreteModel
+    outcome: SolveOutcome
+    plan: Plan
+
+
+def prepare(inputs: Inputs, threads: int | None = None) -> ModelData:
+    """The model's data from validated inputs; `threads` overrides the settings' solver
+    threads (parallel workers run one each)."""
+    if threads:
+        inputs.settings["threads"] = threads
+    return build_data(inputs)
+
+
+def new_solver() -> Highs:
+    """One persistent HiGHS instance for the MIP and every re-solve after it: translating the
+    model for HiGHS costs more than building it. Fixing the builds for the marginal costs
+    then changes column bounds only, instead of re-adding every row holding a build."""
+    return Highs(treat_fixed_vars_as_params=False)
+
+
+def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool = True,
+               **build_options: bool) -> Solved:
+    """Build, solve and read the plan of `data` (see post_solve); `build_options` go to
+    build_model (e.g. link_routes=False)."""
+    timer = timer or PhaseTimer()
+    model = build_model(data, **build_options)
+    timer.lap("build")
+    solver = new_solver()
+    outcome = solve_model(model, data.settings, solver)
+    timer.lap("solve")
+    return Solved(model, outcome, post_solve(model, data, outcome, solver, timer, budgets))
+
+
+def post_solve(model: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
+               solver: Highs | None = None, timer: PhaseTimer | None = None,
+               budgets: bool = True) -> Plan:
+    """The plan of a solved model with its marginal costs (the fixed-build LP, on `solver`,
+    a persistent instance that may hold the model) and, with `budgets`, each budget's saving
+    (one MIP re-solve per budget); raise when the solve left no plan."""
+    raise_unless_plan(outcome, data)
+    marginals = marginal_costs(model, data.settings, solver) or {}
+    if budgets:
+        marginals["budgets"] = budget_savings(model, data.settings, outcome.objective, solver)
+    if timer is not None:
+        timer.lap("marginal costs")
+    return extract_plan(model, data, outcome, marginals)
+
+
+def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:
+    if outcome.exit_code is ExitCode.INFEASIBLE:
+        raise InfeasibleError(explain_infeasibility(data))
+    if outcome.exit_code is ExitCode.TIME_LIMIT_NO_PLAN:
+        raise TimeLimitNoPlanError(
+            f"the solver reached its limit ({outcome.termination}) after {outcome.seconds:.1f}"
+            f" s without a feasible plan; raise time_limit_s (now "
+            f"{data.settings['time_limit_s']:g} s) on the settings sheet")
+    if not outcome.has_plan:
+        tail = "\n".join(outcome.log.strip().splitlines()[-5:])
+        raise SolverError(f"the solver stopped without a plan ({outcome.termination}); "
+                          f"solver log ends:\n{tail}")
