@@ -15,7 +15,7 @@ import pandas as pd
 
 from optimizer.errors import InputError
 from optimizer.schema import BASELINE, Issue
-from optimizer.validate import ROW, Inputs
+from optimizer.validate import ROW, Inputs, choose_routes
 
 
 @dataclass
@@ -90,7 +90,7 @@ def build_data(inputs: Inputs) -> ModelData:
     )
     data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
     data.demand = _by_year(t["demand"], "demand", ["country", "material"], years, issues)
-    data.routes = _routes(t["routes"], data, issues)
+    data.routes = _routes(t["routes"], data)
     limits = _by_year(t["dependence_limits"], "dependence_limits",
                       ["consumer", "supplier", "material"], years, issues)
     limits.insert(0, "limit", range(len(limits)))
@@ -199,30 +199,14 @@ def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
     return pd.DataFrame(rows, columns=[*keys, "year", *columns])
 
 
-def _routes(frame: pd.DataFrame, data: ModelData, issues: list[Issue]) -> pd.DataFrame:
-    """Expand groups and blank materials; the most specific row wins for each route."""
-    materials = list(data.materials.index)
-    chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
-    for record in frame.to_dict("records"):
-        rank = ((record["from_country"] not in data.groups)
-                + (record["to_country"] not in data.groups) + (record["material"] is not None))
-        for origin in data.members(record["from_country"]):
-            for dest in data.members(record["to_country"]):
-                if origin == dest:
-                    continue
-                for material in [record["material"]] if record["material"] else materials:
-                    key = (origin, dest, material)
-                    held = chosen.get(key)
-                    if held is not None and held[0] == rank:
-                        issues.append(Issue(
-                            f"route {origin}->{dest} for {material} is also given by row "
-                            f"{held[1][ROW]} with the same specificity; keep one",
-                            "routes", record[ROW], "from_country"))
-                    if held is None or held[0] < rank:
-                        chosen[key] = (rank, record)
+def _routes(frame: pd.DataFrame, data: ModelData) -> pd.DataFrame:
+    """Expand groups and blank materials; the most specific row wins for each route (rows as
+    specific as each other on one route were refused by validation)."""
+    chosen, _ = choose_routes(frame.to_dict("records"), data.groups,
+                              list(data.materials.index))
     rows = [{"from_country": o, "to_country": d, "material": m,
              "transport_cost": rec["transport_cost"], "tariff": rec["tariff"], ROW: rec[ROW]}
-            for (o, d, m), (_, rec) in chosen.items()]
+            for (o, d, m), rec in chosen.items()]
     return pd.DataFrame(rows, columns=["from_country", "to_country", "material",
                                        "transport_cost", "tariff", ROW])
 

@@ -396,14 +396,15 @@ SHEETS: tuple[Sheet, ...] = (
             _money("holding_cost", "Cost per unit held at the end of each year.", f"{USD}/t/yr",
                    0),
             Column("min_cover_days", Kind.NUMBER, "Least level, in days of the holder's demand, "
-                   "in the baseline.", "days", 0, ge=0, le=36500, excel_format="0"),
+                   "in every year that is not disrupted (a scenario draws its stock during a cut "
+                   "and restores it after).", "days", 0, ge=0, le=36500, excel_format="0"),
             _quantity("max_release", "Most released in a year.", UNLIMITED),
         ),
         key=("country", "material"),
     ),
     Sheet(
         "dependence_limits", False, "Most of a consumer's supply of a material that may come "
-        "from a supplier (baseline). A row with a year overrides a blank-year row.",
+        "from a supplier, in every scenario. A row with a year overrides a blank-year row.",
         (
             _code("consumer", "Consumer country or group.", Ref.COUNTRY_OR_GROUP),
             _code("supplier", "Supplier country or group.", Ref.COUNTRY_OR_GROUP),

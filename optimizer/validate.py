@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -447,6 +448,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_shortage_costs(settings, setting_rows, tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
+    _check_route_precedence(tables, issues)
 
 
 def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
@@ -518,6 +520,41 @@ def _check_case_twins(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
                     issues.append(Issue(f"{column} '{code}' differs only by case from "
                                         f"{seen[2]} '{seen[0]}' on {where}; codes must differ "
                                         "by more than case", sheet, row, column))
+
+
+def choose_routes(records: Iterable[dict[str, Any]], groups: dict[str, tuple[str, ...]],
+                  materials: list[str]) -> tuple[dict[tuple[str, str, str], dict], list[Issue]]:
+    """The row that holds each route (from, to, material) once groups and blank materials are
+    expanded: the most specific (a country over a group, a material over blank); and a problem
+    for each row as specific as another on the same route, where neither can win."""
+    chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+    issues = []
+    for record in records:
+        rank = ((record["from_country"] not in groups) + (record["to_country"] not in groups)
+                + (record["material"] is not None))
+        for origin in groups.get(record["from_country"], (record["from_country"],)):
+            for dest in groups.get(record["to_country"], (record["to_country"],)):
+                if origin == dest:
+                    continue
+                for material in [record["material"]] if record["material"] else materials:
+                    key = (origin, dest, material)
+                    held = chosen.get(key)
+                    if held is not None and held[0] == rank:
+                        issues.append(Issue(
+                            f"route {origin}->{dest} for {material} is also given by row "
+                            f"{held[1][ROW]} with the same specificity; keep one",
+                            "routes", record[ROW], "from_country"))
+                    if held is None or held[0] < rank:
+                        chosen[key] = (rank, record)
+    return {key: record for key, (_, record) in chosen.items()}, issues
+
+
+def _check_route_precedence(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, country in tables["groups"][["group", "country"]].itertuples(index=False):
+        groups[group] = (*groups.get(group, ()), country)
+    materials = list(tables["materials"]["material"])
+    issues += choose_routes(tables["routes"].to_dict("records"), groups, materials)[1]
 
 
 def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:

@@ -47,7 +47,7 @@ from optimizer.schema import (
     Ref,
 )
 from optimizer.sheets import write_sheets
-from optimizer.validate import ROW, horizon_warnings, load_inputs
+from optimizer.validate import ROW, choose_routes, horizon_warnings, load_inputs
 
 Record = dict[str, Any]
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -334,6 +334,24 @@ def _scenarios(tables: dict[str, Table]) -> None:
         r["probability"] = min(r["probability"], 0.25)
 
 
+def _routes(tables: dict[str, Table]) -> None:
+    """No two routes rows as specific as each other on one route (through groups that share a
+    country, say): neither could win, and the validator refuses the second."""
+    table = tables.get("routes")
+    if not table:
+        return
+    groups: dict[str, tuple[str, ...]] = {}
+    for r in tables["groups"].records if "groups" in tables else []:
+        groups[r["group"]] = (*groups.get(r["group"], ()), r["country"])
+    materials = [r["material"] for r in tables["materials"].records]
+    kept: list[Record] = []
+    for record in table.records:
+        rows = [{"material": None, **r, ROW: i} for i, r in enumerate([*kept, record])]
+        if not choose_routes(rows, groups, materials)[1]:
+            kept.append(record)
+    table.records[:] = kept
+
+
 def _sweeps(draw: Draw, tables: dict[str, Table]) -> None:
     """A sweep varies a numeric setting, or a numeric column of a sheet that has rows, on every
     row (blank `where`), to values the column accepts (scaling by 1 keeps each in range)."""
@@ -375,6 +393,7 @@ def valid_tables(draw: Draw) -> dict[str, Table]:
     _year_pairs(tables, given)
     _stockpiles(tables)
     _scenarios(tables)
+    _routes(tables)
     _sweeps(draw, tables)
     for name, table in tables.items():
         _dedupe(name, table, given)

@@ -219,3 +219,22 @@ def test_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
     result = run_cli("validate", str(fifo))
     assert result.returncode == ExitCode.INVALID_INPUT
     assert "not a regular file" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Every check solve makes, validate makes too
+
+
+def test_routes_as_specific_as_each_other_are_found_by_validate(tmp_path: Path) -> None:
+    """CHINA and ASIA both hold CHN: their rows give CHN->JPN twice with equal specificity
+    and neither can win. validate used to pass this and leave it to solve to refuse."""
+    groups = [["group", "country"], ["CHINA", "CHN"], ["ASIA", "CHN"]]
+    routes = [["from_country", "to_country", "material", "transport_cost"],
+              ["CHINA", "JPN", None, 10], ["ASIA", "JPN", None, 20]]
+    path = book(tmp_path, groups=groups, routes=routes)
+    errors, _ = problems(path)
+    assert errors == ["sheet 'routes', row 3, column 'from_country': route CHN->JPN for OXIDE "
+                      "is also given by row 2 with the same specificity; keep one"]
+    validated, solved = run_cli("validate", str(path)), run_cli("solve", str(path))
+    assert validated.returncode == solved.returncode == ExitCode.INVALID_INPUT
+    assert validated.stderr.splitlines()[0] == solved.stderr.splitlines()[0]
