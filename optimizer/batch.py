@@ -203,14 +203,16 @@ def dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
     stopped) on the way out, an interrupt included."""
     from dask.distributed import Client, LocalCluster
 
-    verbose = log.isEnabledFor(logging.DEBUG)
-    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.ERROR)
+    # Dask's own errors (a worker losing its scheduler as an interrupted batch shuts the
+    # cluster down, say) come with tracebacks; a case that fails is a row of the summary.
+    level = logging.INFO if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL
+    logging.getLogger("distributed").setLevel(level)
     with contextlib.ExitStack() as stack:
         cluster: Any = scheduler
         if scheduler == "local":
             cluster = stack.enter_context(LocalCluster(
                 n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.INFO if verbose else logging.ERROR))
+                silence_logs=level))
         try:
             client = stack.enter_context(Client(cluster, timeout="10s"))
         except OSError as exc:

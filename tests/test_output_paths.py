@@ -16,7 +16,7 @@ import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 from test_plan_writer import small_plan
 
-from optimizer import batch, run, sweep, validate
+from optimizer import batch, pipeline, run, sweep, validate
 from optimizer.batch import CaseResult, run_batch
 from optimizer.errors import ExitCode, InputError, OutputError, UsageError
 from optimizer.output import NAME_MAX, _temp_name, atomic_output, check_output_path
@@ -179,7 +179,7 @@ def test_plan_opened_in_excel_during_the_solve_is_written_beside_it(
         caplog: pytest.LogCaptureFixture) -> None:
     target = tmp_path / "plan.xlsx"
     target.write_bytes(b"previous plan")
-    lock_during(monkeypatch, run, "solve_model", tmp_path / "~$plan.xlsx")
+    lock_during(monkeypatch, pipeline, "solve_model", tmp_path / "~$plan.xlsx")
     with caplog.at_level(logging.WARNING):
         result = solve_workbook(source, target)
     assert result.exit_code == ExitCode.OK
@@ -265,8 +265,8 @@ def test_plan_hashes_the_bytes_it_was_solved_from(
                                                         "quantity"], ["JPN", "OXIDE", None, 7]]))
         return original(*args, **kwargs)
 
-    original = run.solve_model
-    monkeypatch.setattr(run, "solve_model", meanwhile)
+    original = pipeline.solve_model
+    monkeypatch.setattr(pipeline, "solve_model", meanwhile)
     result = solve_workbook(source, tmp_path / "plan.xlsx")
     assert result.plan is not None
     assert result.plan.run_info["input_sha256"] == solved_from
