@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
+from typer.testing import CliRunner
 
+from optimizer.cli import app
 from optimizer.errors import ExitCode, InputError
 from optimizer.reader import guard_file
 
@@ -238,3 +241,29 @@ def test_routes_as_specific_as_each_other_are_found_by_validate(tmp_path: Path) 
     validated, solved = run_cli("validate", str(path)), run_cli("solve", str(path))
     assert validated.returncode == solved.returncode == ExitCode.INVALID_INPUT
     assert validated.stderr.splitlines()[0] == solved.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("command", ["validate", "solve", "sweep"])
+def test_unreadable_input_through_the_command_line_is_exit_3(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """The same through the command line in this process, where a root run cannot take the
+    file's permissions away: reading it is denied instead (the line parser's own readability
+    check, exit 2, is off)."""
+    path = book(tmp_path)
+    opened = Path.open
+
+    def denied(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    extra = ["-o", str(tmp_path / "out.xlsx")] if command != "validate" else []
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = CliRunner().invoke(app, [command, str(path), *extra])
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert result.exit_code == ExitCode.INVALID_INPUT, result.output
+    assert "cannot be read (permission denied)" in result.output
