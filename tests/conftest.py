@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,16 @@ settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True
                                                  HealthCheck.data_too_large])
 settings.register_profile("long", settings.get_profile("ci"), max_examples=10_000)
 settings.load_profile("ci")
+
+
+@pytest.fixture
+def keep_signal_handlers() -> Iterator[None]:
+    """The command line installs its own SIGINT/SIGTERM handlers (run in this process by
+    typer's CliRunner); give pytest its own back."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 def problems(path: Path) -> tuple[list[str], list[str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -243,6 +242,7 @@ def test_routes_as_specific_as_each_other_are_found_by_validate(tmp_path: Path) 
     assert validated.stderr.splitlines()[0] == solved.stderr.splitlines()[0]
 
 
+@pytest.mark.usefixtures("keep_signal_handlers")
 @pytest.mark.parametrize("command", ["validate", "solve", "sweep"])
 def test_unreadable_input_through_the_command_line_is_exit_3(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
@@ -259,11 +259,6 @@ def test_unreadable_input_through_the_command_line_is_exit_3(
 
     monkeypatch.setattr(Path, "open", denied)
     extra = ["-o", str(tmp_path / "out.xlsx")] if command != "validate" else []
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        result = CliRunner().invoke(app, [command, str(path), *extra])
-    finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler)
+    result = CliRunner().invoke(app, [command, str(path), *extra])
     assert result.exit_code == ExitCode.INVALID_INPUT, result.output
     assert "cannot be read (permission denied)" in result.output

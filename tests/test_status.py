@@ -5,8 +5,6 @@ depends on how fast the machine is: early stops come from a solution limit, not 
 from __future__ import annotations
 
 import importlib.util
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -19,15 +17,6 @@ from optimizer.run import solve_workbook
 from optimizer.sheets import write_sheets
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _keep_signal_handlers() -> Iterator[None]:
-    """The command line installs its own SIGINT/SIGTERM handlers; give pytest its back."""
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 def _example_with(tmp_path: Path, **settings: float) -> Path:
@@ -45,6 +34,7 @@ def _summary(path: Path) -> dict[str, object]:
     return dict(zip(summary["key"], summary["value"], strict=False))
 
 
+@pytest.mark.usefixtures("keep_signal_handlers")
 def test_stopping_at_the_requested_gap_is_not_called_optimal(tmp_path: Path) -> None:
     """With mip_gap = 1 HiGHS keeps its first plan (the example's is a few % above its bound):
     exit 0, but the status says within_gap and the summary the gap actually proven."""
@@ -75,6 +65,7 @@ def test_proven_plan_is_optimal_with_its_gap_shown(tmp_path: Path) -> None:
     assert summary["mip_gap"] is not None and summary["mip_gap"] <= 1e-6
 
 
+@pytest.mark.usefixtures("keep_signal_handlers")
 def test_plan_stopped_early_is_exit_6_with_its_gap(tmp_path: Path, monkeypatch) -> None:
     """HiGHS stops at its first improving plan (a deterministic stand-in for a time limit):
     the plan is written, exit 6, the gap printed."""
