@@ -4,56 +4,25 @@ model to the same plan (to 1e-6 at mip_gap 0), and the pipeline's model is exact
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import tiny_sheets, write_workbook
+from fingerprints import RICH, bundled
 
 from models import build_model
 from optimizer.data import build_data
 from optimizer.pipeline import PHASES, PhaseTimer, prepare, solve_data
 from optimizer.run import solve_workbook
-from optimizer.sheets import write_sheets
 from optimizer.sweep import BASE, PersistentRuns, Run, solve_run
 from optimizer.validate import load_inputs
 
 REPO = Path(__file__).resolve().parents[1]
-SETTINGS = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
-            ["discount_rate", 0.05], ["mip_gap", 0]]
-# Two candidate sites under a budget, a stockpile with a cover, a disruption scenario and a
-# dependence limit: every family the sweeps' mutable cells reach.
-RICH = {
-    "settings": SETTINGS,
-    "sites": [["site", "technology", "country", "capacity", "capex", "variable_cost",
-               "lifetime"], ["A", "SEP", "AUS", 60, 500, 5, 2],
-              ["B", "SEP", "JPN", 80, 900, 4, 2]],
-    "stockpiles": [["country", "material", "initial", "capacity", "holding_cost",
-                    "min_cover_days"], ["JPN", "OXIDE", 0, 100, 1, 30]],
-    "budgets": [["country", "year", "max_capex"], ["AUS", None, 600]],
-    "scenarios": [["scenario", "probability"], ["CUT", 0.3]],
-    "disruptions": [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
-                    ["CUT", "CHN", "OXIDE", 2027, 2027, 0.5]],
-    "dependence_limits": [["consumer", "supplier", "material", "year", "max_share"],
-                          ["JPN", "CHINA", "OXIDE", None, 0.3]],
-}
-
-
-def _example(tmp_path: Path) -> Path:
-    """The bundled example at mip_gap 0, so that every path must reach the same optimum."""
-    spec = importlib.util.spec_from_file_location("example", REPO / "inputs" / "example.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sheets = module.sheets()
-    sheets["settings"] = [r for r in sheets["settings"] if r[0] != "mip_gap"] + [["mip_gap", 0]]
-    return write_sheets(tmp_path / "example.xlsx", sheets)
-
-
 CASES = {
     "tiny": lambda tmp: write_workbook(tmp / "tiny.xlsx", tiny_sheets()),
     "rich": lambda tmp: write_workbook(tmp / "rich.xlsx", tiny_sheets(**RICH)),
-    "example": _example,
+    "example": bundled("example", mip_gap=0),
 }
 
 
