@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from optimizer.batch import run_batch
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
+from optimizer.studies.batch import run_batch
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.py"
 

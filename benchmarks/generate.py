@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
 
 FIRST_YEAR = 2026
 

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
 
 # Published optima (OR-Library capopt.txt).
 OPTIMA = {"cap41": 1_040_444.375, "cap131": 793_439.562}

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from benchmarks.orlib import OPTIMA, WarehouseProblem, problem_sheets, read_cap
 from benchmarks.run import PHASES, highs_alone, timed_solve
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
 
 DATA = Path(__file__).resolve().parent / "data"
 SIDE = 100.0  # the square the points are drawn in
@@ -112,8 +112,8 @@ def relaxation(mps: Path) -> float:
 def published_cases(folder: Path = DATA) -> dict[str, dict[str, float]]:
     """cap41 and cap131 in both formulations: LP relaxation and HiGHS's time to optimal."""
     from models import build_model
-    from optimizer.data import build_data
-    from optimizer.validate import load_inputs
+    from optimizer.contract.to_model import build_data
+    from optimizer.contract.validate import load_inputs
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

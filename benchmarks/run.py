@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.generate import Size, write
-from optimizer.pipeline import PHASES
+from optimizer.solving.pipeline import PHASES
 
 LADDERS = {
     "small": [Size(3, 2, 3, 1, 1)],
@@ -43,9 +43,9 @@ def timed_solve(source: Path, plan: Path,
     the outcome. `build_options` go to `build_model` (e.g. link_routes=False)."""
     import pyomo.environ as pyo
 
-    from optimizer.pipeline import PhaseTimer, prepare, solve_data
-    from optimizer.plan_writer import write_plan
-    from optimizer.validate import load_inputs
+    from optimizer.contract.validate import load_inputs
+    from optimizer.excel.plan_writer import write_plan
+    from optimizer.solving.pipeline import PhaseTimer, prepare, solve_data
 
     timer = PhaseTimer()
     data = prepare(load_inputs(source))

@@ -17,7 +17,9 @@ import argparse
 import time
 from pathlib import Path
 
-from optimizer.sweep import (
+from optimizer.contract.inputs import Inputs
+from optimizer.contract.validate import load_inputs
+from optimizer.studies.sweep import (
     PersistentRuns,
     Run,
     parse_vary,
@@ -25,7 +27,6 @@ from optimizer.sweep import (
     solve_run,
     variations_from_sheet,
 )
-from optimizer.validate import Inputs, load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

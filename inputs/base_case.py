@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
 
 FIRST, LAST = 2026, 2040
 YEARS = range(FIRST, LAST + 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
 
 NOTES = [
     ["topic", "note"],

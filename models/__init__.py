@@ -16,9 +16,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from models import capacity, dependence, flows, objective, scenarios, stockpile
+from models.data import ModelData
 from models.elastic import add_elastic_objective
 from models.terms import Cells, Terms
-from optimizer.data import ModelData
 
 
 def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,

@@ -12,9 +12,9 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from models.data import ModelData, unit_capacity_years
 from models.elastic import slack, slack_term
 from models.terms import Terms, is_zero
-from optimizer.data import ModelData, unit_capacity_years
 
 
 def build_years(unit, last_year: int) -> list[int]:

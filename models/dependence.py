@@ -28,9 +28,9 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from models.data import ModelData
 from models.elastic import slack, slack_term
 from models.terms import Terms
-from optimizer.data import ModelData
 
 
 def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:

@@ -8,8 +8,8 @@ import math
 import pyomo.environ as pyo
 
 from models.capacity import available_builds
+from models.data import ModelData
 from models.terms import Terms
-from optimizer.data import ModelData
 
 
 def add_purchases(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -110,7 +110,7 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
 
     Each row reads ship - demand x builds <= demand x `m.links_relaxed` (0): the marginal-cost
     LP sets it to 1, which leaves every link slack without taking rows out of a persistent
-    solver (see `optimizer.duals`).
+    solver (see `optimizer.solving.duals`).
     """
     online: dict[tuple, list | None] = {}  # origin node -> its online builds (None: no link)
     links = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from models.data import ModelData
 from models.terms import Terms
-from optimizer.data import ModelData
 
 
 def scenario_cost_expressions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> dict:

@@ -12,9 +12,8 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from models.data import BASELINE, ModelData
 from models.terms import Terms
-from optimizer.data import ModelData
-from optimizer.schema import BASELINE
 
 
 def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:

@@ -13,9 +13,9 @@ import math
 
 import pyomo.environ as pyo
 
+from models.data import ModelData
 from models.elastic import slack, slack_term
 from models.terms import Terms
-from optimizer.data import ModelData
 
 
 def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:

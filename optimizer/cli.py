@@ -111,7 +111,7 @@ def validate(
     """Check an input workbook and report every problem, each naming sheet, row and column."""
 
     def action() -> int:
-        from optimizer.validate import load_inputs
+        from optimizer.contract.validate import load_inputs
 
         inputs = load_inputs(input)
         if not quiet:
@@ -133,7 +133,7 @@ def template(
     without --force)."""
 
     def action() -> int:
-        from optimizer.template import write_template
+        from optimizer.excel.template import write_template
 
         write_template(output, force)
         typer.echo(f"template written to {output}")
@@ -154,7 +154,7 @@ def solve(
     """Solve one workbook and write its plan workbook."""
 
     def action() -> int:
-        from optimizer.run import default_input, solve_workbook
+        from optimizer.studies.run import default_input, solve_workbook
 
         source = input or default_input()
         result = solve_workbook(source, output)
@@ -191,7 +191,7 @@ def sweep(
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
 
     def action() -> int:
-        from optimizer.sweep import exit_code, sweep_workbook
+        from optimizer.studies.sweep import exit_code, sweep_workbook
 
         with Progress("run", quiet) as progress:
             results, target = sweep_workbook(input, output, vary, jobs, progress,
@@ -224,7 +224,7 @@ def batch(
     """Solve many workbooks in parallel (or on a Dask cluster)."""
 
     def action() -> int:
-        from optimizer.batch import SUMMARY_NAME, exit_code, run_batch
+        from optimizer.studies.batch import SUMMARY_NAME, exit_code, run_batch
 
         folder = output_dir or Path("outputs")
         with Progress("case", quiet) as progress:

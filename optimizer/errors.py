@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
-from optimizer.schema import Issue
+from optimizer.contract.schema import Issue
 
 
 class ExitCode(IntEnum):

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, settings
 
+from optimizer.contract.validate import load_inputs
 from optimizer.errors import InputError
-from optimizer.validate import load_inputs
 
 Rows = list[list[Any]]
 

@@ -26,10 +26,10 @@ from conftest import tiny_sheets, write_workbook  # noqa: E402
 from benchmarks import generate  # noqa: E402
 from benchmarks.orlib import cap_to_workbook  # noqa: E402
 from models import build_model  # noqa: E402
-from optimizer.pipeline import new_solver, prepare  # noqa: E402
-from optimizer.sheets import write_sheets  # noqa: E402
-from optimizer.solve import solve_model  # noqa: E402
-from optimizer.validate import load_inputs  # noqa: E402
+from optimizer.contract.validate import load_inputs  # noqa: E402
+from optimizer.excel.sheets import write_sheets  # noqa: E402
+from optimizer.solving.pipeline import new_solver, prepare  # noqa: E402
+from optimizer.solving.solve import solve_model  # noqa: E402
 
 STORE = Path(__file__).with_name("model_fingerprints.json")
 ORLIB = REPO / "benchmarks" / "data"
@@ -110,8 +110,8 @@ def fingerprint(name: str, builds: list | None = None) -> dict[str, Any]:
 
 def _fixed_build_lp(model: Any, data: Any, solver: Any, builds: list | None
                     ) -> tuple[list, float]:
-    from optimizer.duals import fixed_builds
-    from optimizer.solve import forget_mip
+    from optimizer.solving.duals import fixed_builds
+    from optimizer.solving.solve import forget_mip
     if builds is None:
         solve_model(model, data.settings, solver)
         builds = sorted([unit, t] for unit, t in model.build if model.build[unit, t].value > 0.5)

@@ -8,7 +8,7 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
-from optimizer.data import ModelData
+from models.data import ModelData
 
 TOL = 1e-5
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.run import solve_workbook
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
+from optimizer.studies.run import solve_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "inputs" / "base_case.py"
@@ -76,7 +76,7 @@ def test_policy_case_solves_within_its_gap(tmp_path):
 def test_bundled_workbook_matches_its_script(tmp_path):
     """inputs/base_case.xlsx is what inputs/base_case.py writes (rerun the script after
     editing it)."""
-    from optimizer.validate import load_inputs
+    from optimizer.contract.validate import load_inputs
 
     fresh = load_inputs(write_sheets(tmp_path / "fresh.xlsx", _base_case().sheets()))
     bundled = load_inputs(WORKBOOK)

@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
-from optimizer.batch import (
+from optimizer.parallel import Progress
+from optimizer.solving.runs import CaseResult
+from optimizer.studies.batch import (
     SUMMARY_NAME,
     Case,
-    CaseResult,
     check_scheduler,
     run_batch,
     run_dask,
     run_local,
     solve_case,
 )
-from optimizer.parallel import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 

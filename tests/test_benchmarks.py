@@ -19,7 +19,7 @@ def test_batch_throughput_runs():
 
 
 def test_sweep_persistent_runs():
-    from optimizer.validate import load_inputs
+    from optimizer.contract.validate import load_inputs
 
     timings = sweep_persistent.measure(load_inputs(EXAMPLE), sweep_persistent.price_runs(2))
     assert timings["runs"] == 2
@@ -36,7 +36,7 @@ def test_scale_benchmark_runs_on_its_smallest_size():
 
 def test_generated_instances_are_valid_and_deterministic(tmp_path):
     from benchmarks.generate import Size, sheets, write
-    from optimizer.validate import load_inputs
+    from optimizer.contract.validate import load_inputs
 
     size = Size(6, 3, 4, 3, 2)
     assert sheets(size, seed=7) == sheets(size, seed=7)

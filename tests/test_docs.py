@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.contract.schema import SETTINGS, SHEETS
 from optimizer.docs import (
     EXIT_MARKERS,
     INPUT_MARKERS,
@@ -16,7 +17,6 @@ from optimizer.docs import (
     update_readme,
 )
 from optimizer.errors import ExitCode
-from optimizer.schema import SETTINGS, SHEETS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -1,10 +1,11 @@
 """Fuzzing the reader and validator with workbooks drawn from the schema (hypothesis).
 
 `valid_books` draws a small consistent world of codes, then every sheet, column, kind, bound,
-default and reference that `optimizer.schema` declares, laid out as people lay workbooks out:
-columns in any order, optional ones left out, headers in any case, blank rows above and inside
-the table, numbers typed as text. `cases` pairs each valid book with a twin in which one cell
-is broken, and knows the sheet, Excel row and column the validator must name.
+default and reference that `optimizer.contract.schema` declares, laid out as people lay
+workbooks out: columns in any order, optional ones left out, headers in any case, blank rows
+above and inside the table, numbers typed as text. `cases` pairs each valid book with a twin
+in which one cell is broken, and knows the sheet, Excel row and column the validator must
+name.
 
 Every valid book must validate and read back as drawn; every broken one must be an input error
 (exit 3) naming its cell; nothing may raise anything else. The `ci` profile (conftest) runs
@@ -30,9 +31,9 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ERROR_CODES
 
-from optimizer.errors import ExitCode, InputError
-from optimizer.scaling import scaling_warnings
-from optimizer.schema import (
+from optimizer.contract.inputs import ROW
+from optimizer.contract.scaling import scaling_warnings
+from optimizer.contract.schema import (
     BASELINE,
     MAX_MAGNITUDE,
     REF_SOURCES,
@@ -46,8 +47,9 @@ from optimizer.schema import (
     Kind,
     Ref,
 )
-from optimizer.sheets import write_sheets
-from optimizer.validate import ROW, choose_routes, horizon_warnings, load_inputs
+from optimizer.contract.validate import choose_routes, horizon_warnings, load_inputs
+from optimizer.errors import ExitCode, InputError
+from optimizer.excel.sheets import write_sheets
 
 Record = dict[str, Any]
 Draw = Callable[[st.SearchStrategy[Any]], Any]

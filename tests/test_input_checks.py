@@ -17,8 +17,8 @@ from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+from optimizer.contract.reader import guard_file
 from optimizer.errors import ExitCode, InputError
-from optimizer.reader import guard_file
 
 SITES = [["site", "technology", "option", "country", "capacity", "capex", "lifetime",
           "earliest_year"], ["Osaka", "SEP", None, "JPN", 50, 1000, 20, None],

@@ -20,8 +20,8 @@ import pytest
 from conftest import tiny_sheets, write_workbook
 
 from benchmarks.generate import Size, sheets
-from optimizer.batch import SUMMARY_NAME
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
+from optimizer.studies.batch import SUMMARY_NAME
 
 psutil = pytest.importorskip("psutil")
 

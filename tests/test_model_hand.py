@@ -9,7 +9,7 @@ import pytest
 from conftest import tiny_sheets, write_workbook
 
 from optimizer.errors import InfeasibleError
-from optimizer.run import solve_workbook
+from optimizer.studies.run import solve_workbook
 
 SETTINGS_3Y = [["key", "value"], ["first_year", 2026], ["last_year", 2028],
                ["discount_rate", 0], ["mip_gap", 0]]

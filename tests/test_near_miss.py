@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
 
-from optimizer.names import edit_distance, intended
-from optimizer.schema import SETTINGS_BY_NAME, SHEETS, SHEETS_BY_NAME
+from optimizer.contract.names import edit_distance, intended
+from optimizer.contract.schema import SETTINGS_BY_NAME, SHEETS, SHEETS_BY_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,13 +16,16 @@ import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 from test_plan_writer import small_plan
 
-from optimizer import batch, pipeline, run, sweep, validate
-from optimizer.batch import CaseResult, run_batch
+from optimizer.contract import validate
 from optimizer.errors import ExitCode, InputError, OutputError, UsageError
-from optimizer.output import NAME_MAX, _temp_name, atomic_output, check_output_path
-from optimizer.plan_writer import write_plan
-from optimizer.run import solve_workbook
-from optimizer.sweep import sweep_workbook
+from optimizer.excel.output import NAME_MAX, _temp_name, atomic_output, check_output_path
+from optimizer.excel.plan_writer import write_plan
+from optimizer.solving import pipeline
+from optimizer.solving.runs import CaseResult
+from optimizer.studies import batch, run, sweep
+from optimizer.studies.batch import run_batch
+from optimizer.studies.run import solve_workbook
+from optimizer.studies.sweep import sweep_workbook
 
 COMMANDS = ["solve", "sweep", "batch"]
 

@@ -12,11 +12,12 @@ from conftest import tiny_sheets, write_workbook
 from fingerprints import RICH, bundled
 
 from models import build_model
-from optimizer.data import build_data
-from optimizer.pipeline import PHASES, PhaseTimer, prepare, solve_data
-from optimizer.run import solve_workbook
-from optimizer.sweep import BASE, PersistentRuns, Run, solve_run
-from optimizer.validate import load_inputs
+from optimizer.contract.to_model import build_data
+from optimizer.contract.validate import load_inputs
+from optimizer.contract.variations import BASE, Run
+from optimizer.solving.pipeline import PHASES, PhaseTimer, prepare, solve_data
+from optimizer.studies.run import solve_workbook
+from optimizer.studies.sweep import PersistentRuns, solve_run
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = {

@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer import plan_writer
 from optimizer.errors import OutputError
-from optimizer.plan_writer import gap_note, write_plan
-from optimizer.results import Plan
+from optimizer.excel import plan_writer
+from optimizer.excel.plan_writer import gap_note, write_plan
+from optimizer.solving.results import Plan
 
 TABLE_SHEETS = ["builds", "capacity", "production", "purchases", "shipments", "sourcing",
                 "dependence", "stockpiles", "shortages", "costs"]
@@ -270,7 +270,7 @@ def test_a_plan_open_in_excel_is_written_beside_it(tmp_path: Path) -> None:
 
 
 def test_chart_titles_use_names_not_codes():
-    from optimizer.plan_writer import named
+    from optimizer.excel.plan_writer import named
 
     names = {"NDPR_OXIDE": "NdPr oxide", "USA": "United States", "NA": "Namibia"}
     assert named("NDPR_OXIDE supply to USA by origin (baseline)", names) == \

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from plan_checks import check_plan
 
-from optimizer.data import build_data
-from optimizer.run import solve_workbook
-from optimizer.sheets import write_sheets
-from optimizer.validate import load_inputs
+from optimizer.contract.to_model import build_data
+from optimizer.contract.validate import load_inputs
+from optimizer.excel.sheets import write_sheets
+from optimizer.studies.run import solve_workbook
 
 COUNTRIES = ["CHN", "AUS", "JPN", "USA"]
 

@@ -13,10 +13,11 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
 from models import build_model
-from optimizer.data import ModelData, build_data
-from optimizer.sheets import write_sheets
-from optimizer.solve import solve_model
-from optimizer.validate import load_inputs
+from models.data import ModelData
+from optimizer.contract.to_model import build_data
+from optimizer.contract.validate import load_inputs
+from optimizer.excel.sheets import write_sheets
+from optimizer.solving.solve import solve_model
 
 CAP41 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cap41.txt"
 SITES_HEADER = ["site", "technology", "option", "country", "capacity", "capex",
@@ -200,7 +201,7 @@ def test_marginal_costs_do_not_see_the_links(tmp_path):
     of the capacity duals. The plan's marginal values are the same with and without them, on
     a fresh solver and on the persistent one `optimizer solve` shares, and the links hold
     again afterwards."""
-    from optimizer.duals import marginal_costs
+    from optimizer.solving.duals import marginal_costs
 
     data = data_of(tmp_path, tiny_sheets(**_exporter()))
     values = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import run_cli, tiny_sheets, write_workbook
 
-from optimizer.run import solve_workbook
+from optimizer.studies.run import solve_workbook
 
 BASE = {
     "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2027],

@@ -12,9 +12,9 @@ from conftest import run_cli, sha256, tiny_sheets, write_workbook
 from plan_checks import check_plan
 
 from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
-from optimizer.data import build_data
-from optimizer.sheets import write_sheets
-from optimizer.validate import load_inputs
+from optimizer.contract.to_model import build_data
+from optimizer.contract.validate import load_inputs
+from optimizer.excel.sheets import write_sheets
 
 ORLIB = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 REPO = Path(__file__).resolve().parents[1]

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import optimizer.solve
+import optimizer.solving.solve
 from optimizer.cli import app
-from optimizer.run import solve_workbook
-from optimizer.sheets import write_sheets
+from optimizer.excel.sheets import write_sheets
+from optimizer.studies.run import solve_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,12 +69,12 @@ def test_proven_plan_is_optimal_with_its_gap_shown(tmp_path: Path) -> None:
 def test_plan_stopped_early_is_exit_6_with_its_gap(tmp_path: Path, monkeypatch) -> None:
     """HiGHS stops at its first improving plan (a deterministic stand-in for a time limit):
     the plan is written, exit 6, the gap printed."""
-    options = optimizer.solve.solver_options
+    options = optimizer.solving.solve.solver_options
 
     def first_plan_only(settings: dict, solver: object = None) -> dict:
         return {**options(settings, solver), "solver_options": {"mip_max_improving_sols": 1}}
 
-    monkeypatch.setattr(optimizer.solve, "solver_options", first_plan_only)
+    monkeypatch.setattr(optimizer.solving.solve, "solver_options", first_plan_only)
     target = tmp_path / "plan.xlsx"
     result = CliRunner().invoke(app, ["solve", str(_example_with(tmp_path, mip_gap=0)),
                                       "-o", str(target)])

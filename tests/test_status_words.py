@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from conftest import tiny_sheets, write_workbook
 
-from optimizer.batch import SUMMARY_NAME, run_batch
 from optimizer.errors import (
     InfeasibleError,
     InputError,
@@ -20,7 +19,8 @@ from optimizer.errors import (
     TimeLimitNoPlanError,
     UsageError,
 )
-from optimizer.sweep import sweep_workbook
+from optimizer.studies.batch import SUMMARY_NAME, run_batch
+from optimizer.studies.sweep import sweep_workbook
 
 SWEEP_HEADER = ["sweep", "sheet", "column", "where", "mode", "values"]
 # A 365-day cover (100 t) above the stockpile's capacity (50 t): infeasible

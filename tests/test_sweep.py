@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
-from optimizer.sweep import parse_vary
+from optimizer.contract.variations import parse_vary
 
 LIMITS = [["consumer", "supplier", "material", "year", "max_share"],
           ["JPN", "CHINA", "OXIDE", None, 0.3]]
@@ -157,8 +157,9 @@ def test_parse_vary():
 def test_persistent_runs_match_cold_runs(tmp_path):
     """One re-used model with its cells changed in place gives what building each run from
     scratch gives (to 1e-6), and falls back to a cold run for what is not a cell."""
-    from optimizer.sweep import PersistentRuns, parse_vary, plan_runs, solve_run
-    from optimizer.validate import load_inputs
+    from optimizer.contract.validate import load_inputs
+    from optimizer.contract.variations import plan_runs
+    from optimizer.studies.sweep import PersistentRuns, solve_run
 
     settings = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
                 ["discount_rate", 0.05], ["mip_gap", 0]]
@@ -262,8 +263,8 @@ def test_every_sweeps_problem_is_reported_at_once_by_sweep_and_validate(tmp_path
 
 def test_scaling_unlimited_keeps_it_unlimited():
     """inf x 0 would be nan: a blank (unlimited) max_quantity stays unlimited when scaled."""
-    from optimizer.sweep import apply_changes
-    from optimizer.validate import Inputs
+    from optimizer.contract.inputs import Inputs
+    from optimizer.contract.variations import apply_changes
 
     v = parse_vary("supply.max_quantity*=0")
     frame = pd.DataFrame({"max_quantity": [float("inf"), 5.0, None], "row": [2, 3, 4]},

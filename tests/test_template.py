@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from conftest import Rows, run_cli, tiny_sheets
 
+from optimizer.contract.schema import SETTINGS, SHEETS
 from optimizer.errors import OutputError, UsageError
-from optimizer.schema import SETTINGS, SHEETS
-from optimizer.template import ROWS, write_template
+from optimizer.excel.template import ROWS, write_template
 
 
 @pytest.fixture(scope="module")

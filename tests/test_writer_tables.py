@@ -17,20 +17,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_plan_writer import small_plan
 
-from optimizer.batch import CaseResult
-from optimizer.batch_writer import write_summary
-from optimizer.output import new_workbook
-from optimizer.plan_writer import (
+from optimizer.contract.variations import BASE, Run, Variation
+from optimizer.excel.batch_writer import write_summary
+from optimizer.excel.output import new_workbook
+from optimizer.excel.plan_writer import write_plan
+from optimizer.excel.sweep_writer import write_sweep
+from optimizer.excel.xlsx import (
     EXCEL_MAX_NUMBER,
     EXCEL_MAX_TEXT,
     Formats,
-    write_plan,
     write_table,
     write_table_sheet,
 )
-from optimizer.run import solve_workbook
-from optimizer.sweep import BASE, Run, RunResult, Variation
-from optimizer.sweep_writer import write_sweep
+from optimizer.solving.runs import CaseResult, RunResult
+from optimizer.studies.run import solve_workbook
 
 BLANKS = [None, math.nan, "", pd.NA]
 blank = st.sampled_from(BLANKS)

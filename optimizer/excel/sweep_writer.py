@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from models.data import BASELINE
 from models.terms import COST_CATEGORIES
-from optimizer.output import new_workbook, writable_target
-from optimizer.plan_writer import Formats, write_table_sheet
-from optimizer.schema import BASELINE
-from optimizer.sweep import BASE, RunResult, Variation
+from optimizer.contract.variations import BASE, Variation
+from optimizer.excel.output import new_workbook, writable_target
+from optimizer.excel.plan_writer import Formats, write_table_sheet
+from optimizer.solving.runs import RunResult
 
 LIMIT_COLUMN = ("dependence_limits", "max_share")
 

@@ -16,9 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.docs import CONVENTIONS, default_text, plain, refers_to
-from optimizer.output import new_workbook
-from optimizer.schema import (
+from optimizer.contract.schema import (
     REF_SOURCES,
     SETTINGS,
     SHEETS,
@@ -28,6 +26,8 @@ from optimizer.schema import (
     Ref,
     Sheet,
 )
+from optimizer.contract.wording import CONVENTIONS, default_text, plain, refers_to
+from optimizer.excel.output import new_workbook
 
 ROWS = 200  # blank table rows carrying formats and drop-downs (a table grows as one types)
 LIST_ROWS = 1000  # codes per defining sheet that the merged country-or-group list covers

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 
-from optimizer.solve import Highs, forget_mip, solve_model, solver_options
+from optimizer.solving.solve import Highs, forget_mip, solve_model, solver_options
 
 log = logging.getLogger(__name__)
 

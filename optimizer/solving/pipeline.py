@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from models import build_model
-from optimizer.data import ModelData, build_data
-from optimizer.diagnose import explain_infeasibility
-from optimizer.duals import budget_savings, marginal_costs
+from models.data import ModelData
+from optimizer.contract.inputs import Inputs
+from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, TimeLimitNoPlanError
-from optimizer.results import Plan, extract_plan
-from optimizer.solve import Highs, SolveOutcome, solve_model
-from optimizer.validate import Inputs
+from optimizer.solving.diagnose import explain_infeasibility
+from optimizer.solving.duals import budget_savings, marginal_costs
+from optimizer.solving.results import Plan, extract_plan
+from optimizer.solving.solve import Highs, SolveOutcome, solve_model
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,8 @@ import logging
 import pyomo.environ as pyo
 
 from models import build_model
-from optimizer.data import ModelData
-from optimizer.schema import BASELINE
-from optimizer.solve import solve_model
+from models.data import BASELINE, ModelData
+from optimizer.solving.solve import solve_model
 
 log = logging.getLogger(__name__)
 

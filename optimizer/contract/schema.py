@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from models.data import BASELINE  # noqa: F401  (the undisrupted scenario's name)
+
 MAX_MAGNITUDE = 1e15  # larger numbers wreck the solver's numerics
 MAGNITUDE_TEXT = "1e15"  # how the limit reads in messages
 
@@ -480,7 +482,6 @@ REF_SOURCES: dict[Ref, tuple[tuple[str, str], ...]] = {
     Ref.SCENARIO: (("scenarios", "scenario"),),
 }
 
-BASELINE = "baseline"
 
 
 @dataclass(frozen=True)

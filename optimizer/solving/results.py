@@ -14,11 +14,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.capacity import available_builds, online_years, salvage_fraction
+from models.data import BASELINE, ModelData
 from models.terms import COST_CATEGORIES
-from optimizer.data import ModelData
 from optimizer.errors import Status
-from optimizer.schema import BASELINE
-from optimizer.solve import SolveOutcome
+from optimizer.solving.solve import SolveOutcome
 
 EPS = 1e-9  # values below this are solver noise, shown as 0
 
@@ -56,7 +55,7 @@ def _value(var: Any) -> float:
 
 def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
                  marginals: dict[str, dict] | None = None) -> Plan:
-    """Read the plan off a solved model; `marginals` come from `optimizer.duals`."""
+    """Read the plan off a solved model; `marginals` come from `optimizer.solving.duals`."""
     marginals = marginals or {}
     tables = {
         "builds": _builds(m, data),

@@ -1,6 +1,6 @@
 """Validating an input workbook: every problem at once, each named by sheet, row and column.
 
-Three layers, each driven by `optimizer.schema`:
+Three layers, each driven by `optimizer.contract.schema`:
 1. cell parsing (text in a number column, a year that is not whole, a blank required cell);
 2. ranges, checked lazily by pandera on the parsed tables;
 3. cross-sheet rules (unknown codes, duplicate keys, horizons, probabilities, recipes).
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from optimizer.errors import InputError
-from optimizer.names import intended
-from optimizer.reader import (
+from optimizer.contract.cells import CellError, cell_issue, expected_text, out_of_range, parse_cell
+from optimizer.contract.inputs import ROW, Inputs
+from optimizer.contract.names import intended
+from optimizer.contract.reader import (
     RawTable,
     RawWorkbook,
     intended_names,
@@ -31,13 +30,12 @@ from optimizer.reader import (
     normalise_name,
     read_workbook,
 )
-from optimizer.scaling import scaling_warnings
-from optimizer.schema import (
+from optimizer.contract.scaling import scaling_warnings
+from optimizer.contract.schema import (
     ALL_MATERIALS,
     BASELINE,
     BLANK,
     EVERY_YEAR,
-    MAX_MAGNITUDE,
     REF_SOURCES,
     REQUIRED,
     SETTINGS,
@@ -54,23 +52,8 @@ from optimizer.schema import (
     Ref,
     Sheet,
 )
-
-ROW = "row"  # column holding each record's Excel row
-
-
-@dataclass
-class Inputs:
-    """A validated workbook: typed settings and one typed table per contract sheet.
-
-    Blank cells hold their defaults; "every year", "whole horizon" and "all materials" are None
-    and "unlimited" is +inf. Each table has a `row` column with the row Excel shows.
-    """
-
-    path: Path
-    settings: dict[str, Any]
-    tables: dict[str, pd.DataFrame]
-    warnings: list[Issue]
-    sha256: str = ""  # of the bytes read: a plan names its input even if the file changes
+from optimizer.contract.variations import sweeps_sheet_issues
+from optimizer.errors import InputError
 
 
 def load_inputs(path: str | Path) -> Inputs:
@@ -120,8 +103,6 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
 
 def _sweep_issues(inputs: Inputs, issues: list[Issue]) -> list[Issue]:
     """The sweeps sheet, checked as `optimizer sweep` checks it (one function for both)."""
-    from optimizer.sweep import sweeps_sheet_issues  # the sweep module builds on this one
-
     return sweeps_sheet_issues(inputs, _error_cells(issues))
 
 
@@ -146,96 +127,6 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 
 # ---------------------------------------------------------------------------------------------
 # Layer 1: cells
-
-
-class CellError(ValueError):
-    pass
-
-
-class TooLarge(CellError):
-    """A number that is infinite or not below the magnitude limit in size."""
-
-
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
-
-
-def parse_cell(column: Column, value: Any) -> Any:
-    """The typed value of a non-blank cell, or CellError saying what was expected."""
-    kind = column.kind
-    if kind in (Kind.CODE, Kind.TEXT, Kind.LIST):
-        return _parse_text(value)
-    if kind is Kind.CHOICE:
-        text = _parse_text(value).lower()
-        if text not in column.choices:
-            raise CellError
-        return text
-    if kind is Kind.BOOL:
-        return _parse_bool(value)
-    number = _parse_number(value, percent_ok=kind in (Kind.SHARE, Kind.NUMBER))
-    if kind in (Kind.INTEGER, Kind.YEAR):
-        if number != int(number):
-            raise CellError
-        return int(number)
-    return number
-
-
-def _parse_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        raise CellError  # a date where a code or text belongs: Excel reformatted the entry
-    return str(value).strip()
-
-
-def _parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = _parse_text(value).lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise CellError
-
-
-def _parse_number(value: Any, percent_ok: bool) -> float:
-    if isinstance(value, bool) or hasattr(value, "isoformat"):
-        raise CellError
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
-        scale = 1.0
-        if percent_ok and text.endswith("%"):
-            text, scale = text[:-1], 0.01
-        if not _NUMBER_TEXT.match(text):
-            raise CellError
-        number = float(text) * scale
-    if not abs(number) < MAX_MAGNITUDE:  # also true of inf and nan
-        raise TooLarge
-    return number
-
-
-def _got(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:g}"
-    text = str(value)
-    return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
-def _cell_issue(sheet: str, row: int | None, column: Column, value: Any,
-                exc: CellError) -> Issue:
-    return Issue(_expected(column, value, exc), sheet, row, column.name)
-
-
-def _expected(column: Column, value: Any, exc: CellError | None = None) -> str:
-    """`expected ..., got ...`, every bound spelt out where the value broke one."""
-    limits = isinstance(exc, TooLarge) or (exc is None and column.kind is Kind.YEAR)
-    return f"expected {column.limits if limits else column.expectation}, got {_got(value)}"
 
 
 def _default_value(column: Column, settings: dict[str, Any]) -> Any:
@@ -285,11 +176,11 @@ def _parse_settings(book: RawWorkbook,
             try:
                 parsed = parse_cell(column, value)
             except CellError as exc:
-                issues.append(Issue(f"setting '{key}': {_expected(column, value, exc)}",
+                issues.append(Issue(f"setting '{key}': {expected_text(column, value, exc)}",
                                     "settings", row, "value"))
                 continue
             if out_of_range(column, parsed):
-                issues.append(Issue(f"setting '{key}': {_expected(column, value)}",
+                issues.append(Issue(f"setting '{key}': {expected_text(column, value)}",
                                     "settings", row, "value"))
                 continue
             values[key] = parsed
@@ -310,24 +201,6 @@ def _parse_settings(book: RawWorkbook,
         if column.name not in values and isinstance(column.default, FromSetting):
             values[column.name] = values.get(column.default.setting)
     return values, rows
-
-
-def value_problem(column: Column, value: float) -> str | None:
-    """Why a number is not one `column` accepts (`expected ..., got ...`), or None."""
-    try:
-        parse_cell(column, value)
-    except CellError as exc:
-        return _expected(column, value, exc)
-    return _expected(column, value) if out_of_range(column, value) else None
-
-
-def out_of_range(column: Column, value: Any) -> bool:
-    if not column.is_numeric or value is None:
-        return False
-    return ((column.ge is not None and value < column.ge)
-            or (column.gt is not None and value <= column.gt)
-            or (column.le is not None and value > column.le)
-            or (column.lt is not None and value >= column.lt))
 
 
 def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
@@ -370,7 +243,7 @@ def _parse_record_cell(sheet: Sheet, column: Column, row: int, value: Any,
     try:
         return parse_cell(column, value)
     except CellError as exc:
-        issues.append(_cell_issue(sheet.name, row, column, value, exc))
+        issues.append(cell_issue(sheet.name, row, column, value, exc))
         return None
 
 
@@ -421,7 +294,7 @@ def _check_ranges(tables: dict[str, pd.DataFrame], book: RawWorkbook,
             for _, case in cases.dropna(subset=["index"]).iterrows():
                 column = sheet.column(case["column"])
                 pos = int(case["index"])
-                issues.append(Issue(_expected(column, case["failure_case"]), name,
+                issues.append(Issue(expected_text(column, case["failure_case"]), name,
                                     int(frame.at[pos, ROW]), column.name))
                 frame.at[pos, column.name] = None
 

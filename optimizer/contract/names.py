@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from optimizer.schema import EXTRA_NAMES
+from optimizer.contract.schema import EXTRA_NAMES
 
 MIN_PREFIX = 5  # letters a shortened name keeps at least
 

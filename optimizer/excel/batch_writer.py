@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from optimizer.batch import CaseResult
-from optimizer.output import new_workbook, writable_target
-from optimizer.plan_writer import Formats, write_table_sheet
+from optimizer.excel.output import new_workbook, writable_target
+from optimizer.excel.plan_writer import Formats, write_table_sheet
+from optimizer.solving.runs import CaseResult
 
 COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "message",
            "plan"]

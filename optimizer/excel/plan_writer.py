@@ -8,8 +8,6 @@ output can never be an input.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,31 +15,27 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.errors import OutputError
-from optimizer.output import new_workbook, writable_target
-from optimizer.results import UNITS, Plan
-from optimizer.schema import BASELINE
-
-QUANTITY, MONEY, PRICE, SHARE, YEAR = "#,##0.0", "#,##0", "#,##0.00", "0.0%", "0"
-
-COLUMN_FORMATS: dict[str, str] = {
-    **dict.fromkeys(["year", "online_from", "online_to", "input_row"], YEAR),
-    **dict.fromkeys(["share", "max_share", "utilisation", "probability"], SHARE),
-    **dict.fromkeys(["capex", "salvage", "cost", "transport_cost", "tariff_cost", "discounted",
-                     "expected", "expected cost", "marginal_cost"], MONEY),
-    # Unit prices are small numbers; whole-currency rounding would hide their differences.
-    "price": PRICE,
-    **dict.fromkeys(["quantity", "capacity", "level", "acquisitions", "releases", "demand",
-                     "shortage", "supply_from_supplier", "total_supply", "production",
-                     "cover_days"], QUANTITY),
-    "discount_factor": "0.0000",
-}
+from models.data import BASELINE
+from optimizer.excel.output import new_workbook, writable_target
+from optimizer.excel.xlsx import (
+    COLUMN_FORMATS,
+    MONEY,
+    QUANTITY,
+    YEAR,
+    Formats,
+    is_blank,
+    sheet_name,
+    table_columns,
+    unique_name,
+    write_table,
+    write_table_sheet,
+    write_value,
+)
+from optimizer.solving.results import UNITS, Plan
 
 SUMMARY_FIRST = ("status", "objective", "mip_gap", "solve_seconds")
 SUMMARY_MONEY = {"objective", "best_bound", "risk_adjusted_objective", "cvar", "build_capex"}
@@ -49,9 +43,6 @@ SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00", "baseline_shorta
 LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share", "binding",
                  "marginal_cost")
 
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_TEXT = 32_767
-EXCEL_MAX_NUMBER = 9.99999999999999e307
 OWN_SHEETS = ("summary", "charts", "run_info", "chart_data")
 CHARTS_PER_KIND = 4
 MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
@@ -73,9 +64,9 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     sheet_names = {name.lower() for name in OWN_SHEETS}
     table_names = {"tbl_summary", "tbl_cost_breakdown", "tbl_limits", "tbl_run_info"}
     for name, frame in plan.tables.items():
-        sheet = _unique(_sheet_name(name), sheet_names, 31)
+        sheet = unique_name(sheet_name(name), sheet_names, 31)
         ws = wb.add_worksheet(sheet)
-        table = _unique("tbl_" + re.sub(r"\W", "_", sheet), table_names, 255)
+        table = unique_name("tbl_" + re.sub(r"\W", "_", sheet), table_names, 255)
         write_table_sheet(ws, frame, table, fmt)
     charts = wb.add_worksheet("charts")
     run_info = wb.add_worksheet("run_info")
@@ -85,150 +76,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     _set_properties(wb, plan.run_info)
 
 
-class Formats:
-    """One xlsxwriter Format per number format: Excel caps a workbook at 64,000 styles."""
-
-    def __init__(self, wb: Workbook):
-        self._wb = wb
-        self._cache: dict[str, Format] = {}
-        self.bold = wb.add_format({"bold": True})
-        self.note = wb.add_format({"bold": True, "font_color": "#C00000"})
-
-    def get(self, num_format: str | None) -> Format | None:
-        if num_format is None:
-            return None
-        if num_format not in self._cache:
-            self._cache[num_format] = self._wb.add_format({"num_format": num_format})
-        return self._cache[num_format]
-
-
 # ---- cells and tables -----------------------------------------------------------------
-
-
-def _is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, str):
-        return not value  # a blank cell, not one holding "" that ISBLANK calls filled
-    return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def _write_value(ws: Worksheet, row: int, col: int, value: Any,
-                 cell_format: Format | None = None) -> None:
-    """Write one value by its type; text is always text (never a formula from `=...`)."""
-    if _is_blank(value):
-        ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, bool | np.bool_):
-        ws.write_boolean(row, col, bool(value), cell_format)
-    elif isinstance(value, int | float | np.integer | np.floating):
-        ws.write_number(row, col, _excel_number(value), cell_format)
-    elif isinstance(value, dt.date | dt.datetime):
-        ws.write_string(row, col, value.isoformat(), cell_format)
-    else:
-        ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT], cell_format)
-
-
-def _excel_number(value: float) -> float:
-    """`value`, or +-inf (an error cell) beyond the largest number Excel holds."""
-    try:
-        number = float(value)
-    except OverflowError:  # a Python int too large for a float
-        number = math.inf if value > 0 else -math.inf
-    return number if abs(number) <= EXCEL_MAX_NUMBER else math.copysign(math.inf, number)
-
-
-def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
-                 fmt: Formats, total_label: str | None = None) -> int:
-    """Write `frame` as an Excel Table with its top-left at (row, col); return its last row.
-
-    An empty frame gets one blank data row: Excel Tables need at least one. With
-    `total_label`, a totals row sums every numeric column.
-    """
-    headers = _headers(frame)
-    if not headers:
-        ws.write_string(row, col, "(no columns)")
-        return row
-    if row + len(frame) + 2 > EXCEL_MAX_ROWS:
-        raise OutputError(f"table {name} has {len(frame):,} rows, more than an Excel sheet "
-                          "holds; write fewer years, scenarios or countries")
-    last = row + max(len(frame), 1) + (1 if total_label else 0)
-    formats = [fmt.get(COLUMN_FORMATS.get(h)) for h in headers]
-    columns = [{"header": h, "format": f} for h, f in zip(headers, formats, strict=True)]
-    if total_label:
-        _add_totals(columns, frame, total_label)
-    options = {"name": name, "columns": columns, "total_row": bool(total_label)}
-    # add_table only warns and returns -2 on bad input (duplicate headers, bad name): a
-    # workbook without its table would pass silently, so fail instead.
-    if ws.add_table(row, col, last, col + len(headers) - 1, options) != 0:
-        raise ValueError(f"cannot add Excel table {name} with columns {headers}")
-    for j, (values, cell_format) in enumerate(zip(_columns(frame), formats, strict=True)):
-        for i, value in enumerate(values, start=row + 1):
-            _write_value(ws, i, col + j, value, cell_format)
-    for j, h in enumerate(headers):
-        if h in UNITS:
-            ws.write_comment(row, col + j, f"unit: {UNITS[h]}")
-    return last
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
-
-
-def _headers(frame: pd.DataFrame) -> list[str]:
-    """Table headers: text, unique ignoring case (xlsxwriter refuses a table with twins)."""
-    used: set[str] = set()
-    # control characters would make the table's XML unreadable
-    return [_unique(_CONTROL.sub(" ", str(c)) or "column", used, 255) for c in frame.columns]
-
-
-def _columns(frame: pd.DataFrame) -> Iterator[list[Any]]:
-    # tolist() gives Python scalars column by column: far faster than iterrows.
-    for j in range(frame.shape[1]):
-        yield frame.iloc[:, j].tolist()
-
-
-def _add_totals(columns: list[dict[str, Any]], frame: pd.DataFrame, label: str) -> None:
-    columns[0]["total_string"] = label
-    for spec, (_, series) in zip(columns[1:], list(frame.items())[1:], strict=True):
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            # total_value is the cached result, shown by readers that do not recalculate.
-            with np.errstate(over="ignore"):  # past the float range: inf, shown as 0 below
-                total = float(series.sum())
-            spec.update(total_function="sum", total_value=total if math.isfinite(total) else 0)
-
-
-def _width(header: str, series: pd.Series) -> float:
-    """Column width in characters: header plus room for the filter button, or the data."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        top = pd.to_numeric(series, errors="coerce").abs().max()  # NaN when all blank
-        longest = len(f"{top:,.1f}") if pd.notna(top) and np.isfinite(top) else 8
-    else:  # blank cells (None, NaN, NA) are empty: a column of them is not "None" wide
-        longest = max((len(str(v)) for v in series.head(5000).tolist() if not _is_blank(v)),
-                      default=0)
-    return min(max(len(header) + 4, longest + 2, 8), 50)
-
-
-def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats) -> None:
-    """`frame` as an Excel Table at the top left of `ws`, columns sized to fit, header frozen."""
-    write_table(ws, 0, 0, frame, name, fmt)
-    for j, (header, (_, series)) in enumerate(zip(_headers(frame), frame.items(), strict=True)):
-        ws.set_column(j, j, _width(header, series))
-    ws.freeze_panes(1, 0)
-
-
-def _sheet_name(name: str) -> str:
-    """A legal sheet name: Excel forbids []:*?/\\ and a leading or trailing apostrophe."""
-    return re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'")[:31] or "table"
-
-
-def _unique(name: str, used: set[str], limit: int) -> str:
-    """`name`, or `name_2`, `name_3`, ... : Excel compares sheet and table names without case."""
-    candidate, n = name[:limit], 1
-    while candidate.lower() in used:
-        n += 1
-        suffix = f"_{n}"
-        candidate = name[:limit - len(suffix)] + suffix
-    used.add(candidate.lower())
-    return candidate
 
 
 # ---- summary and run_info ----------------------------------------------------------------
@@ -252,7 +100,7 @@ def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fm
         raise ValueError(f"cannot add Excel table {name}")
     for i, (key, value) in enumerate(items, start=1):
         ws.write_string(i, 0, str(key))
-        _write_value(ws, i, 1, value, fmt.get((formats or {}).get(key)))
+        write_value(ws, i, 1, value, fmt.get((formats or {}).get(key)))
     ws.set_column(0, 0, max([len(str(k)) + 2 for k, _ in items] + [14]))
     ws.set_column(1, 1, 22)
 
@@ -283,12 +131,12 @@ def gap_note(status: str, mip_gap: float | None) -> str:
     mip_gap is (objective - bound) / objective, so the optimum is at least
     objective x (1 - gap): this plan costs at most gap / (1 - gap) more than it.
     """
-    if status == "within_gap" and mip_gap is not None and not _is_blank(mip_gap):
+    if status == "within_gap" and mip_gap is not None and not is_blank(mip_gap):
         return (f"Stopped at the requested mip_gap: proven at most "
                 f"{mip_gap / (1 - mip_gap):.2%} more expensive than optimal")
     limit = "iteration limit" if status == "iteration_limit" else "time limit"
     head = f"Best plan found within the {limit}"
-    if mip_gap is None or _is_blank(mip_gap) or not 0 <= mip_gap < 1:
+    if mip_gap is None or is_blank(mip_gap) or not 0 <= mip_gap < 1:
         return f"{head}; how far it is from optimal is unknown (status {status})"
     return f"{head}; up to {mip_gap / (1 - mip_gap):.1%} more expensive than optimal"
 
@@ -456,7 +304,7 @@ def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
     for (consumer, supplier, material), rows in groups[:CHARTS_PER_KIND]:
         data = rows.groupby("year").agg(share=("share", "max"), limit=("max_share", "min"))
         data.columns = ["achieved share", "max share (limit)"]
-        what = "all materials" if _is_blank(material) else material
+        what = "all materials" if is_blank(material) else material
         specs.append(ChartSpec(f"Share of {consumer}'s {what} supply from {supplier}",
                                "line", "share of supply", data, "0%",
                                dashed=("max share (limit)",)))
@@ -531,11 +379,11 @@ def _write_chart_data(ws: Worksheet, row: int, spec: ChartSpec,
         series.append((str(name), j))
     first = row + 2
     for i, year in enumerate(spec.data.index, start=first):
-        _write_value(ws, i, 0, year, fmt.get(YEAR))
+        write_value(ws, i, 0, year, fmt.get(YEAR))
     number = fmt.get(spec.y_format)
-    for j, values in enumerate(_columns(spec.data), start=1):
+    for j, values in enumerate(table_columns(spec.data), start=1):
         for i, value in enumerate(values, start=first):
-            _write_value(ws, i, j, value, number)
+            write_value(ws, i, j, value, number)
     return first, series
 
 

@@ -20,9 +20,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
+from optimizer.contract.names import canonical, intended
+from optimizer.contract.schema import EXTRA_NAMES, SHEETS, SHEETS_BY_NAME, Issue
 from optimizer.errors import InputError
-from optimizer.names import canonical, intended
-from optimizer.schema import EXTRA_NAMES, SHEETS, SHEETS_BY_NAME, Issue
 
 # Zip-bomb guard, checked before any XML parser runs. Real workbooks expand 5-10:1; a
 # 100,000-row sheet is ~25 MB unzipped and must be read.

@@ -9,18 +9,19 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from models.data import ModelData
 from optimizer import __version__
-from optimizer.data import ModelData
+from optimizer.contract.validate import load_inputs
 from optimizer.errors import ExitCode
-from optimizer.output import check_output_path, make_folder
-from optimizer.pipeline import PhaseTimer, prepare, solve_data
-from optimizer.results import Plan
-from optimizer.solve import SolveOutcome
-from optimizer.validate import load_inputs
+from optimizer.excel.output import check_output_path, make_folder
+from optimizer.excel.plan_writer import write_plan
+from optimizer.solving.pipeline import PhaseTimer, prepare, solve_data
+from optimizer.solving.results import Plan
+from optimizer.solving.solve import SolveOutcome
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INPUT_NAME = "base_case.xlsx"
 DEFAULT_OUTPUT_DIR = Path("outputs")
 
@@ -38,7 +39,7 @@ def default_output(input_path: Path, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
 
 
 @dataclass
-class RunResult:
+class SolvedWorkbook:
     plan: Plan | None
     outcome: SolveOutcome
     output: Path | None
@@ -50,11 +51,9 @@ class RunResult:
 
 
 def solve_workbook(input_path: Path, output_path: Path | None = None, write: bool = True,
-                   threads: int | None = None) -> RunResult:
+                   threads: int | None = None) -> SolvedWorkbook:
     """Solve `input_path` and write its plan; raise for infeasible or failed solves.
     `threads` overrides the settings' solver threads (batch workers run one each)."""
-    from optimizer.plan_writer import write_plan
-
     started = datetime.now(UTC)
     timer = PhaseTimer()
     output = output_path or default_output(input_path)
@@ -75,7 +74,7 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
         output = write_plan(plan, output, inputs=[input_path])
     timer.lap("write")
     log.debug("%s", timer)
-    return RunResult(plan, solved.outcome, output if write else None, timer.seconds)
+    return SolvedWorkbook(plan, solved.outcome, output if write else None, timer.seconds)
 
 
 def run_info(input_path: Path, sha256: str, data: ModelData, started: datetime) -> dict:

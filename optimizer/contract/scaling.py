@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from optimizer.schema import SHEETS, USD, Column, Issue, Kind
+from optimizer.contract.schema import SHEETS, USD, Column, Issue, Kind
 
 MAX_SPAN = 1e9
 

@@ -16,15 +16,18 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from optimizer import interrupt
 from optimizer.errors import ExitCode, OptimizerError, Status, UsageError
-from optimizer.output import atomic_output, check_output_path, make_folder, writable_target
+from optimizer.excel.batch_writer import write_summary
+from optimizer.excel.output import atomic_output, check_output_path, make_folder, writable_target
 from optimizer.parallel import Progress, cap_jobs
+from optimizer.solving.runs import CaseResult
+from optimizer.studies.run import solve_workbook
 
 log = logging.getLogger(__name__)
 
@@ -38,32 +41,8 @@ class Case:
     content: bytes
 
 
-@dataclass
-class CaseResult:
-    input: str
-    status: Status
-    exit_code: int
-    objective: float | None = None
-    mip_gap: float | None = None
-    seconds: float = 0.0
-    message: str = ""
-    plan: str = ""  # the plan's path once written
-    plan_bytes: bytes | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.exit_code not in (ExitCode.OK, ExitCode.TIME_LIMIT_WITH_PLAN)
-
-    def row(self) -> dict[str, Any]:
-        row = asdict(self)
-        row.pop("plan_bytes")
-        return row
-
-
 def solve_case(case: Case, threads: int | None = 1) -> CaseResult:
     """Solve one workbook from its bytes; every outcome is a result, never an exception."""
-    from optimizer.run import solve_workbook
-
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="optimizer-case-") as folder:
         source = Path(folder) / Path(case.path).name
@@ -300,8 +279,6 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
               progress: Progress | None = None) -> list[CaseResult]:
     """Solve every input, write each plan and DIR/batch_summary.xlsx; return the results in
     input order. Interrupted, the summary holds what finished (and what did not)."""
-    from optimizer.batch_writer import write_summary
-
     check_scheduler(scheduler)
     make_folder(output_dir)
     for target in [SUMMARY_NAME, *(f"{Path(p).stem}_plan.xlsx" for p in inputs)]:

@@ -1,0 +1,43 @@
+"""What one solve reports in a study: a sweep run's row and a batch case's row."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from optimizer.contract.variations import Run
+from optimizer.errors import ExitCode, Status
+
+
+@dataclass
+class RunResult:
+    run: Run
+    status: Status
+    exit_code: int
+    objective: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    shares: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CaseResult:
+    input: str
+    status: Status
+    exit_code: int
+    objective: float | None = None
+    mip_gap: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+    plan: str = ""  # the plan's path once written
+    plan_bytes: bytes | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.exit_code not in (ExitCode.OK, ExitCode.TIME_LIMIT_WITH_PLAN)
+
+    def row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.pop("plan_bytes")
+        return row
