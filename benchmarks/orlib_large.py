@@ -123,7 +123,8 @@ def published_cases(folder: Path = DATA) -> dict[str, dict[str, float]]:
             data = build_data(load_inputs(source))
             for formulation, link in FORMULATIONS.items():
                 mps = Path(tmp) / f"{name}_{formulation}.mps"
-                row = highs_alone(build_model(data, link_routes=link), data.settings, mps)
+                row = highs_alone(build_model(data, link_routes=link).model, data.settings,
+                                  mps)
                 out[f"{name} {formulation}"] = {**row, "lp_bound": relaxation(mps)}
     return out
 

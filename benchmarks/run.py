@@ -54,7 +54,7 @@ def timed_solve(source: Path, plan: Path,
     write_plan(solved.plan, plan)
     timer.lap("write")
     row = {**timer.seconds, "tool_peak_mb": peak_mb()}
-    model = solved.model
+    model = solved.formulation.model
     row["variables"] = sum(1 for _ in model.component_data_objects(pyo.Var))
     row["constraints"] = sum(1 for _ in model.component_data_objects(pyo.Constraint,
                                                                      active=True))

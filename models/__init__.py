@@ -8,10 +8,14 @@ Index letters used throughout:
 `build_model(data)` reads like the formulation's table of contents: sets, then each concern's
 variables and constraints, then the balances every concern contributes to, then the limits
 and the objective. Balances and costs are assembled from terms the concerns register in a
-`Terms` registry, so each concern stays in its own module.
+`Terms` registry, so each concern stays in its own module. It returns a `Formulation`: the
+model and everything the rest of the application may read about it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -20,9 +24,56 @@ from models.data import ModelData
 from models.elastic import add_elastic_objective
 from models.terms import Cells, Terms
 
+# The limits an analyst sets: family -> (its constraint, the input sheet whose rows set it).
+LIMIT_FAMILIES = {"cover": ("stock_cover_min", "stockpiles"),
+                  "dependence": ("dependence_max", "dependence_limits"),
+                  "budget": ("budget_max", "budgets")}
+
+
+@dataclass
+class Formulation:
+    """A built model with what the reports read from it.
+
+    `model` is the Pyomo model; `data` the records it was built from (a sweep that changes
+    values in place points `data` at the new values, and every report follows); `terms` the
+    balance and cost terms (the cost table reads the same terms as the objective).
+    Achieved shares (`supplier_use`, `total_use`), budget capex (`budget_capex`) and cover
+    requirements (`cover_required`) are Pyomo Expressions on the model.
+    """
+
+    model: pyo.ConcreteModel
+    data: ModelData
+    terms: Terms
+
+    @property
+    def slacks(self) -> dict[str, pyo.Var]:
+        """Elastic mode: family -> its slack variable (see `models.elastic`)."""
+        return self.terms.slacks
+
+    @property
+    def cvar(self) -> pyo.Expression | None:
+        return self.model.component("cvar")
+
+    @property
+    def links_relaxed(self) -> pyo.Param | None:
+        return self.model.component("links_relaxed")
+
+    def limits(self, family: str) -> pyo.Constraint | None:
+        """The constraint of a family of `LIMIT_FAMILIES` (None when the case has none)."""
+        return self.model.component(LIMIT_FAMILIES[family][0])
+
+    def input_row(self, family: str, index: Any) -> tuple[str, int]:
+        """The input sheet and Excel row that set a limit's constraint row."""
+        sheet = LIMIT_FAMILIES[family][1]
+        if family == "cover":
+            return sheet, int(self.data.stockpile_rows[index[:2]].row)
+        if family == "dependence":
+            return sheet, int(self.data.limit_rows[index[0]].row)
+        return sheet, int(self.data.budget_rows[index].row)
+
 
 def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
-                link_routes: bool = True) -> pyo.ConcreteModel:
+                link_routes: bool = True) -> Formulation:
     """Build the (unsolved) mixed-integer program for `data`.
 
     `elastic=True` builds the explanation model of an infeasible case instead: hard limits
@@ -34,8 +85,7 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     measure what they buy.
     """
     m = pyo.ConcreteModel(name="critical_minerals_supply")
-    m.elastic, m.slacks = elastic, {}
-    terms = Terms()
+    terms = Terms(elastic=elastic)
     terms.cells = Cells(m, mutable)
     scenarios.add_sets(m, data)
     capacity.add_builds(m, data, terms)
@@ -49,22 +99,10 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     if link_routes:
         flows.add_route_links(m, data, terms)
     dependence.add_dependence_limits(m, data, terms)
-    scenarios.add_non_anticipativity(m, data)
+    scenarios.add_non_anticipativity(m, data, terms)
     scenarios.add_disruptions(m, data, terms)
     objective.add_objective(m, data, terms)
     if elastic:
         m.del_component(m.objective)
-        add_elastic_objective(m)
-    m.terms = terms  # kept for reporting: the cost table reads the same terms
-    return m
-
-
-def refresh_rows(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Point the model's per-row records at `data` (same structure, new values): after a
-    sweep changes cells in place, the plan must read the new values too."""
-    units = {u.unit: u for u in data.units.itertuples(index=False)}
-    m.unit_row = units
-    m.build_unit = {name: u for name, u in units.items() if u.kind == "candidate"}
-    m.stockpile_row = {(r.country, r.material): r
-                       for r in data.stockpiles.itertuples(index=False)}
-    m.limit_row = {lim.limit: lim for lim in data.dependence_limits.itertuples(index=False)}
+        add_elastic_objective(m, terms)
+    return Formulation(m, data, terms)

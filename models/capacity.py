@@ -1,9 +1,9 @@
 """Capacity: candidate builds with lead times, lifetimes and salvage; production within
 installed capacity; budgets on capex.
 
-A candidate option built in year t with lead time L and lifetime N produces in years
-t + L .. t + L + N - 1. Capex is paid in the decision year, net of the straight-line salvage
-value of the life left after the horizon.
+A candidate option built in year t produces in its `online_years(t)` (`models.data.Unit`).
+Capex is paid in the decision year, net of the straight-line salvage value of the life left
+after the horizon.
 """
 
 from __future__ import annotations
@@ -12,25 +12,15 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
-from models.data import ModelData, unit_capacity_years
+from models.data import ModelData, Unit, UnitKind
 from models.elastic import slack, slack_term
+from models.scenarios import operational
 from models.terms import Terms, is_zero
 
 
-def build_years(unit, last_year: int) -> list[int]:
-    """Decision years of a candidate whose output would start inside the horizon."""
-    return [t for t in range(unit.first_year, unit.last_year + 1)
-            if t + unit.lead_time <= last_year]
-
-
-def online_years(unit, decision_year: int) -> range:
-    start = decision_year + unit.lead_time
-    return range(start, start + unit.lifetime)
-
-
-def salvage_fraction(unit, decision_year: int, last_year: int) -> float:
+def salvage_fraction(unit: Unit, decision_year: int, last_year: int) -> float:
     """Share of the option's life that falls after the horizon."""
-    years_after = sum(1 for y in online_years(unit, decision_year) if y > last_year)
+    years_after = sum(1 for y in unit.online_years(decision_year) if y > last_year)
     return years_after / unit.lifetime
 
 
@@ -38,28 +28,27 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """build[u, t] binary; each (site, technology) built at most once, in one option;
     capex (net of salvage) and fixed O&M of built capacity enter the costs."""
     last = data.years[-1]
-    candidates = [u for u in data.units.itertuples(index=False) if u.kind == "candidate"]
-    index = [(u.unit, t) for u in candidates for t in build_years(u, last)]
+    candidates = data.candidates
+    index = [(u.name, t) for u in candidates.values() for t in u.decision_years]
     m.BUILDS = pyo.Set(initialize=index, dimen=2)
     m.build = pyo.Var(m.BUILDS, within=pyo.Binary)
-    m.build_unit = {u.unit: u for u in candidates}
 
     per_site: dict[tuple[str, str], list] = defaultdict(list)
     for unit, t in index:
-        u = m.build_unit[unit]
+        u = candidates[unit]
         per_site[(u.site, u.technology)].append(m.build[unit, t])
     multi = [k for k, v in per_site.items() if len(v) > 1]
     m.SITE_TECHNOLOGIES = pyo.Set(initialize=multi, dimen=2)
     m.build_once = pyo.Constraint(m.SITE_TECHNOLOGIES,
                                   rule=lambda m, s, k: pyo.quicksum(per_site[s, k]) <= 1)
 
-    m.online_builds = defaultdict(list)  # (unit, year) -> builds whose output is online
+    online: dict[tuple[str, int], list] = defaultdict(list)  # (unit, year) -> builds online
     scenarios = data.scenario_names
     for unit, t in index:
-        u, var = m.build_unit[unit], m.build[unit, t]
-        years = [y for y in online_years(u, t) if y <= last]
+        u, var = candidates[unit], m.build[unit, t]
+        years = [y for y in u.online_years(t) if y <= last]
         for year in years:
-            m.online_builds[unit, year].append(var)
+            online[unit, year].append((unit, t))
         capex = unit_cell(terms, u, "capex")
         salvage = -capex * salvage_fraction(u, t, last)
         fixed_om = unit_cell(terms, u, "fixed_om")
@@ -69,48 +58,50 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
             if not is_zero(fixed_om):
                 for year in years:
                     terms.cost("fixed_om", year, w, fixed_om, var)
+    m.UNIT_YEARS = pyo.Set(initialize=list(online), dimen=2)
+    m.online_builds = pyo.Set(m.UNIT_YEARS, within=m.BUILDS, ordered=True, initialize=online)
 
 
-def unit_cell(terms: Terms, u, column: str):
+def unit_cell(terms: Terms, u: Unit, column: str):
     """A unit's number as a coefficient (its row on `sites` or `existing_plants`)."""
-    sheet = "sites" if u.kind == "candidate" else "existing_plants"
-    return terms.cells(sheet, u.row, column, getattr(u, column))
+    return terms.cells(u.sheet, u.row, column, getattr(u, column))
 
 
 def available_builds(m: pyo.ConcreteModel, unit: str, year: int) -> list:
     """build variables of `unit` whose output is online in `year` (a year of the horizon)."""
-    return list(m.online_builds.get((unit, year), ()))
+    if (unit, year) not in m.UNIT_YEARS:
+        return []
+    return [m.build[b] for b in m.online_builds[unit, year]]
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """produce[u, t, w] <= capacity of u available in t; recipe inputs and outputs enter the
     material balance of the unit's country; variable cost enters the costs."""
     scenarios = data.scenario_names
-    index = [(u.unit, t, w) for u in data.units.itertuples(index=False)
-             for t in unit_capacity_years(u, data.years) for w in scenarios]
+    units = data.units
+    index = [(u.name, t, w) for u in units.values() for t in u.producing_years
+             for w in scenarios]
     m.PRODUCTION = pyo.Set(initialize=index, dimen=3)
-    unit_rows = {u.unit: u for u in data.units.itertuples(index=False)}
-    m.unit_row = unit_rows
 
     def bounds(m, unit, t, w):
-        u = unit_rows[unit]
-        return (0, unit_cell(terms, u, "capacity") if u.kind == "existing" else None)
+        u = units[unit]
+        return (0, unit_cell(terms, u, "capacity") if u.kind is UnitKind.EXISTING else None)
 
     m.produce = pyo.Var(m.PRODUCTION, within=pyo.NonNegativeReals, bounds=bounds)
-    m.produce.scenario_indexed = True
+    operational(m, terms, m.produce)
 
-    built = [(unit, t, w) for unit, t, w in index if unit_rows[unit].kind == "candidate"]
+    built = [(unit, t, w) for unit, t, w in index if units[unit].kind is UnitKind.CANDIDATE]
     m.CANDIDATE_PRODUCTION = pyo.Set(initialize=built, dimen=3)
     m.production_max = pyo.Constraint(
         m.CANDIDATE_PRODUCTION,
         rule=lambda m, unit, t, w: m.produce[unit, t, w]
-        <= unit_cell(terms, unit_rows[unit], "capacity")
+        <= unit_cell(terms, units[unit], "capacity")
         * pyo.quicksum(available_builds(m, unit, t)))
 
-    for unit, u in unit_rows.items():
+    for unit, u in units.items():
         recipe = data.recipes.get(u.technology, {}).items()
         cost = unit_cell(terms, u, "variable_cost")
-        for t in unit_capacity_years(u, data.years):
+        for t in u.producing_years:
             for w in scenarios:
                 var = m.produce[unit, t, w]
                 for material, (used, made) in recipe:
@@ -119,9 +110,9 @@ def add_production(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
                     if used:
                         terms.use((u.country, material, t, w), used, var)
                 terms.cost("variable", t, w, cost, var)
-        if u.kind == "existing":
+        if u.kind is UnitKind.EXISTING:
             fixed_om = unit_cell(terms, u, "fixed_om")
-            for t in range(u.first_year, u.last_year + 1):
+            for t in u.producing_years:
                 for w in scenarios:
                     terms.constant_cost("fixed_om", t, w, fixed_om)
 
@@ -130,20 +121,21 @@ def add_budgets(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """Capex of builds decided in the budget's country or group (in its year, or over the
     horizon when the year is blank) <= max_capex."""
     scoped = {}
+    candidates = data.candidates
     for b in data.budgets.itertuples(index=False):
         members = set(data.members(b.country))
-        builds = [(unit_cell(terms, m.build_unit[unit], "capex"), m.build[unit, t])
+        builds = [(unit_cell(terms, candidates[unit], "capex"), m.build[unit, t])
                   for unit, t in m.BUILDS
-                  if m.build_unit[unit].country in members and (b.year is None or t == b.year)]
+                  if candidates[unit].country in members and (b.year is None or t == b.year)]
         if builds:
             scoped[b.budget] = (builds, b.max_capex)
     m.BUDGETS = pyo.Set(initialize=list(scoped))
-    m.budget_row = {b.budget: b.row for b in data.budgets.itertuples(index=False)}
-    m.budget_capex = {b: pyo.quicksum(c * x for c, x in scoped[b][0]) for b in scoped}
+    m.budget_capex = pyo.Expression(
+        m.BUDGETS, rule=lambda m, b: pyo.quicksum(c * x for c, x in scoped[b][0]))
     # mutable: the plan reports what a larger budget would save by re-solving with it (and a
     # sweep of max_capex sets it in place)
     m.max_capex = pyo.Param(m.BUDGETS, mutable=True, initialize={b: v[1] for b, v in
                                                                   scoped.items()})
-    over = slack(m, "budget", m.BUDGETS)
+    over = slack(m, terms, "budget", m.BUDGETS)
     m.budget_max = pyo.Constraint(
         m.BUDGETS, rule=lambda m, b: m.budget_capex[b] - slack_term(over, b) <= m.max_capex[b])

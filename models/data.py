@@ -6,6 +6,7 @@ declare variables and constraints over what exists here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,48 @@ if TYPE_CHECKING:
     from optimizer.contract.schema import Issue  # the warnings found while reading
 
 BASELINE = "baseline"  # the undisrupted scenario's name
+
+
+class UnitKind(StrEnum):
+    EXISTING = "existing"  # a plant already there, operating in its years
+    CANDIDATE = "candidate"  # an option that may be built (`build`), with a lead time
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A production unit: an existing plant or a candidate option `site/technology/option`.
+
+    The three year ranges say everything the model needs about time:
+    `decision_years` the years a candidate may be built in (empty for an existing plant),
+    `online_years(t)` the years a build decided in t produces (the one lifetime rule), and
+    `producing_years` the years the unit can produce at all, within the horizon.
+    """
+
+    name: str
+    kind: UnitKind
+    site: str
+    option: str
+    technology: str
+    country: str
+    capacity: float
+    capex: float
+    fixed_om: float
+    variable_cost: float
+    lead_time: int
+    lifetime: int
+    row: int  # on `sites` (candidates) or `existing_plants`
+    decision_years: range
+    producing_years: range
+
+    @property
+    def sheet(self) -> str:
+        return "sites" if self.kind is UnitKind.CANDIDATE else "existing_plants"
+
+    def online_years(self, decision_year: int) -> range:
+        """Years a build decided in `decision_year` produces: from `lead_time` years later,
+        for `lifetime` years (some may fall after the horizon)."""
+        start = decision_year + self.lead_time
+        return range(start, start + self.lifetime)
 
 
 @dataclass
@@ -29,7 +72,7 @@ class ModelData:
     materials: pd.DataFrame  # index material: name, unit, shortage_cost
     technologies: pd.DataFrame  # index technology: name, output
     recipes: dict[str, dict[str, tuple[float, float]]]  # technology -> material -> (in, out)
-    units: pd.DataFrame  # one row per existing plant or candidate option (column `unit`)
+    units: dict[str, Unit]  # existing plants and candidate options by name
     supply: pd.DataFrame  # country, material, year, max_quantity, price, row
     routes: pd.DataFrame  # from_country, to_country, material, transport_cost, tariff, row
     demand: pd.DataFrame  # country, material, year, quantity, row
@@ -54,11 +97,21 @@ class ModelData:
         # read in the innermost loops of the model build: computed once, not per call
         return tuple(self.scenarios["scenario"])
 
+    @cached_property
+    def candidates(self) -> dict[str, Unit]:
+        return {n: u for n, u in self.units.items() if u.kind is UnitKind.CANDIDATE}
 
-def unit_capacity_years(unit: pd.Series | Any, years: list[int]) -> list[int]:
-    """Years in which a unit can produce (for a candidate: if built as early as allowed)."""
-    if unit.kind == "existing":
-        return list(range(unit.first_year, unit.last_year + 1))
-    start = unit.first_year + unit.lead_time
-    end = min(unit.last_year + unit.lead_time + unit.lifetime - 1, years[-1])
-    return list(range(start, end + 1))
+    # Each record of a sheet by its key, read by the formulation and the reports. Cached per
+    # data: a sweep that changes values makes new data, and every reader follows it.
+    @cached_property
+    def stockpile_rows(self) -> dict[tuple[str, str], Any]:
+        return {(r.country, r.material): r for r in self.stockpiles.itertuples(index=False)}
+
+    @cached_property
+    def limit_rows(self) -> dict[int, Any]:
+        return {r.limit: r for r in self.dependence_limits.itertuples(index=False)}
+
+    @cached_property
+    def budget_rows(self) -> dict[int, Any]:
+        return {r.budget: r for r in self.budgets.itertuples(index=False)}
+

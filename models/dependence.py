@@ -59,14 +59,18 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
             if from_supplier:
                 share = terms.cells("dependence_limits", lim.row, "max_share", lim.max_share)
                 rows[key] = (from_supplier, totals[key], share)
-    m.LIMITS = pyo.Set(initialize=list(rows), dimen=2)
-    m.limit_row = {lim.limit: lim for lim in limits}
-    excess = slack(m, "dependence", m.LIMITS)
+    # What the consumer takes from the supplier and in all, per limit and scenario: the plan
+    # reads its achieved shares from these.
+    m.LIMIT_SCENARIOS = pyo.Set(initialize=list(totals), dimen=2)
+    m.supplier_use = pyo.Expression(m.LIMIT_SCENARIOS, rule=lambda m, lim, w: pyo.quicksum(
+        rows[lim, w][0]) if (lim, w) in rows else 0)
+    m.total_use = pyo.Expression(m.LIMIT_SCENARIOS,
+                                 rule=lambda m, lim, w: pyo.quicksum(totals[lim, w]))
+    m.LIMITS = pyo.Set(initialize=list(rows), dimen=2)  # those with imports from the supplier
+    excess = slack(m, terms, "dependence", m.LIMITS)
     m.dependence_max = pyo.Constraint(
-        m.LIMITS, rule=lambda m, lim, w: pyo.quicksum(rows[lim, w][0])
-        - slack_term(excess, (lim, w)) <= rows[lim, w][2] * pyo.quicksum(rows[lim, w][1]))
-    m.dependence_terms = rows  # achieved shares are read from these in the plan
-    m.dependence_totals = totals
+        m.LIMITS, rule=lambda m, lim, w: m.supplier_use[lim, w]
+        - slack_term(excess, (lim, w)) <= rows[lim, w][2] * m.total_use[lim, w])
 
 
 def effective_supplier(data: ModelData, lim) -> set[str]:
@@ -86,16 +90,17 @@ def _total_supply(m: pyo.ConcreteModel, data: ModelData, consumer: set[str], mat
             out.append(terms.demand_coef[node])
             if node in m.SHORTAGES:
                 out.append(-m.shortage[node])
-    for unit in _units_in(m, consumer, year, w):
-        used = data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[0]
+    for unit in _units_in(m, data, consumer, year, w):
+        used = data.recipes.get(data.units[unit].technology, {}).get(material, (0, 0))[0]
         if used:
             out.append(used * m.produce[unit, year, w])
     return out
 
 
-def _units_in(m: pyo.ConcreteModel, countries: set[str], year: int, w: str) -> list[str]:
-    return [u for u, row in m.unit_row.items()
-            if row.country in countries and (u, year, w) in m.produce]
+def _units_in(m: pyo.ConcreteModel, data: ModelData, countries: set[str], year: int,
+              w: str) -> list[str]:
+    return [u for u, unit in data.units.items()
+            if unit.country in countries and (u, year, w) in m.produce]
 
 
 class OriginTracer:
@@ -121,8 +126,9 @@ class OriginTracer:
             ship_idx += [(k, o, d, mat, t, w) for o, d, mat in m.ROUTES if o not in supplier
                          for t, w in periods]
             prod_idx += [(k, u, t, w) for u, t, w in m.PRODUCTION
-                         if m.unit_row[u].country not in supplier]
-            stock_idx += [(k, c, mat, t, w) for c, mat in m.stockpile_row if c not in supplier
+                         if self.data.units[u].country not in supplier]
+            stock_idx += [(k, c, mat, t, w) for c, mat in self.data.stockpile_rows
+                          if c not in supplier
                           for t, w in periods]
             cons_idx += [(k, c, mat, t, w) for (c, mat, t, w), q in terms.demand.items()
                          if q > 0 and c not in supplier]
@@ -168,7 +174,7 @@ class OriginTracer:
                     if o not in supplier:
                         leaving[(k, o, mat, t, w)].append(flow)
             for u, t, w in m.PRODUCTION:
-                row = m.unit_row[u]
+                row = data.units[u]
                 if row.country in supplier:
                     continue
                 for mat, (used, made) in data.recipes.get(row.technology, {}).items():
@@ -178,7 +184,7 @@ class OriginTracer:
                     if used:
                         leaving[(k, row.country, mat, t, w)].append(
                             used * m.origin_produce[k, u, t, w])
-            for c, mat in m.stockpile_row:
+            for c, mat in data.stockpile_rows:
                 if c not in supplier:
                     for t, w in m.YEAR_SCENARIOS:
                         i = (k, c, mat, t, w)
@@ -203,8 +209,9 @@ class OriginTracer:
         k = self.keys[key]
         out = [self.ship(key, o, d, mat, year, w) for o, d, mat in m.ROUTES
                if mat == material and d in consumer and o not in consumer]
-        for unit in _units_in(m, consumer, year, w):
-            made = self.data.recipes.get(m.unit_row[unit].technology, {}).get(material, (0, 0))[1]
+        for unit in _units_in(m, self.data, consumer, year, w):
+            made = self.data.recipes.get(self.data.units[unit].technology, {}).get(material,
+                                                                                  (0, 0))[1]
             if made:
                 out.append(made * m.origin_produce[k, unit, year, w])
         for c in consumer:

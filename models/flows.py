@@ -8,7 +8,8 @@ import math
 import pyomo.environ as pyo
 
 from models.capacity import available_builds
-from models.data import ModelData
+from models.data import ModelData, UnitKind
+from models.scenarios import operational
 from models.terms import Terms
 
 
@@ -26,7 +27,7 @@ def add_purchases(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         return (0, None if math.isinf(cap) else cell((c, mat, t), "max_quantity"))
 
     m.buy = pyo.Var(m.PURCHASES, within=pyo.NonNegativeReals, bounds=bounds)
-    m.buy.scenario_indexed = True
+    operational(m, terms, m.buy)
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.buy[c, mat, t, w])
         terms.cost("purchases", t, w, cell((c, mat, t), "price"), m.buy[c, mat, t, w])
@@ -41,7 +42,7 @@ def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     index = [(*r, t, w) for r in routes for t, w in periods]
     m.SHIPMENTS = pyo.Set(initialize=index, dimen=5)
     m.ship = pyo.Var(m.SHIPMENTS, within=pyo.NonNegativeReals)
-    m.ship.scenario_indexed = True
+    operational(m, terms, m.ship)
     for (o, d, mat), route in routes.items():
         transport = terms.cells("routes", route.row, "transport_cost", route.transport_cost)
         tariff = terms.cells("routes", route.row, "tariff", route.tariff)
@@ -64,7 +65,7 @@ def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     m.SHORTAGES = pyo.Set(initialize=index, dimen=4)
     m.shortage = pyo.Var(m.SHORTAGES, within=pyo.NonNegativeReals,
                          bounds=lambda m, c, mat, t, w: (0, demand[c, mat, t]))
-    m.shortage.scenario_indexed = True
+    operational(m, terms, m.shortage)
     for k, r in rows.items():
         for w in data.scenario_names:
             terms.demand[(*k, w)] = r.quantity
@@ -121,7 +122,7 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
             continue
         node = (o, mat, t, w)
         if node not in online:
-            online[node] = _candidate_builds(m, terms, node) or None
+            online[node] = _candidate_builds(m, data, terms, node) or None
         if online[node] is not None:
             links[key] = (terms.demand_coef[sink], online[node])
     m.LINKED_SHIPMENTS = pyo.Set(initialize=list(links), dimen=5)
@@ -138,7 +139,8 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
     m.route_link = pyo.Constraint(m.LINKED_SHIPMENTS, rule=rule)
 
 
-def _candidate_builds(m: pyo.ConcreteModel, terms: Terms, node: tuple) -> list | None:
+def _candidate_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms, node: tuple
+                      ) -> list | None:
     """The build variables online at `node` when candidate production is its only source
     (besides its own shortage, which cannot leave: it is at most the node's demand); None
     when anything else supplies it."""
@@ -150,7 +152,7 @@ def _candidate_builds(m: pyo.ConcreteModel, terms: Terms, node: tuple) -> list |
         if component is not m.produce:
             return None
         unit, t, _ = var.index()
-        if m.unit_row[unit].kind != "candidate":
+        if data.units[unit].kind is not UnitKind.CANDIDATE:
             return None
         out += available_builds(m, unit, t)
     return out

@@ -21,8 +21,8 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.SCENARIOS = pyo.Set(initialize=data.scenario_names, ordered=True)
     m.YEAR_SCENARIOS = pyo.Set(initialize=[(t, w) for t in data.years
                                            for w in data.scenario_names], dimen=2)
-    m.probability = dict(zip(data.scenarios["scenario"], data.scenarios["probability"],
-                             strict=True))
+    m.probability = pyo.Param(m.SCENARIOS, initialize=dict(
+        zip(data.scenarios["scenario"], data.scenarios["probability"], strict=True)))
 
 
 def first_disrupted_year(data: ModelData) -> dict[str, int]:
@@ -33,27 +33,33 @@ def first_disrupted_year(data: ModelData) -> dict[str, int]:
     return first
 
 
-def operational_vars(m: pyo.ConcreteModel) -> list[pyo.Var]:
-    """Every variable indexed by (..., year, scenario), in the order they were declared."""
-    return [v for v in m.component_objects(pyo.Var, descend_into=True)
-            if getattr(v, "scenario_indexed", False)]
+def operational(m: pyo.ConcreteModel, terms: Terms, *variables: pyo.Var) -> None:
+    """Register variables of the second stage: every index ends with (year, scenario), which
+    is what non-anticipativity and the per-scenario reports rely on."""
+    for var in variables:
+        for index in var:
+            if len(index) < 2 or index[-2] not in m.YEARS or index[-1] not in m.SCENARIOS:
+                raise ValueError(f"{var.name}{list(index)}: an operational variable's index "
+                                 "must end with (year, scenario)")
+        terms.operational.append(var)
 
 
-def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """x[..., t, w] == x[..., t, baseline] for every t before w's first disrupted year."""
+def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """x[..., t, w] == x[..., t, baseline] for every t before w's first disrupted year; each
+    row is named by its variable and the scenario's index, e.g. (buy, CHN, OXIDE, 2027, CUT)."""
     first = first_disrupted_year(data)
-    pairs = []
-    for var in operational_vars(m):
+    pairs = {}
+    for var in terms.operational:
         for index in var:
             *rest, year, scenario = index
             if scenario != BASELINE and year < first.get(scenario, data.years[-1] + 1):
                 base = (*rest, year, BASELINE)
                 if base in var:
-                    pairs.append((var[index], var[base]))
+                    pairs[(var.local_name, *index)] = (var[index], var[base])
     if pairs:
-        m.NON_ANTICIPATIVE = pyo.RangeSet(0, len(pairs) - 1)
+        m.NON_ANTICIPATIVE = pyo.Set(initialize=list(pairs), dimen=None)
         m.non_anticipativity = pyo.Constraint(
-            m.NON_ANTICIPATIVE, rule=lambda m, i: pairs[i][0] == pairs[i][1])
+            m.NON_ANTICIPATIVE, rule=lambda m, *i: pairs[i][0] == pairs[i][1])
 
 
 def add_disruptions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
@@ -62,7 +68,7 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
     net exports in that year. Net, because gross exports could be inflated in the baseline by
     round trips (ship out, ship back) that raise the scenario's allowance. Where rows of a
     scenario overlap for the same supplier, material and year, the largest cut holds."""
-    if data.disruptions.empty or not hasattr(m, "ship"):
+    if data.disruptions.empty:
         return
     crossing: dict[tuple[frozenset[str], str], tuple[list, list]] = {}
     cuts = _cuts(data, terms)

@@ -15,12 +15,12 @@ import pyomo.environ as pyo
 
 from models.data import ModelData
 from models.elastic import slack, slack_term
+from models.scenarios import operational
 from models.terms import Terms
 
 
 def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
-    piles = {(r.country, r.material): r for r in data.stockpiles.itertuples(index=False)}
-    m.stockpile_row = piles
+    piles = data.stockpile_rows
 
     def cell(c: str, mat: str, column: str):
         return terms.cells("stockpiles", piles[c, mat].row, column,
@@ -37,8 +37,7 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         return (0, None if math.isinf(cap) else cell(c, mat, "max_release"))
 
     m.stock_release = pyo.Var(m.STOCK, within=pyo.NonNegativeReals, bounds=release_bounds)
-    for var in (m.stock_level, m.stock_add, m.stock_release):
-        var.scenario_indexed = True
+    operational(m, terms, m.stock_level, m.stock_add, m.stock_release)
 
     first = data.years[0]
 
@@ -59,11 +58,12 @@ def add_stockpiles(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     cover = [(*k, w) for k in required for w in data.scenario_names
              if (w, k[2]) not in disrupted]
     m.COVER = pyo.Set(initialize=cover, dimen=4)
-    m.cover_required = required
-    short = slack(m, "cover", m.COVER)
+    m.COVER_REQUIREMENTS = pyo.Set(initialize=list(required), dimen=3)
+    m.cover_required = pyo.Expression(m.COVER_REQUIREMENTS, rule=lambda m, *k: required[k])
+    short = slack(m, terms, "cover", m.COVER)
     m.stock_cover_min = pyo.Constraint(
         m.COVER, rule=lambda m, c, mat, t, w: m.stock_level[c, mat, t, w]
-        + slack_term(short, (c, mat, t, w)) >= required[c, mat, t])
+        + slack_term(short, (c, mat, t, w)) >= m.cover_required[c, mat, t])
 
     for c, mat, t, w in index:
         terms.source((c, mat, t, w), 1.0, m.stock_release[c, mat, t, w])

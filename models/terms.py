@@ -28,6 +28,9 @@ class Terms:
         default_factory=lambda: defaultdict(list))
     cost_constants: dict[CostKey, float] = field(default_factory=lambda: defaultdict(float))
     cells: Cells | None = None  # set by build_model
+    elastic: bool = False  # build the explanation model: hard limits get slacks
+    slacks: dict[str, Any] = field(default_factory=dict)  # family -> its slack Var
+    operational: list[Any] = field(default_factory=list)  # Vars indexed (..., year, scenario)
 
     def source(self, node: Node, coef: float, var: Any) -> None:
         self.sources[node].append((coef, var))

@@ -95,7 +95,7 @@ def fingerprint(name: str, builds: list | None = None) -> dict[str, Any]:
     make, solve = CASES[name]
     with tempfile.TemporaryDirectory() as tmp:
         data = prepare(load_inputs(make(Path(tmp))))
-    model = build_model(data)
+    model = build_model(data).model
     solver = new_solver()
     solver.set_instance(model)
     highs = solver._solver_model

@@ -30,7 +30,7 @@ def data_of(tmp_path: Path, sheets: dict) -> ModelData:
 
 def linked(tmp_path: Path, **overrides) -> set[tuple]:
     """Routes (from, to, material) that got a link in some year and scenario."""
-    m = build_model(data_of(tmp_path, tiny_sheets(**overrides)))
+    m = build_model(data_of(tmp_path, tiny_sheets(**overrides))).model
     return {k[:3] for k in m.LINKED_SHIPMENTS}
 
 
@@ -129,12 +129,13 @@ def random_case(seed: int) -> dict:
 SEEDS = (2, 4, 7, 9, 14, 32, 34, 36)  # draws with linked routes
 
 
-def build_patterns(m: pyo.ConcreteModel, rng: random.Random, count: int) -> list[dict]:
+def build_patterns(m: pyo.ConcreteModel, data: ModelData, rng: random.Random,
+                   count: int) -> list[dict]:
     """Random build decisions allowed by build_once (at most one option and year per site and
     technology), plus building nothing."""
     groups: dict[tuple, list] = {}
     for unit, t in m.BUILDS:
-        u = m.build_unit[unit]
+        u = data.units[unit]
         groups.setdefault((u.site, u.technology), []).append(m.build[unit, t])
     patterns = [{}]
     for _ in range(count):
@@ -149,7 +150,7 @@ def test_links_never_cut_off_a_plan(tmp_path, seed):
     without links allows (an LP with the builds fixed) is within the link's bound: the links
     cut off no plan."""
     data = data_of(tmp_path, random_case(seed))
-    m = build_model(data)
+    m = build_model(data).model
     assert len(m.LINKED_SHIPMENTS)
     m.route_link.deactivate()
     m.objective.deactivate()
@@ -158,7 +159,7 @@ def test_links_never_cut_off_a_plan(tmp_path, seed):
                                               for k in m.LINKED_SHIPMENTS),
                             sense=pyo.maximize)
     solver = Highs()
-    for pattern in build_patterns(m, random.Random(seed), 6):
+    for pattern in build_patterns(m, data, random.Random(seed), 6):
         for v in m.build.values():
             v.fix(pattern.get(id(v), 0))
         for k in m.LINKED_SHIPMENTS:
@@ -174,7 +175,7 @@ def test_links_keep_the_optimum(tmp_path, seed):
     data = data_of(tmp_path, random_case(seed))
     objectives = []
     for link_routes in (True, False):
-        model = build_model(data, link_routes=link_routes)
+        model = build_model(data, link_routes=link_routes).model
         objectives.append(solve_model(model, data.settings).objective)
     assert objectives[0] == pytest.approx(objectives[1], rel=1e-7)
 
@@ -190,8 +191,8 @@ def test_links_close_cap41s_relaxation(tmp_path):
     if not CAP41.exists():
         pytest.skip("cap41 not available")
     data = data_of(tmp_path, problem_sheets(read_cap(CAP41)))
-    tight = lp_bound(build_model(data))
-    loose = lp_bound(build_model(data, link_routes=False))
+    tight = lp_bound(build_model(data).model)
+    loose = lp_bound(build_model(data, link_routes=False).model)
     assert tight == pytest.approx(OPTIMA["cap41"], rel=1e-6)
     assert loose < 0.99 * OPTIMA["cap41"]
 
@@ -206,11 +207,11 @@ def test_marginal_costs_do_not_see_the_links(tmp_path):
     data = data_of(tmp_path, tiny_sheets(**_exporter()))
     values = []
     for link_routes, shared in ((True, False), (True, True), (False, False)):
-        model = build_model(data, link_routes=link_routes)
+        f = build_model(data, link_routes=link_routes)
         solver = Highs(treat_fixed_vars_as_params=False) if shared else None
-        solve_model(model, data.settings, solver)
-        values.append(marginal_costs(model, data.settings, solver)["capacity"])
-        assert not link_routes or model.links_relaxed.value == 0
+        solve_model(f.model, data.settings, solver)
+        values.append(marginal_costs(f, data.settings, solver)["capacity"])
+        assert not link_routes or f.model.links_relaxed.value == 0
     assert values[0] == pytest.approx(values[2])
     assert values[1] == pytest.approx(values[2])
     assert any(v > 0 for v in values[0].values())

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.data import ModelData
+from models.data import ModelData, Unit, UnitKind
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.schema import BASELINE, Issue
 from optimizer.contract.validate import choose_routes
@@ -83,49 +83,31 @@ def _recipes(frame: pd.DataFrame) -> dict[str, dict[str, tuple[float, float]]]:
     return recipes
 
 
-def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> dict[str, Unit]:
     """One production unit per existing plant and per candidate (site, technology, option)."""
     first, last = years[0], years[-1]
-    existing = pd.DataFrame({
-        "unit": plants["plant"],
-        "kind": "existing",
-        "site": plants["plant"],
-        "option": "",
-        "technology": plants["technology"],
-        "country": plants["country"],
-        "capacity": plants["capacity"].astype(float),
-        "capex": 0.0,
-        "fixed_om": plants["fixed_om"].astype(float),
-        "variable_cost": plants["variable_cost"].astype(float),
-        "lead_time": 0,
-        "lifetime": 0,
-        "first_year": plants["first_year"].astype(int).clip(lower=first),
-        "last_year": plants["last_year"].astype(int).clip(upper=last),
-        "row": plants[ROW],
-    })
-    earliest = sites["earliest_year"].astype(int).clip(lower=first)
-    latest = sites["latest_year"].astype(int).clip(upper=last)
-    candidates = pd.DataFrame({
-        "unit": sites["site"] + "/" + sites["technology"] + "/" + sites["option"],
-        "kind": "candidate",
-        "site": sites["site"],
-        "option": sites["option"],
-        "technology": sites["technology"],
-        "country": sites["country"],
-        "capacity": sites["capacity"].astype(float),
-        "capex": sites["capex"].astype(float),
-        "fixed_om": sites["fixed_om"].astype(float),
-        "variable_cost": sites["variable_cost"].astype(float),
-        "lead_time": sites["lead_time"].astype(int),
-        "lifetime": sites["lifetime"].astype(int),
-        # decision years; output can start lead_time later
-        "first_year": earliest,
-        "last_year": latest,
-        "row": sites[ROW],
-    })
-    units = pd.concat([existing, candidates], ignore_index=True)
-    units["first_year"] = units["first_year"].astype(int)
-    units["last_year"] = units["last_year"].astype(int)
+    units = {}
+    for p in plants.to_dict("records"):
+        units[p["plant"]] = Unit(
+            p["plant"], UnitKind.EXISTING, site=p["plant"], option="", technology=p["technology"],
+            country=p["country"], capacity=float(p["capacity"]), capex=0.0,
+            fixed_om=float(p["fixed_om"]), variable_cost=float(p["variable_cost"]), lead_time=0,
+            lifetime=0, row=p[ROW], decision_years=range(0),
+            producing_years=range(max(int(p["first_year"]), first),
+                                  min(int(p["last_year"]), last) + 1))
+    for s in sites.to_dict("records"):
+        lead, life = int(s["lead_time"]), int(s["lifetime"])
+        earliest = max(int(s["earliest_year"]), first)
+        latest = min(int(s["latest_year"]), last)
+        name = f"{s['site']}/{s['technology']}/{s['option']}"
+        units[name] = Unit(
+            name, UnitKind.CANDIDATE, site=s["site"], option=s["option"],
+            technology=s["technology"], country=s["country"], capacity=float(s["capacity"]),
+            capex=float(s["capex"]), fixed_om=float(s["fixed_om"]),
+            variable_cost=float(s["variable_cost"]), lead_time=lead, lifetime=life, row=s[ROW],
+            # decided early enough for output to start inside the horizon
+            decision_years=range(earliest, min(latest, last - lead) + 1),
+            producing_years=range(earliest + lead, min(latest + lead + life - 1, last) + 1))
     return units
 
 

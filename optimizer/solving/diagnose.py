@@ -12,7 +12,7 @@ import logging
 
 import pyomo.environ as pyo
 
-from models import build_model
+from models import LIMIT_FAMILIES, Formulation, build_model
 from models.data import BASELINE, ModelData
 from optimizer.solving.solve import solve_model
 
@@ -48,52 +48,38 @@ def precheck(data: ModelData) -> list[str]:
 
 
 def elastic_reasons(data: ModelData) -> list[str]:
-    model = build_model(data, elastic=True)
-    outcome = solve_model(model, data.settings)
+    f = build_model(data, elastic=True)
+    outcome = solve_model(f.model, data.settings)
     if not outcome.has_plan:
         log.debug("elastic re-solve ended %s", outcome.termination)
         return []
-    reasons = [*_cover_reasons(model, data), *_dependence_reasons(model, data),
-               *_budget_reasons(model, data)]
+    reasons = [*_cover_reasons(f), *_dependence_reasons(f), *_budget_reasons(f)]
     if reasons:
-        reasons += _conflicting_families(model, data, pyo.value(model.objective))
+        reasons += _conflicting_families(f, outcome.objective)
     return reasons
 
 
-# The constraint families an analyst sets, with the sheet that sets them.
-FAMILIES = {"cover": ("stock_cover_min", "stockpiles"),
-            "dependence": ("dependence_max", "dependence_limits"),
-            "budget": ("budget_max", "budgets")}
-
-
-def _conflicting_families(m: pyo.ConcreteModel, data: ModelData, violation: float) -> list[str]:
+def _conflicting_families(f: Formulation, violation: float) -> list[str]:
     """Limits that were not relaxed but take part in the conflict: dropping their whole
     family lets the relaxed limits hold (a deletion filter over families)."""
     lines = []
-    relaxed = {family for family, var in m.slacks.items() if _relaxed(var)}
-    for family, (component, sheet) in FAMILIES.items():
-        con = getattr(m, component, None)
+    relaxed = {family for family, var in f.slacks.items() if _relaxed(var)}
+    for family in LIMIT_FAMILIES:
+        con = f.limits(family)
         if con is None or not len(con) or family in relaxed:
             continue
         con.deactivate()
         try:  # load=False keeps the relaxed plan the reasons above were read from
-            outcome = solve_model(m, data.settings, load=False)
+            outcome = solve_model(f.model, f.data.settings, load=False)
         finally:
             con.activate()
         if outcome.has_plan and outcome.objective < violation - TOL:
-            rows = sorted({_row_of(m, family, i) for i in con})
+            where = [f.input_row(family, i) for i in con]
+            rows = sorted({row for _, row in where})
             shown = ", ".join(map(str, rows[:8])) + (", ..." if len(rows) > 8 else "")
-            lines.append(f"in conflict with the limits on sheet '{sheet}' (rows {shown}); "
+            lines.append(f"in conflict with the limits on sheet '{where[0][0]}' (rows {shown}); "
                          "without them the limits above could be met")
     return lines
-
-
-def _row_of(m: pyo.ConcreteModel, family: str, index) -> int:
-    if family == "cover":
-        return m.stockpile_row[index[:2]].row
-    if family == "dependence":
-        return m.limit_row[index[0]].row
-    return int(m.budget_row[index])
 
 
 def _relaxed(var: pyo.Var | None) -> dict:
@@ -102,15 +88,15 @@ def _relaxed(var: pyo.Var | None) -> dict:
     return {i: v for i in var if (v := pyo.value(var[i], exception=False) or 0) > TOL}
 
 
-def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+def _cover_reasons(f: Formulation) -> list[str]:
     reasons = []
     first: dict[tuple[str, str], tuple[int, str, float]] = {}
-    for (c, mat, t, w), short in sorted(_relaxed(m.slacks.get("cover")).items(),
+    for (c, mat, t, w), short in sorted(_relaxed(f.slacks.get("cover")).items(),
                                         key=lambda kv: (kv[0][2], kv[0][3] != BASELINE)):
         first.setdefault((c, mat), (t, w, short))
     for (c, mat), (t, w, short) in first.items():
-        pile = m.stockpile_row[c, mat]
-        required = pyo.value(m.cover_required[c, mat, t])
+        pile = f.data.stockpile_rows[c, mat]
+        required = pyo.value(f.model.cover_required[c, mat, t])
         reasons.append(f"stockpiles row {pile.row}: {c} must hold {pile.min_cover_days:g} "
                        f"days of cover of {mat} in {t}{_in_scenario(w)} ({required:,.4g} t), "
                        "but at most "
@@ -119,11 +105,11 @@ def _cover_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
     return reasons
 
 
-def _dependence_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+def _dependence_reasons(f: Formulation) -> list[str]:
     reasons = []
-    for (lim, w), excess in sorted(_relaxed(m.slacks.get("dependence")).items()):
-        row = m.limit_row[lim]
-        total = sum(pyo.value(x) for x in m.dependence_terms[lim, w][1])
+    for (lim, w), excess in sorted(_relaxed(f.slacks.get("dependence")).items()):
+        row = f.data.limit_rows[lim]
+        total = pyo.value(f.model.total_use[lim, w])
         needed = (pyo.value(row.max_share) * total + excess) / total if total > TOL else 1.0
         reasons.append(f"dependence_limits row {row.row}: {row.consumer} may take at most "
                        f"{row.max_share:.1%} of its {row.material} from {row.supplier} in "
@@ -136,11 +122,10 @@ def _in_scenario(w: str) -> str:
     return "" if w == BASELINE else f" (scenario {w})"
 
 
-def _budget_reasons(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
-    budgets = data.budgets.set_index("budget")
+def _budget_reasons(f: Formulation) -> list[str]:
     reasons = []
-    for b, over in sorted(_relaxed(m.slacks.get("budget")).items()):
-        row = budgets.loc[b]
+    for b, over in sorted(_relaxed(f.slacks.get("budget")).items()):
+        row = f.data.budget_rows[b]
         when = f"in {row.year}" if row.year is not None else "over the horizon"
         reasons.append(f"budgets row {row.row}: builds in {row.country} {when} may cost at "
                        f"most {row.max_capex:,.0f}, but the other limits need "

@@ -17,17 +17,19 @@ from collections.abc import Iterator
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 
+from models import Formulation
+from models.data import UnitKind
 from optimizer.solving.solve import Highs, forget_mip, solve_model, solver_options
 
 log = logging.getLogger(__name__)
 
 
-def marginal_costs(m: pyo.ConcreteModel, settings: dict,
+def marginal_costs(f: Formulation, settings: dict,
                    solver: Highs | None = None) -> dict[str, dict] | None:
     """{'dependence': {(limit, scenario): cost per pp}, 'capacity': {(unit, year): value}};
     None when the fixed LP does not solve (the plan then shows no marginal costs). A
     persistent `solver` already holding the model re-solves it in place."""
-    relaxed = getattr(m, "links_relaxed", None)
+    m, relaxed = f.model, f.links_relaxed
     if relaxed is not None:
         # With builds fixed the route links are implied by the balances and capacities;
         # binding alongside them they would take a share of the duals the plan reports.
@@ -52,7 +54,7 @@ def marginal_costs(m: pyo.ConcreteModel, settings: dict,
     finally:
         if relaxed is not None:
             relaxed.set_value(0)
-    return {"dependence": _dependence(m, duals), "capacity": _capacity(m, duals, reduced)}
+    return {"dependence": _dependence(m, duals), "capacity": _capacity(f, duals, reduced)}
 
 
 @contextlib.contextmanager
@@ -75,20 +77,21 @@ def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:
     out = {}
     for lim in m.LIMITS:  # (limit, scenario): each scenario's part of the saving
         con = m.dependence_max[lim]
-        total = sum(pyo.value(x) for x in m.dependence_terms[lim][1])
+        total = pyo.value(m.total_use[lim])
         out[lim] = max(0.0, -duals.get(con, 0.0) * total / 100)
     return out
 
 
-def _capacity(m: pyo.ConcreteModel, duals: dict, reduced: dict) -> dict[tuple, float]:
+def _capacity(f: Formulation, duals: dict, reduced: dict) -> dict[tuple, float]:
     """Saving from one more unit of capacity of a plant in a year (>= 0)."""
+    m = f.model
     value: dict[tuple, float] = defaultdict(float)
     for unit, t, w in m.CANDIDATE_PRODUCTION:
         con = m.production_max[unit, t, w]
         value[(unit, t)] += max(0.0, -duals.get(con, 0.0))
     for index in m.produce:
         unit, t, _ = index
-        if m.unit_row[unit].kind == "existing":
+        if f.data.units[unit].kind is UnitKind.EXISTING:
             value[(unit, t)] += max(0.0, -reduced.get(m.produce[index], 0.0))
     return dict(value)
 
@@ -96,7 +99,7 @@ def _capacity(m: pyo.ConcreteModel, duals: dict, reduced: dict) -> dict[tuple, f
 BUDGET_STEP = 0.10  # a larger budget is tried 10% above max_capex
 
 
-def budget_savings(m: pyo.ConcreteModel, settings: dict, objective: float,
+def budget_savings(f: Formulation, settings: dict, objective: float,
                    solver: Highs | None = None) -> dict[int, float]:
     """Budget -> how much the total cost would fall with a budget BUDGET_STEP larger.
 
@@ -106,6 +109,7 @@ def budget_savings(m: pyo.ConcreteModel, settings: dict, objective: float,
     overwrite the plan held in `m`; a persistent `solver` already holding the model re-solves
     it in place.
     """
+    m = f.model
     savings: dict[int, float] = {}
     for b in m.BUDGETS:
         limit = pyo.value(m.max_capex[b])

@@ -1,10 +1,10 @@
 """The stages of one solve, shared by `optimizer solve`, batch (through it), sweeps (cold and
 persistent runs) and the benchmarks, so that they cannot drift apart:
 
-    data = prepare(inputs)                             # validated inputs -> ModelData
-    model = build_model(data)                          # -> an unsolved Pyomo model
-    outcome = solve_model(model, data.settings, solver)  # -> SolveOutcome, solution loaded
-    plan = post_solve(model, data, outcome, solver)    # -> Plan, or raise without one
+    data = prepare(inputs)                              # validated inputs -> ModelData
+    f = build_model(data)                               # -> Formulation (an unsolved model)
+    outcome = solve_model(f.model, data.settings, solver)  # -> SolveOutcome, solution loaded
+    plan = post_solve(f, outcome, solver)               # -> Plan, or raise without one
 
 `solve_data` runs the last three with one persistent HiGHS instance, timing each phase.
 (PyPSA's create_model / solve_model / assign_solution, in this project's words.)
@@ -16,9 +16,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-import pyomo.environ as pyo
-
-from models import build_model
+from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.inputs import Inputs
 from optimizer.contract.to_model import build_data
@@ -55,7 +53,7 @@ class PhaseTimer:
 
 @dataclass
 class Solved:
-    model: pyo.ConcreteModel
+    formulation: Formulation
     outcome: SolveOutcome
     plan: Plan
 
@@ -80,27 +78,26 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     """Build, solve and read the plan of `data` (see post_solve); `build_options` go to
     build_model (e.g. link_routes=False)."""
     timer = timer or PhaseTimer()
-    model = build_model(data, **build_options)
+    f = build_model(data, **build_options)
     timer.lap("build")
     solver = new_solver()
-    outcome = solve_model(model, data.settings, solver)
+    outcome = solve_model(f.model, data.settings, solver)
     timer.lap("solve")
-    return Solved(model, outcome, post_solve(model, data, outcome, solver, timer, budgets))
+    return Solved(f, outcome, post_solve(f, outcome, solver, timer, budgets))
 
 
-def post_solve(model: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
-               solver: Highs | None = None, timer: PhaseTimer | None = None,
-               budgets: bool = True) -> Plan:
+def post_solve(f: Formulation, outcome: SolveOutcome, solver: Highs | None = None,
+               timer: PhaseTimer | None = None, budgets: bool = True) -> Plan:
     """The plan of a solved model with its marginal costs (the fixed-build LP, on `solver`,
     a persistent instance that may hold the model) and, with `budgets`, each budget's saving
     (one MIP re-solve per budget); raise when the solve left no plan."""
-    raise_unless_plan(outcome, data)
-    marginals = marginal_costs(model, data.settings, solver) or {}
+    raise_unless_plan(outcome, f.data)
+    marginals = marginal_costs(f, f.data.settings, solver) or {}
     if budgets:
-        marginals["budgets"] = budget_savings(model, data.settings, outcome.objective, solver)
+        marginals["budgets"] = budget_savings(f, f.data.settings, outcome.objective, solver)
     if timer is not None:
         timer.lap("marginal costs")
-    return extract_plan(model, data, outcome, marginals)
+    return extract_plan(f, outcome, marginals)
 
 
 def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:

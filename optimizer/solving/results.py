@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from models.capacity import available_builds, online_years, salvage_fraction
-from models.data import BASELINE, ModelData
+from models import Formulation
+from models.capacity import available_builds, salvage_fraction
+from models.data import BASELINE, ModelData, Unit, UnitKind
 from models.terms import COST_CATEGORIES
 from optimizer.errors import Status
 from optimizer.solving.solve import SolveOutcome
@@ -53,9 +54,10 @@ def _value(var: Any) -> float:
     return 0.0 if v is None or abs(v) < EPS else float(v)
 
 
-def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
+def extract_plan(f: Formulation, outcome: SolveOutcome,
                  marginals: dict[str, dict] | None = None) -> Plan:
     """Read the plan off a solved model; `marginals` come from `optimizer.solving.duals`."""
+    m, data = f.model, f.data
     marginals = marginals or {}
     tables = {
         "builds": _builds(m, data),
@@ -68,9 +70,9 @@ def extract_plan(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
         "budgets": _budgets(m, data, marginals.get("budgets")),
         "stockpiles": _stockpiles(m, data),
         "shortages": _shortages(m, data),
-        "costs": _costs(m, data),
+        "costs": _costs(f),
     }
-    summary = _summary(m, data, outcome, tables)
+    summary = _summary(f, outcome, tables)
     return Plan(summary, tables, names=_names(data))
 
 
@@ -86,8 +88,8 @@ def _builds(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
     rows = []
     for unit, t in m.BUILDS:
         if _value(m.build[unit, t]) > 0.5:
-            u = m.build_unit[unit]
-            life = online_years(u, t)
+            u = data.units[unit]
+            life = u.online_years(t)
             rows.append({"site": u.site, "technology": u.technology, "option": u.option,
                          "country": u.country, "year": t, "online_from": life.start,
                          "online_to": life.stop - 1, "capacity": u.capacity,
@@ -97,19 +99,18 @@ def _builds(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                                        "salvage"])
 
 
-def unit_capacity(m: pyo.ConcreteModel, unit: str, year: int) -> float:
-    u = m.unit_row[unit]
-    if u.kind == "existing":
-        return u.capacity if u.first_year <= year <= u.last_year else 0.0
-    return u.capacity * sum(_value(x) for x in available_builds(m, unit, year))
+def unit_capacity(m: pyo.ConcreteModel, u: Unit, year: int) -> float:
+    if u.kind is UnitKind.EXISTING:
+        return u.capacity if year in u.producing_years else 0.0
+    return u.capacity * sum(_value(x) for x in available_builds(m, u.name, year))
 
 
 def _capacity(m: pyo.ConcreteModel, data: ModelData,
               marginal: dict[tuple, float] | None) -> pd.DataFrame:
     rows = []
-    for unit, u in m.unit_row.items():
+    for unit, u in data.units.items():
         for t in data.years:
-            cap = unit_capacity(m, unit, t)
+            cap = unit_capacity(m, u, t)
             if cap > EPS:
                 rows.append({"country": u.country, "technology": u.technology,
                              "site": u.site, "kind": u.kind, "year": t, "capacity": cap,
@@ -124,8 +125,8 @@ def _production(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
     for unit, t, w in m.PRODUCTION:
         q = _value(m.produce[unit, t, w])
         if q > 0:
-            u = m.unit_row[unit]
-            cap = unit_capacity(m, unit, t)
+            u = data.units[unit]
+            cap = unit_capacity(m, u, t)
             rows.append({"scenario": w, "year": t, "country": u.country,
                          "technology": u.technology, "site": u.site, "option": u.option,
                          "material": data.technologies.at[u.technology, "output"],
@@ -164,7 +165,7 @@ def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
     for c, mat, t, w in m.PURCHASES:
         rows.append((w, t, c, mat, c, "purchases", _value(m.buy[c, mat, t, w])))
     for unit, t, w in m.PRODUCTION:
-        u = m.unit_row[unit]
+        u = data.units[unit]
         for mat, (_, made) in data.recipes.get(u.technology, {}).items():
             if made:
                 rows.append((w, t, u.country, mat, u.country, "production",
@@ -187,15 +188,16 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData,
     rows = []
     for lim in data.dependence_limits.itertuples(index=False):
         for w in data.scenario_names:
-            terms = m.dependence_terms.get((lim.limit, w))
-            from_supplier = sum(_value(x) for x in terms[0]) if terms else 0.0
-            total = sum(_value(x) for x in m.dependence_totals.get((lim.limit, w), ()))
+            key = (lim.limit, w)
+            limited = key in m.LIMITS
+            from_supplier = _value(m.supplier_use[key]) if limited else 0.0
+            total = _value(m.total_use[key]) if key in m.LIMIT_SCENARIOS else 0.0
             share = from_supplier / total if total > EPS else 0.0
             rows.append({"scenario": w, "consumer": lim.consumer, "supplier": lim.supplier,
                          "material": lim.material, "year": lim.year,
                          "max_share": lim.max_share, "share": share,
                          "supply_from_supplier": from_supplier, "total_supply": total,
-                         "binding": bool(terms) and share >= lim.max_share - 1e-6,
+                         "binding": limited and share >= lim.max_share - 1e-6,
                          "marginal_cost": None if marginal is None
                          else marginal.get((lim.limit, w), 0.0),
                          "input_row": lim.row})
@@ -244,12 +246,13 @@ def _shortages(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                                        "shortage", "unmet_share"])
 
 
-def _costs(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+def _costs(f: Formulation) -> pd.DataFrame:
     """Cost of every (scenario, year, category): undiscounted, discounted and expected."""
+    data = f.data
     amounts: dict[tuple[str, int, str], float] = {}
-    for key, items in m.terms.costs.items():
+    for key, items in f.terms.costs.items():
         amounts[key] = amounts.get(key, 0.0) + sum(pyo.value(a) * _value(x) for a, x in items)
-    for key, amount in m.terms.cost_constants.items():
+    for key, amount in f.terms.cost_constants.items():
         amounts[key] = amounts.get(key, 0.0) + pyo.value(amount)
     rows = []
     for (category, t, w), cost in sorted(amounts.items(), key=lambda kv: (
@@ -257,7 +260,7 @@ def _costs(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
         if abs(cost) < EPS:
             continue
         df = data.discount_factor(t)
-        p = m.probability[w]
+        p = pyo.value(f.model.probability[w])
         rows.append({"scenario": w, "year": t, "category": category, "cost": cost,
                      "discount_factor": df, "discounted": cost * df, "probability": p,
                      "expected": cost * df * p})
@@ -266,8 +269,9 @@ def _costs(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                                        "expected"])
 
 
-def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
+def _summary(f: Formulation, outcome: SolveOutcome,
              tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    data = f.data
     costs = tables["costs"]
     by_category = costs.groupby("category")["expected"].sum()
     # From the cost table (it adds up to the model's expected cost, as tests check): far
@@ -285,10 +289,10 @@ def _summary(m: pyo.ConcreteModel, data: ModelData, outcome: SolveOutcome,
         "horizon": f"{data.years[0]}-{data.years[-1]}",
         "scenarios": len(data.scenario_names),
     }
-    if hasattr(m, "cvar"):
+    if f.cvar is not None:
         # The solver minimised expected + weight x CVaR; `objective` stays the expected cost
         # (the sum of the cost table), and the gap and bound refer to the risk-adjusted value.
-        summary["cvar"] = float(pyo.value(m.cvar))
+        summary["cvar"] = float(pyo.value(f.cvar))
         summary["risk_adjusted_objective"] = outcome.objective
     for category in COST_CATEGORIES:
         summary[f"cost_{category}"] = float(by_category.get(category, 0.0))

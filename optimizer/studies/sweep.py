@@ -18,7 +18,7 @@ from typing import Any
 import highspy
 from pyomo.contrib.solver.common.results import TerminationCondition
 
-from models import build_model, refresh_rows
+from models import build_model
 from optimizer import interrupt
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
@@ -81,23 +81,23 @@ class PersistentRuns:
     unlimited) are built and solved cold."""
 
     def __init__(self, inputs: Inputs):
-
         self.inputs = inputs
-        self.model = build_model(prepare(inputs), mutable=True)
+        self.formulation = build_model(prepare(inputs), mutable=True)
+        self.model = self.formulation.model
         self.solver = new_solver()
         # The marginal costs' LP on an instance of its own: on the MIP's, after the repaired
         # start and the MIP, HiGHS can return other (degenerate) duals than a fresh instance.
         self.lp_solver = new_solver()
         self.params = {key: self.model.cell[key] for key in self.model.cell}
-        for budget, row in self.model.budget_row.items():
+        for budget, record in self.formulation.data.budget_rows.items():
             if budget in self.model.BUDGETS:
-                self.params[("budgets", row, "max_capex")] = self.model.max_capex[budget]
+                key = ("budgets", int(record.row), "max_capex")
+                self.params[key] = self.model.max_capex[budget]
         self.base = {key: param.value for key, param in self.params.items()}
         self.cold_runs = 0
         self.start: list[float] | None = None  # the previous run's solution, a MIP start
 
     def solve(self, run: Run) -> RunResult:
-
         start = time.perf_counter()
         try:
             varied = apply_changes(self.inputs, run.changes)
@@ -108,10 +108,9 @@ class PersistentRuns:
                 return solve_run(self.inputs, run)
             for key, value in changed.items():
                 self.params[key].set_value(value)
-            data = prepare(varied)
-            refresh_rows(self.model, data)
-            outcome = self._solve(data.settings)
-            plan = post_solve(self.model, data, outcome, self.lp_solver, budgets=BUDGETS)
+            self.formulation.data = prepare(varied)  # the plan reads this run's values
+            outcome = self._solve(self.formulation.data.settings)
+            plan = post_solve(self.formulation, outcome, self.lp_solver, budgets=BUDGETS)
             return _result(run, outcome, plan, start)
         except OptimizerError as err:
             return _failed(run, err, start)
@@ -145,7 +144,6 @@ class PersistentRuns:
         the operations that are best for this run's data: the fixed-build LP, solved by the
         MIP's own HiGHS instance so that its columns line up. Falls back to the previous
         solution as it was when that LP does not solve."""
-
         with fixed_builds(self.model):
             forget_mip(self.solver)
             results = self.solver.solve(self.model, load_solutions=False,
