@@ -1,4 +1,8 @@
-"""The `optimizer` command line: one error boundary, documented exit codes."""
+"""The `optimizer` command line: one error boundary, documented exit codes.
+
+Each command imports its own stack (pandas, Pyomo, HiGHS, xlsxwriter) when it runs, so that
+`optimizer -h` and `--version` answer at once; nothing else imports inside functions but
+optional extras (Dask, rich)."""
 
 from __future__ import annotations
 
