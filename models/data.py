@@ -80,7 +80,10 @@ class ModelData:
     dependence_limits: pd.DataFrame  # limit, consumer, supplier, material, year, max_share, row
     budgets: pd.DataFrame  # budget, country, year (None: horizon), max_capex, row
     scenarios: pd.DataFrame  # scenario, probability, description (baseline first)
-    disruptions: pd.DataFrame  # scenario, supplier, material, year, cut, row
+    disruptions: pd.DataFrame  # scenario, supplier, material, year, cut, reference, to_country, row
+    # (disruption row, year) -> the supplier's exports in the reference plan, for the rows
+    # without a `reference` of their own (see `optimizer.solving.reference`)
+    reference_exports: dict[tuple[int, int], float] = field(default_factory=dict)
     source: str = ""
     warnings: list[Issue] = field(default_factory=list)
 
@@ -96,6 +99,18 @@ class ModelData:
     def scenario_names(self) -> tuple[str, ...]:
         # read in the innermost loops of the model build: computed once, not per call
         return tuple(self.scenarios["scenario"])
+
+    @cached_property
+    def cuts(self) -> list[Any]:
+        """Disruption records, one per row and year."""
+        return list(self.disruptions.itertuples(index=False))
+
+    def cut_destinations(self, cut: Any) -> set[str]:
+        """Countries whose imports from the supplier a cut reduces: its `to_country`, or
+        everyone outside the supplier."""
+        supplier = set(self.members(cut.supplier))
+        aimed = self.countries if cut.to_country is None else self.members(cut.to_country)
+        return set(aimed) - supplier
 
     @cached_property
     def candidates(self) -> dict[str, Unit]:

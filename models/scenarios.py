@@ -7,9 +7,6 @@ nobody knows of the cut before it happens.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 import pyomo.environ as pyo
 
 from models.data import BASELINE, ModelData
@@ -63,53 +60,44 @@ def add_non_anticipativity(m: pyo.ConcreteModel, data: ModelData, terms: Terms) 
 
 
 def add_disruptions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
-    """In a disrupted (scenario, year), the supplier's net exports of the material (to
-    countries outside it, less its imports from them) are at most (1 - cut) x the baseline's
-    net exports in that year. Net, because gross exports could be inflated in the baseline by
-    round trips (ship out, ship back) that raise the scenario's allowance. Where rows of a
-    scenario overlap for the same supplier, material and year, the largest cut holds."""
-    if data.disruptions.empty:
+    """In a disrupted (scenario, year), the supplier's exports of the material (its shipments
+    to countries outside it, or to the row's `to_country` only) <= (1 - cut) x the reference:
+    the row's `reference`, or the supplier's exports in the reference plan, solved before the
+    model (`optimizer.solving.reference`). The reference is fixed, so no decision of the plan
+    can raise its own allowance. Each row and year is its own constraint: where rows overlap,
+    the smallest allowance holds."""
+    index, routes, references = [], {}, {}
+    for cut in data.cuts:
+        key = (int(cut.row), int(cut.year))
+        destinations = data.cut_destinations(cut)
+        supplier = set(data.members(cut.supplier))
+        routes[key] = [r for r in m.ROUTES if r[2] == cut.material and r[0] in supplier
+                       and r[1] in destinations]
+        if not routes[key]:
+            continue  # no route leaves the supplier for those countries: nothing to cut
+        index.append(key)
+        if cut.reference is None and key not in data.reference_exports:
+            raise ValueError(f"disruptions row {key[0]} has no reference exports for {key[1]}: "
+                             "solve the reference plan first (optimizer.solving.reference)")
+        references[key] = data.reference_exports[key] if cut.reference is None else None
+    if not index:
         return
-    crossing: dict[tuple[frozenset[str], str], tuple[list, list]] = {}
-    cuts = _cuts(data, terms)
-    index = []
-    for key, (members, _) in cuts.items():
-        material = key[2]
-        out = [r for r in m.ROUTES if r[2] == material and r[0] in members
-               and r[1] not in members]
-        back = [r for r in m.ROUTES if r[2] == material and r[1] in members
-                and r[0] not in members]
-        if out:
-            crossing[(members, material)] = (out, back)
-            index.append(key)
+    cuts = {(int(c.row), int(c.year)): c for c in data.cuts}
+    m.CUTS = pyo.Set(initialize=index, dimen=2)  # (disruptions row, year)
+    # computed references are parameters: a sweep re-solves the reference plan for its data
+    m.cut_reference = pyo.Param(m.CUTS, mutable=True, within=pyo.Reals,
+                                initialize={k: v or 0.0 for k, v in references.items()})
 
-    def net_exports(members: frozenset[str], material: str, year: int, w: str):
-        out, back = crossing[(members, material)]
-        return (pyo.quicksum(m.ship[(*r, year, w)] for r in out)
-                - pyo.quicksum(m.ship[(*r, year, w)] for r in back))
+    def reference(key: tuple[int, int]):
+        row = cuts[key]
+        if references[key] is None:  # the row's own reference, an input cell
+            return terms.cells("disruptions", row.row, "reference", row.reference)
+        return m.cut_reference[key]
 
-    def rule(m: pyo.ConcreteModel, scenario: str, supplier: str, material: str, year: int):
-        members, cut = cuts[(scenario, supplier, material, year)]
-        return (net_exports(members, material, year, scenario)
-                <= (1 - cut) * net_exports(members, material, year, BASELINE))
+    def rule(m: pyo.ConcreteModel, row: int, year: int):
+        cut = cuts[row, year]
+        share_cut = terms.cells("disruptions", cut.row, "cut", cut.cut)
+        exports = pyo.quicksum(m.ship[(*r, year, cut.scenario)] for r in routes[row, year])
+        return exports <= (1 - share_cut) * reference((row, year))
 
-    if index:
-        m.DISRUPTIONS = pyo.Set(initialize=index, dimen=4)
-        m.export_cut = pyo.Constraint(m.DISRUPTIONS, rule=rule)
-
-
-def _cuts(data: ModelData, terms: Terms) -> dict[tuple, tuple[frozenset[str], Any]]:
-    """(scenario, supplier, material, year) -> (supplier's members, cut). A row that is the
-    only one for each of its keys gives its cell (a sweep may change it in place); where rows
-    overlap the largest cut is a plain number."""
-    rows = defaultdict(list)
-    for rec in data.disruptions.itertuples(index=False):
-        rows[(rec.scenario, rec.supplier, rec.material, rec.year)].append(rec)
-    shared = {rec.row for recs in rows.values() if len(recs) > 1 for rec in recs}
-    cuts = {}
-    for key, recs in rows.items():
-        members = frozenset(data.members(key[1]))
-        rec = recs[0]
-        cuts[key] = (members, max(r.cut for r in recs) if rec.row in shared
-                     else terms.cells("disruptions", rec.row, "cut", rec.cut))
-    return cuts
+    m.export_cut = pyo.Constraint(m.CUTS, rule=rule)

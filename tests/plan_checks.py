@@ -99,8 +99,27 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
     table_cost("shortage", shortage, "cost")
 
 
+def check_cuts(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """Each cut row and year: the scenario's shipments from the supplier to the countries the
+    cut is aimed at, recomputed from the shipments table, are the reported exports and stay
+    within (1 - cut) x the reference."""
+    ships = tables["shipments"]
+    cuts = tables["disruptions"]
+    assert len(cuts) == len(data.cuts)
+    for cut, row in zip(data.cuts, cuts.itertuples(index=False), strict=True):
+        supplier = set(data.members(cut.supplier))
+        aimed = data.cut_destinations(cut)
+        exports = ships[(ships.scenario == cut.scenario) & (ships.year == cut.year)
+                        & (ships.material == cut.material) & ships.from_country.isin(supplier)
+                        & ships.to_country.isin(aimed)].quantity.sum()
+        assert row.exports == pytest.approx(exports, abs=TOL)
+        assert row.allowance == pytest.approx((1 - cut.cut) * row.reference, abs=TOL)
+        assert exports <= row.allowance + TOL * max(1.0, row.reference)
+
+
 def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
     check_balances(tables, data)
+    check_cuts(tables, data)
     check_stock_levels(tables, data)
     check_costs(tables, data, objective)
     if not data.settings.get("trace_origin"):

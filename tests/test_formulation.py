@@ -17,11 +17,12 @@ from models.scenarios import operational
 from models.terms import Terms
 from optimizer.contract.to_model import build_data
 from optimizer.contract.validate import load_inputs
+from optimizer.solving.pipeline import prepare
 
 
 def _rich(tmp_path: Path, elastic: bool = False) -> Formulation:
     path = write_workbook(tmp_path / "rich.xlsx", tiny_sheets(**RICH))
-    return build_model(build_data(load_inputs(path)), elastic=elastic)
+    return build_model(prepare(load_inputs(path)), elastic=elastic)
 
 
 def test_the_model_holds_pyomo_components_only(tmp_path: Path) -> None:

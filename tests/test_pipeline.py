@@ -12,7 +12,6 @@ from conftest import tiny_sheets, write_workbook
 from fingerprints import RICH, bundled
 
 from models import build_model
-from optimizer.contract.to_model import build_data
 from optimizer.contract.validate import load_inputs
 from optimizer.contract.variations import BASE, Run
 from optimizer.solving.pipeline import PHASES, PhaseTimer, prepare, solve_data
@@ -49,7 +48,7 @@ def test_solve_cold_and_persistent_runs_agree(tmp_path: Path, case: str) -> None
 @pytest.mark.parametrize("case", CASES)
 def test_the_pipeline_builds_the_model_build_model_builds(tmp_path: Path, case: str) -> None:
     path = CASES[case](tmp_path)
-    direct = build_model(build_data(load_inputs(path))).model
+    direct = build_model(prepare(load_inputs(path))).model
     timer = PhaseTimer()
     solved = solve_data(prepare(load_inputs(path)), timer)
     assert set(timer.seconds) == set(PHASES) - {"read", "write"}

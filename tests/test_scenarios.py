@@ -85,14 +85,18 @@ def test_cvar_with_weight_one(tmp_path):
     assert stock_2026(plan) == pytest.approx(100)
 
 
-def test_partial_cut_caps_exports_at_the_baseline_share(tmp_path):
-    """A 60% cut leaves China 40% of the baseline's 2027 exports: with no stock (p = 0.05)
-    the baseline imports 100 t, so the cut scenario imports 40 t and misses 60 t:
-    40 x 11 + 60 x 100 = 6,440."""
+def test_partial_cut_caps_exports_at_the_reference_share(tmp_path):
+    """A 60% cut leaves China 40% of its 2027 exports in the reference plan (100 t to Japan):
+    with no stock (p = 0.05) the cut scenario imports 40 t and misses 60 t:
+    40 x 11 + 60 x 100 = 6,440. The plan's disruptions table says so."""
     cut = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
            ["cut", "CHINA", "OXIDE", 2027, 2027, 0.6]]
     plan = solve(tmp_path, scenarios=scenario(0.05), disruptions=cut)
     assert plan.summary["scenario_cost_cut"] == pytest.approx(6440)
+    row = plan.tables["disruptions"].iloc[0]
+    assert (row.year, row.reference, row.allowance, row.exports) == pytest.approx(
+        (2027, 100, 40, 40))
+    assert row.input_row == 2
 
 
 def test_cover_is_suspended_only_in_disrupted_years(tmp_path):
@@ -178,8 +182,8 @@ def test_conflict_between_cover_and_dependence_limit_names_both(tmp_path):
 
 
 def test_overlapping_cuts_do_not_depend_on_row_order(tmp_path):
-    """Two rows cut China's 2027 exports by 100% and by 20%: the largest cut holds whatever
-    the order of the rows (p = 0.05, no stock: the cut scenario misses all 100 t)."""
+    """Two rows cut China's 2027 exports by 100% and by 20%: the smallest allowance holds
+    whatever the order of the rows (p = 0.05, no stock: the cut scenario misses all 100 t)."""
     rows = [["cut", "CHINA", "OXIDE", 2026, 2027, 1], ["cut", "CHINA", "OXIDE", 2027, 2027, 0.2]]
     header = ["scenario", "supplier", "material", "from_year", "to_year", "cut"]
     costs = [solve(tmp_path, scenarios=scenario(0.05), disruptions=[header, *order])
@@ -230,9 +234,10 @@ def test_dependence_limit_holds_in_every_scenario(tmp_path):
 def test_baseline_cannot_inflate_the_export_allowance_by_round_trips(tmp_path):
     """One year; China cuts half its exports in scenario `cut` (p = 0.5). Honestly: the
     baseline imports 100 t at 11 (1,100) and the cut scenario 50 t from China plus 50 t from
-    Australia at 22 (1,650): expected 1,375. Were the cap on gross exports, the baseline could
-    ship 100 t more to Japan and back (2/t) to double the allowance: 0.5 x 1,300 + 0.5 x
-    1,100 = 1,200. Net exports close that."""
+    Australia at 22 (1,650): expected 1,375. Were the allowance measured against the baseline
+    optimised with its scenarios, the baseline could ship 100 t more to Japan and back (2/t)
+    to double it: 0.5 x 1,300 + 0.5 x 1,100 = 1,200. The reference plan is fixed before the
+    plan is solved, and it has no reason to ship anything back."""
     one_year = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
                 ["discount_rate", 0], ["mip_gap", 0]]
     routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
@@ -243,3 +248,62 @@ def test_baseline_cannot_inflate_the_export_allowance_by_round_trips(tmp_path):
         settings=one_year, routes=routes, scenarios=scenario(0.5), disruptions=cut))
     plan = solve_workbook(path, write=False).plan
     assert plan.summary["objective"] == pytest.approx(1375)
+
+
+CUT_HEADER = ["scenario", "supplier", "material", "from_year", "to_year", "cut", "reference",
+              "to_country"]
+
+
+def test_a_cut_measured_against_a_reference_of_its_own(tmp_path):
+    """China's reference is 40 t/yr (the row's own); a half cut allows 20 t in 2027. With
+    no stock (p = 0.05) the cut scenario imports 20 t and misses 80 t:
+    20 x 11 + 80 x 100 = 8,220."""
+    cut = [CUT_HEADER, ["cut", "CHINA", "OXIDE", 2027, 2027, 0.5, 40, None]]
+    plan = solve(tmp_path, scenarios=scenario(0.05), disruptions=cut)
+    assert plan.summary["scenario_cost_cut"] == pytest.approx(8220)
+    row = plan.tables["disruptions"].iloc[0]
+    assert (row.reference, row.allowance, row.exports) == pytest.approx((40, 20, 20))
+
+
+def test_a_cut_aimed_at_one_country_leaves_the_others_supplied(tmp_path):
+    """China cuts Japan off in 2027 (`to_country` JPN) while Korea, needing 50 t, still buys
+    from China. In the cut scenario Japan misses its 100 t (no stock at p = 0.05) and Korea
+    pays 50 x 11 as in the baseline: 10,000 + 550 = 10,550."""
+    countries = [["country", "name"], ["CHN", ""], ["JPN", ""], ["KOR", ""]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["CHN", "KOR", None, 1, 0]]
+    demand = [["country", "material", "year", "quantity"], ["JPN", "OXIDE", 2027, 100],
+              ["KOR", "OXIDE", 2027, 50]]
+    cut = [CUT_HEADER, ["cut", "CHINA", "OXIDE", 2027, 2027, 1, None, "JPN"]]
+    plan = solve(tmp_path, countries=countries, routes=routes, demand=demand,
+                 scenarios=scenario(0.05), disruptions=cut)
+    assert plan.summary["scenario_cost_cut"] == pytest.approx(10_550)
+    row = plan.tables["disruptions"].iloc[0]
+    assert row.to_country == "JPN"
+    assert (row.reference, row.allowance) == pytest.approx((100, 0))
+
+
+def test_a_supplier_exporting_nothing_in_the_reference_is_never_forced_to_import(tmp_path,
+                                                                              caplog):
+    """China makes no oxide: it buys 50 t from Australia (20 + 1) for its own demand, and
+    Japan buys 100 t there too. China exports nothing in the reference plan, so a cut of its
+    exports allows nothing and changes nothing: both scenarios cost 150 x 21 = 3,150 in 2027
+    (with a cap on net exports, a supplier that imports would have been held to importing).
+    A warning names the row."""
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["AUS", "OXIDE", None, None, 20]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["AUS", "CHN", None, 1, 0], ["AUS", "JPN", None, 1, 0], ["CHN", "JPN", None, 1, 0]]
+    demand = [["country", "material", "year", "quantity"], ["JPN", "OXIDE", 2027, 100],
+              ["CHN", "OXIDE", 2027, 50]]
+    for share in (1, 0.5):
+        cut = [CUT_HEADER, ["cut", "CHINA", "OXIDE", 2027, 2027, share, None, None]]
+        path = write_workbook(tmp_path / f"imp{share}.xlsx", tiny_sheets(**{
+            **BASE, "supply": supply, "routes": routes, "demand": demand,
+            "scenarios": scenario(0.5), "disruptions": cut}))
+        solved = solve_workbook(path, write=False)
+        assert solved.plan.summary["scenario_cost_cut"] == pytest.approx(3150)
+        assert solved.plan.summary["scenario_cost_baseline"] == pytest.approx(3150)
+        assert solved.plan.tables["disruptions"].iloc[0].reference == 0
+        assert "CHINA exports no OXIDE in 2027 in the reference plan" in caplog.text
+        assert "'disruptions', row 2, column 'reference'" in caplog.text

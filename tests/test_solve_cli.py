@@ -19,7 +19,7 @@ from optimizer.excel.sheets import write_sheets
 ORLIB = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 REPO = Path(__file__).resolve().parents[1]
 PLAN_TABLES = ["builds", "capacity", "production", "purchases", "shipments", "dependence",
-               "stockpiles", "shortages", "costs"]
+               "disruptions", "stockpiles", "shortages", "costs"]
 
 
 def read_plan(path: Path) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:

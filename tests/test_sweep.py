@@ -167,7 +167,7 @@ def test_persistent_runs_match_cold_runs(tmp_path):
               "lifetime"], ["A", "SEP", "AUS", 60, 500, 5, 2], ["B", "SEP", "JPN", 80, 900, 4, 2]]
     piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
              ["JPN", "OXIDE", 0, 100, 1, 30]]
-    # CUT2's two rows overlap in 2027 (the larger cut holds): not cells, so a cold run
+    # CUT2's two rows overlap in 2027 (the smaller allowance holds): each row its own cells
     scenarios = [["scenario", "probability"], ["CUT", 0.3], ["CUT2", 0.1]]
     cuts = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
             ["CUT", "CHN", "OXIDE", 2027, 2027, 0.5], ["CUT2", "CHN", "OXIDE", 2026, 2027, 0.2],
@@ -181,7 +181,8 @@ def test_persistent_runs_match_cold_runs(tmp_path):
         "stockpiles.min_cover_days=10,90", "budgets.max_capex=0,5000",
         "routes.transport_cost[from_country=AUS]=0,9", "sites.capacity[site=B]=10,200",
         "disruptions.cut[scenario=CUT]=0.1,1", "sites.lifetime=1",
-        "settings.discount_rate=0", "disruptions.cut[scenario=CUT2; from_year=2027]=0.9")]
+        "settings.discount_rate=0", "disruptions.cut[scenario=CUT2; from_year=2027]=0.9",
+        "disruptions.reference[scenario=CUT]=30")]
     runs = plan_runs(variations)
     inputs = load_inputs(path)
     persistent = PersistentRuns(inputs)
@@ -191,7 +192,7 @@ def test_persistent_runs_match_cold_runs(tmp_path):
     for w, c in zip(warm, cold, strict=True):
         assert w.objective == pytest.approx(c.objective, rel=1e-6, abs=1e-6), w.run
         assert w.summary["builds"] == c.summary["builds"]
-    assert persistent.cold_runs == 3  # the lifetime, the setting and the overlapping cut
+    assert persistent.cold_runs == 3  # the lifetime, the setting, a reference where none was
     assert len({r.objective for r in cold}) > 10  # the variations do change the answer
 
 

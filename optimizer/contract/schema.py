@@ -443,9 +443,15 @@ SHEETS: tuple[Sheet, ...] = (
             _MATERIAL,
             _year("from_year", "First year of the cut."),
             _year("to_year", "Last year of the cut.", FromSetting("last_year")),
-            _share("cut", "Fraction of the supplier's exports lost.", 1),
+            _share("cut", "Fraction of the supplier's exports lost, measured against the "
+                   "reference.", 1),
+            _quantity("reference", "Exports the cut is measured against, per year (blank: the "
+                      "supplier's exports in the reference plan, which has existing plants "
+                      "only, no limits, no cuts and no cover).", BLANK),
+            _code("to_country", "Country or group the cut is aimed at (blank: every country "
+                  "outside the supplier).", Ref.COUNTRY_OR_GROUP, default=BLANK),
         ),
-        key=("scenario", "supplier", "material", "from_year"),
+        key=("scenario", "supplier", "material", "from_year", "to_country"),
     ),
     Sheet(
         "sweeps", False, "Parameter variations for `optimizer sweep`; two rows with the same "

@@ -161,7 +161,12 @@ def _disruptions(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
         for year in range(max(rec["from_year"], years[0]), min(rec["to_year"], years[-1]) + 1):
             rows.append({"scenario": rec["scenario"], "supplier": rec["supplier"],
                          "material": rec["material"], "year": year, "cut": rec["cut"],
+                         "reference": rec["reference"], "to_country": rec["to_country"],
                          ROW: rec[ROW]})
-    return pd.DataFrame(rows, columns=["scenario", "supplier", "material", "year", "cut", ROW])
+    frame = pd.DataFrame(rows, columns=["scenario", "supplier", "material", "year", "cut",
+                                        "reference", "to_country", ROW])
+    # blank stays None (pandas would make a blank reference NaN among numbers)
+    frame["reference"] = pd.Series([r["reference"] for r in rows], dtype=object)
+    return frame
 
 

@@ -171,13 +171,13 @@ def unique_name(name: str, used: set[str], limit: int) -> str:
 
 COLUMN_FORMATS: dict[str, str] = {
     **dict.fromkeys(["year", "online_from", "online_to", "input_row"], YEAR),
-    **dict.fromkeys(["share", "max_share", "utilisation", "probability"], SHARE),
+    **dict.fromkeys(["share", "max_share", "utilisation", "probability", "cut"], SHARE),
     **dict.fromkeys(["capex", "salvage", "cost", "transport_cost", "tariff_cost", "discounted",
                      "expected", "expected cost", "marginal_cost"], MONEY),
     # Unit prices are small numbers; whole-currency rounding would hide their differences.
     "price": PRICE,
     **dict.fromkeys(["quantity", "capacity", "level", "acquisitions", "releases", "demand",
                      "shortage", "supply_from_supplier", "total_supply", "production",
-                     "cover_days"], QUANTITY),
+                     "cover_days", "reference", "allowance", "exports"], QUANTITY),
     "discount_factor": "0.0000",
 }

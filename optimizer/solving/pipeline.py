@@ -23,6 +23,7 @@ from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, TimeLimitNoPlanError
 from optimizer.solving.diagnose import explain_infeasibility
 from optimizer.solving.duals import budget_savings, marginal_costs
+from optimizer.solving.reference import with_reference_exports
 from optimizer.solving.results import Plan, extract_plan
 from optimizer.solving.solve import Highs, SolveOutcome, solve_model
 
@@ -59,11 +60,12 @@ class Solved:
 
 
 def prepare(inputs: Inputs, threads: int | None = None) -> ModelData:
-    """The model's data from validated inputs; `threads` overrides the settings' solver
-    threads (parallel workers run one each)."""
+    """The model's data from validated inputs, with the disruptions' reference exports (the
+    reference plan, solved here when a cut needs it); `threads` overrides the settings'
+    solver threads (parallel workers run one each)."""
     if threads:
         inputs.settings["threads"] = threads
-    return build_data(inputs)
+    return with_reference_exports(build_data(inputs))
 
 
 def new_solver() -> Highs:

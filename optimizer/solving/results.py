@@ -38,6 +38,7 @@ UNITS: dict[str, str] = {
     "unmet_share": "fraction", "max_capex": "currency",
     "saving_if_10pct_larger": "currency (discounted, expected)",
     "transport_cost": "currency", "tariff_cost": "currency",
+    "reference": "t/yr", "allowance": "t/yr", "exports": "t/yr", "cut": "fraction",
 }
 
 
@@ -67,6 +68,7 @@ def extract_plan(f: Formulation, outcome: SolveOutcome,
         "shipments": _shipments(m, data),
         "sourcing": _sourcing(m, data),
         "dependence": _dependence(m, data, marginals.get("dependence")),
+        "disruptions": _disruptions(m, data),
         "budgets": _budgets(m, data, marginals.get("budgets")),
         "stockpiles": _stockpiles(m, data),
         "shortages": _shortages(m, data),
@@ -204,6 +206,28 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData,
     return pd.DataFrame(rows, columns=["scenario", "consumer", "supplier", "material", "year",
                                        "max_share", "share", "supply_from_supplier",
                                        "total_supply", "binding", "marginal_cost", "input_row"])
+
+
+def _disruptions(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    """Per disruption row and year: the reference the cut is measured against, the exports it
+    allows and the exports of the plan's scenario."""
+    rows = []
+    for cut in data.cuts:
+        key = (int(cut.row), int(cut.year))
+        reference = cut.reference if cut.reference is not None else \
+            data.reference_exports.get(key, 0.0)
+        supplier, destinations = set(data.members(cut.supplier)), data.cut_destinations(cut)
+        exports = sum(_value(m.ship[o, d, mat, cut.year, cut.scenario])
+                      for o, d, mat in m.ROUTES
+                      if mat == cut.material and o in supplier and d in destinations)
+        rows.append({"scenario": cut.scenario, "supplier": cut.supplier,
+                     "material": cut.material, "to_country": cut.to_country,
+                     "year": cut.year, "cut": cut.cut, "reference": reference,
+                     "allowance": (1 - cut.cut) * reference, "exports": exports,
+                     "input_row": cut.row})
+    return pd.DataFrame(rows, columns=["scenario", "supplier", "material", "to_country", "year",
+                                       "cut", "reference", "allowance", "exports",
+                                       "input_row"])
 
 
 def _budgets(m: pyo.ConcreteModel, data: ModelData,

@@ -93,6 +93,10 @@ class PersistentRuns:
             if budget in self.model.BUDGETS:
                 key = ("budgets", int(record.row), "max_capex")
                 self.params[key] = self.model.max_capex[budget]
+        # the cuts' references: the reference plan is solved again for each run's data
+        references = self.model.component("cut_reference")
+        self.reference = {k: references[k] for k in references} \
+            if references is not None else {}
         self.base = {key: param.value for key, param in self.params.items()}
         self.cold_runs = 0
         self.start: list[float] | None = None  # the previous run's solution, a MIP start
@@ -108,7 +112,10 @@ class PersistentRuns:
                 return solve_run(self.inputs, run)
             for key, value in changed.items():
                 self.params[key].set_value(value)
-            self.formulation.data = prepare(varied)  # the plan reads this run's values
+            self.formulation.data = data = prepare(varied)  # the plan reads this run's values
+            for key, reference in data.reference_exports.items():
+                if key in self.reference:
+                    self.reference[key].set_value(reference)
             outcome = self._solve(self.formulation.data.settings)
             plan = post_solve(self.formulation, outcome, self.lp_solver, budgets=BUDGETS)
             return _result(run, outcome, plan, start)
