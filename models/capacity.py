@@ -1,9 +1,10 @@
-"""Capacity: candidate builds with lead times, lifetimes and salvage; production within
-installed capacity; budgets on capex.
+"""Capacity: candidate builds with lead times and lifetimes, paid for by annuities;
+production within installed capacity; budgets on overnight capex.
 
 A candidate option built in year t with lead time L and lifetime N produces in years
-t + L .. t + L + N - 1. Capex is paid in the decision year, net of the straight-line salvage
-value of the life left after the horizon.
+t + L .. t + L + N - 1. It pays the annuity capex x r / (1 - (1 + r)^-N) (r its financing
+rate; capex / N when r = 0) in each of those years that lies within the horizon; years after
+the horizon are not charged (no salvage).
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ def online_years(unit, decision_year: int) -> range:
     return range(start, start + unit.lifetime)
 
 
-def salvage_fraction(unit, decision_year: int, last_year: int) -> float:
-    """Share of the option's life that falls after the horizon."""
-    years_after = sum(1 for y in online_years(unit, decision_year) if y > last_year)
-    return years_after / unit.lifetime
+def annuity_factor(rate: float, lifetime: int) -> float:
+    """Annuity per unit of capex: r / (1 - (1 + r)^-N), or 1 / N when r = 0."""
+    if rate == 0:
+        return 1.0 / lifetime
+    return rate / (1.0 - (1.0 + rate) ** -lifetime)
 
 
 def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """build[u, t] binary; each (site, technology) built at most once, in one option;
-    capex (net of salvage) and fixed O&M of built capacity enter the costs."""
+    the capital annuity and fixed O&M of built capacity enter the costs in each year it is
+    online within the horizon."""
     last = data.years[-1]
     candidates = [u for u in data.units.itertuples(index=False) if u.kind == "candidate"]
     index = [(u.unit, t) for u in candidates for t in build_years(u, last)]
@@ -60,14 +63,12 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         years = [y for y in online_years(u, t) if y <= last]
         for year in years:
             m.online_builds[unit, year].append(var)
-        capex = unit_cell(terms, u, "capex")
-        salvage = -capex * salvage_fraction(u, t, last)
+        annuity = unit_cell(terms, u, "capex") * annuity_factor(u.financing_rate, u.lifetime)
         fixed_om = unit_cell(terms, u, "fixed_om")
         for w in scenarios:
-            terms.cost("capex", t, w, capex, var)
-            terms.cost("salvage", t, w, salvage, var)
-            if not is_zero(fixed_om):
-                for year in years:
+            for year in years:
+                terms.cost("capital", year, w, annuity, var)
+                if not is_zero(fixed_om):
                     terms.cost("fixed_om", year, w, fixed_om, var)
 
 

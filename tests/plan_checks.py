@@ -97,6 +97,17 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
     shortage = tables["shortages"].assign(
         cost=lambda f: f.shortage * f.material.map(data.materials["shortage_cost"]))
     table_cost("shortage", shortage, "cost")
+    # capital: each build's annuity in every year it is online within the horizon, no other
+    last = data.years[-1]
+    annuities: dict[tuple, float] = defaultdict(float)
+    for b in tables["builds"].itertuples():
+        for y in range(b.online_from, min(b.online_to, last) + 1):
+            for w in data.scenario_names:
+                annuities[(w, y)] += b.annuity
+    charged = {(w, t): v for (w, t, c), v in by.items() if c == "capital"}
+    for key in set(annuities) | set(charged):
+        assert charged.get(key, 0.0) == pytest.approx(annuities.get(key, 0.0), rel=1e-6,
+                                                      abs=1e-6), key
 
 
 def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:

@@ -75,26 +75,77 @@ SETTINGS_5Y = [["key", "value"], ["first_year", 2026], ["last_year", 2030],
 
 def test_lifetime_ending_inside_horizon(tmp_path):
     """Imports cost 50/t, 100 t/yr over 2026-30 (25,000). A plant decided in 2026 with
-    capex 5,000, variable cost 10 and lifetime 2 produces in 2026-27 only:
-    5,000 + 2 x 1,000 + 3 x 5,000 = 22,000, no salvage."""
+    capex 5,000, variable cost 10 and lifetime 2 produces in 2026-27 only; at a financing rate
+    of 0 (the discount rate's) it pays 5,000 / 2 = 2,500 in each of those years:
+    2 x 2,500 + 2 x 1,000 + 3 x 5,000 = 22,000."""
     site = ["JP1", "SEP", "default", "JPN", 100, 5000, 0, 10, 0, 2, 2026, 2026]
     plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
     assert plan.summary["objective"] == pytest.approx(22_000)
     production = plan.tables["production"]
     assert sorted(production["year"]) == [2026, 2027]
-    assert plan.tables["builds"]["salvage"].iloc[0] == pytest.approx(0)
+    assert plan.tables["builds"]["annuity"].iloc[0] == pytest.approx(2_500)
 
 
-def test_lifetime_running_past_horizon_earns_salvage(tmp_path):
-    """Same, with capex 30,000 and lifetime 10: it runs 2026-35, half of it after 2030, so
-    the salvage value is 15,000 and the cost 30,000 - 15,000 + 5 x 1,000 = 20,000 (< 25,000
-    without the plant). The cost table shows capex +30,000 and salvage -15,000."""
-    site = ["JP1", "SEP", "default", "JPN", 100, 30_000, 0, 10, 0, 10, 2026, 2026]
-    plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
-    assert plan.summary["objective"] == pytest.approx(20_000)
-    costs = plan.tables["costs"].groupby("category")["cost"].sum()
-    assert costs["capex"] == pytest.approx(30_000)
-    assert costs["salvage"] == pytest.approx(-15_000)
+def _financed_case(settings: list[list], site_row: list, financing_rate=None) -> dict:
+    """_plant_case at import price 50, with a `financing_rate` column on `sites`."""
+    case = _plant_case({None: 50}, site_row)
+    case["sites"] = [[*case["sites"][0], "financing_rate"], [*site_row, financing_rate]]
+    return {"settings": settings, **case}
+
+
+def test_annuity_paid_only_in_years_online_within_horizon(tmp_path):
+    """financing_rate 10% (the setting; discount rate 0), capex 20,000, lifetime 10, decided
+    in 2026: it runs 2026-35 and pays 20,000 x 0.1 / (1 - 1.1^-10) = 3,254.908 a year, but
+    only the five years 2026-30 lie in the horizon: 5 x 3,254.908 + 5 x 1,000 (variable) =
+    21,274.54 < 25,000 without the plant. Charging all ten years (32,549) would not build it;
+    nothing is credited for the years after 2030."""
+    settings = [*SETTINGS_5Y, ["financing_rate", 0.1]]
+    site = ["JP1", "SEP", "default", "JPN", 100, 20_000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(settings, site))
+    assert plan.summary["objective"] == pytest.approx(21_274.539, abs=1e-2)
+    costs = plan.tables["costs"]
+    capital = costs[costs.category == "capital"]
+    assert list(capital["year"]) == [2026, 2027, 2028, 2029, 2030]
+    assert capital["cost"].tolist() == pytest.approx([3_254.908] * 5, abs=1e-3)
+    assert "salvage" not in set(costs["category"])
+    assert plan.summary["build_capex"] == pytest.approx(20_000)
+
+
+SETTINGS_1Y_10PCT = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                     ["discount_rate", 0.1], ["mip_gap", 0]]
+
+
+@pytest.mark.parametrize(("financing_rate", "annuity"), [(None, 162.745), (0, 100.0)])
+def test_annuity_per_thousand_of_capex(tmp_path, financing_rate, annuity):
+    """One year, discount rate 10%. A plant of capex 1,000 and lifetime 10 pays
+    1,000 x 0.1 / (1 - 1.1^-10) = 162.745 a year at the default financing rate (the discount
+    rate), 1,000 / 10 = 100 at a financing rate of 0. Demand 100 t made at variable cost 10
+    (imports cost 50): objective 162.745 + 1,000 = 1,162.745, or 1,100. The financing benefit
+    of the site at 0 is (162.745 - 100) x 1 (2026's discount factor) = 62.745."""
+    site = ["JP1", "SEP", "default", "JPN", 100, 1000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(SETTINGS_1Y_10PCT, site, financing_rate))
+    builds = plan.tables["builds"]
+    assert builds["annuity"].iloc[0] == pytest.approx(annuity, abs=1e-3)
+    assert plan.summary["objective"] == pytest.approx(1000 + annuity, abs=1e-3)
+    assert builds["financing_benefit"].iloc[0] == pytest.approx(162.745 - annuity, abs=1e-3)
+
+
+def test_financing_benefit_of_a_cheaper_loan(tmp_path):
+    """2026-27 at a discount rate of 10%; the site borrows at 2%: its annuity on capex 1,000
+    over 10 years is 1,000 x 0.02 / (1 - 1.02^-10) = 111.327 instead of 162.745. Objective
+    (111.327 + 1,000) x (1 + 1/1.1) = 2,121.623 (2,219.787 at 10%). Financing benefit:
+    (162.745 - 111.327) x (1 + 1/1.1) = 98.163."""
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                ["discount_rate", 0.1], ["mip_gap", 0]]
+    site = ["JP1", "SEP", "default", "JPN", 100, 1000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(settings, site, 0.02))
+    assert plan.summary["objective"] == pytest.approx(2_121.623, abs=1e-3)
+    builds = plan.tables["builds"]
+    assert builds["annuity"].iloc[0] == pytest.approx(111.327, abs=1e-3)
+    assert builds["financing_benefit"].iloc[0] == pytest.approx(98.163, abs=1e-3)
+    plan = solve(tmp_path, **_financed_case(settings, site))
+    assert plan.summary["objective"] == pytest.approx(2_219.787, abs=1e-3)
+    assert plan.tables["builds"]["financing_benefit"].iloc[0] == pytest.approx(0, abs=1e-9)
 
 
 BUDGET_CASE = {

@@ -247,6 +247,10 @@ SETTINGS: tuple[Setting, ...] = tuple(
         Column("cvar_alpha", Kind.NUMBER, "CVaR confidence level.", "fraction", 0.9,
                ge=0, lt=1),
         Column("cvar_weight", Kind.NUMBER, "Weight of CVaR in the objective.", "", 0.5, ge=0),
+        Column("financing_rate", Kind.NUMBER, "Cost of capital of builds, per year: each build "
+               "pays the annuity of its capex at this rate over its lifetime (a site's own "
+               "`financing_rate` overrides it).", "fraction/yr", FromSetting("discount_rate"),
+               ge=0),
         Column("trace_origin", Kind.BOOL, "Count material made from the supplier's inputs as "
                "the supplier's in dependence limits (closes toll-processing loopholes).", "",
                False),
@@ -327,7 +331,9 @@ SHEETS: tuple[Sheet, ...] = (
             _COUNTRY,
             _quantity("capacity", "Capacity of the option, in units of the technology's output.",
                       gt=0),
-            _money("capex", "Investment cost of the option, paid in the decision year.", USD),
+            _money("capex", "Overnight investment cost of the option; it is paid as an annuity "
+                   "at `financing_rate` over the lifetime, in each year the option is online "
+                   "within the horizon (budgets limit the overnight capex).", USD),
             _money("fixed_om", "Fixed operating cost per year while available.", f"{USD}/yr", 0),
             _money("variable_cost", "Cost per unit of output produced.", f"{USD}/t", 0),
             Column("lead_time", Kind.INTEGER, "Years from decision to first output (0: output in "
@@ -336,6 +342,9 @@ SHEETS: tuple[Sheet, ...] = (
                    excel_format="0"),
             _year("earliest_year", "Earliest decision year.", FromSetting("first_year")),
             _year("latest_year", "Latest decision year.", FromSetting("last_year")),
+            Column("financing_rate", Kind.NUMBER, "Cost of capital of the project (lower where "
+                   "a government lends).", "fraction/yr", FromSetting("financing_rate"), ge=0,
+                   excel_format="0.00%"),
         ),
         key=("site", "technology", "option"),
     ),

@@ -101,6 +101,7 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.Da
         "lifetime": 0,
         "first_year": plants["first_year"].astype(int).clip(lower=first),
         "last_year": plants["last_year"].astype(int).clip(upper=last),
+        "financing_rate": 0.0,
         "row": plants[ROW],
     })
     earliest = sites["earliest_year"].astype(int).clip(lower=first)
@@ -121,6 +122,7 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.Da
         # decision years; output can start lead_time later
         "first_year": earliest,
         "last_year": latest,
+        "financing_rate": sites["financing_rate"].astype(float),
         "row": sites[ROW],
     })
     units = pd.concat([existing, candidates], ignore_index=True)
