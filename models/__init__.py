@@ -68,3 +68,4 @@ def refresh_rows(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.stockpile_row = {(r.country, r.material): r
                        for r in data.stockpiles.itertuples(index=False)}
     m.limit_row = {lim.limit: lim for lim in data.dependence_limits.itertuples(index=False)}
+    stockpile.refresh_cover_needs(m, data)

@@ -110,9 +110,32 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
                                                       abs=1e-6), key
 
 
+def check_end_values(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """Stock left at the end earns end_value x min(closing level, cover requirement) (the
+    credit is at most both, and the plan takes all of it: end values are >= 0)."""
+    costs = tables["costs"]
+    by = costs.groupby(["scenario", "year", "category"])["cost"].sum()
+    last = data.years[-1]
+    demand = {(r.country, r.material): r.quantity for r in data.demand.itertuples()
+              if r.year == last}
+    levels = tables["stockpiles"]
+    levels = levels[levels.year == last].set_index(["scenario", "country", "material"])
+    expected: dict[str, float] = defaultdict(float)
+    for p in data.stockpiles.itertuples():
+        need = max(p.min_cover_days / 365 * demand.get((p.country, p.material), 0.0),
+                   p.min_level)
+        for w in data.scenario_names:
+            level = levels.at[(w, p.country, p.material), "level"]
+            expected[w] -= p.end_value * min(level, need)
+    for w in data.scenario_names:
+        assert by.get((w, last, "end_value"), 0.0) == pytest.approx(expected[w], rel=1e-6,
+                                                                   abs=1e-5), w
+
+
 def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
     check_balances(tables, data)
     check_stock_levels(tables, data)
     check_costs(tables, data, objective)
+    check_end_values(tables, data)
     if not data.settings.get("trace_origin"):
         check_shares(tables, data)

@@ -267,13 +267,91 @@ def test_trace_origin_closes_re_export_loophole(tmp_path):
 def test_stockpile_cover_and_holding(tmp_path):
     """JPN must hold 73 days of its 100 t/yr demand (20 t) from 2026. Stock starts at 0 and
     costs 2/t/yr to hold: buy 20 t extra in 2026 at 11 (220) and hold 20 t for two years (80).
-    Cost = 2,200 + 220 + 80 = 2,500; the stock left at the end has no value."""
+    Cost = 2,200 + 220 + 80 = 2,500, less the 20 t left at the end at their default end value,
+    the cheapest supply price in 2027 (China's 10): 2,500 - 200 = 2,300."""
     piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
              ["JPN", "OXIDE", 0, 100, 2, 73]]
     plan = solve(tmp_path, stockpiles=piles)
-    assert plan.summary["objective"] == pytest.approx(2_500)
+    assert plan.summary["objective"] == pytest.approx(2_300)
     levels = plan.tables["stockpiles"]
     assert list(levels["level"]) == pytest.approx([20, 20])
+    costs = plan.tables["costs"].groupby("category")["cost"].sum()
+    assert costs["end_value"] == pytest.approx(-200)
+
+
+PILE_HEADER = ["country", "material", "initial", "capacity", "min_cover_days", "end_value",
+               "min_level"]
+
+
+@pytest.mark.parametrize(("end_value", "objective"), [(None, 1_670), (100, -130)])
+def test_end_value_credited_only_up_to_the_cover(tmp_path, end_value, objective):
+    """JPN starts with 50 t and must hold 73 days (20 t) of its 100 t/yr; oxide lands at 11
+    (China 10 + 1). Stock above 20 t earns nothing at the end, so the 30 t above the cover are
+    used in 2026 (each saves an import at 11) and 20 t are left: 70 x 11 + 100 x 11 = 1,870,
+    less 20 x the end value. At the default (China's price, 10): 1,870 - 200 = 1,670. At 100
+    (above the landed cost) the plan still does not buy stock to keep it, since nothing above
+    20 t is credited: 1,870 - 2,000 = -130."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 50, 100, 73, end_value, None]]
+    plan = solve(tmp_path, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    levels = plan.tables["stockpiles"]
+    assert list(levels["level"]) == pytest.approx([20, 20])
+
+
+CUT_IN_2027 = {
+    "scenarios": [["scenario", "probability", "description"], ["cut", 0.5, "China stops"]],
+    "disruptions": [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+                    ["cut", "CHINA", "OXIDE", 2027, 2027, 1]],
+}
+
+
+@pytest.mark.parametrize(("end_value", "objective", "released"),
+                         [(None, 2_430, 20), (30, 2_150, 0)])
+def test_stock_released_or_kept_by_its_end_value(tmp_path, end_value, objective, released):
+    """JPN holds 20 t (73 days of 100 t/yr; the stockpile's capacity, so nothing is stocked
+    ahead) from the start; in scenario `cut` (p 0.5) China
+    exports nothing in 2027, the last year, where the cover does not hold: oxide costs 22 from
+    Australia (20 + 2). 2026 costs 1,100 in both. Baseline 2027: 1,100 - 20 x end value.
+    Cut 2027: release the 20 t (80 x 22 = 1,760) or keep them (2,200 - 20 x end value).
+    Default end value (China's 2027 price, 10, below 22): release; baseline 1,100 + 1,100 -
+    200 = 2,000, cut 1,100 + 1,760 = 2,860; expected 2,430. End value 30 (above 22): keep;
+    baseline 2,200 - 600 = 1,600, cut 1,100 + 2,200 - 600 = 2,700; expected 2,150."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 20, 20, 73, end_value, None]]
+    plan = solve(tmp_path, stockpiles=piles, **CUT_IN_2027)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    levels = plan.tables["stockpiles"]
+    cut = levels[(levels.scenario == "cut") & (levels.year == 2027)]
+    assert cut["releases"].iloc[0] == pytest.approx(released)
+
+
+def test_min_level_for_a_holder_without_demand(tmp_path):
+    """KOR consumes no oxide but must hold at least 30 t (min_level; its 365 days of cover of
+    no demand ask nothing). It buys 30 t in 2026 from China at 10 + 1 (route CHN-KOR) and keeps
+    them: 330, credited 30 x 10 (the default end value) = 300 at the end. JPN's 2 x 1,100:
+    2,200 + 330 - 300 = 2,230. Without the floor the stock stays empty: 2,200."""
+    sheets = {
+        "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""], ["KOR", ""]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 2, 0],
+                   ["CHN", "KOR", None, 1, 0]],
+    }
+    piles = [PILE_HEADER, ["KOR", "OXIDE", 0, 100, 365, None, 30]]
+    plan = solve(tmp_path, stockpiles=piles, **sheets)
+    assert plan.summary["objective"] == pytest.approx(2_230)
+    levels = plan.tables["stockpiles"]
+    assert list(levels["level"]) == pytest.approx([30, 30])
+    piles = [PILE_HEADER, ["KOR", "OXIDE", 0, 100, 365, None, None]]
+    assert solve(tmp_path, stockpiles=piles, **sheets).summary["objective"] == \
+        pytest.approx(2_200)
+
+
+def test_min_level_above_the_days_of_cover(tmp_path):
+    """JPN's 73 days of 100 t/yr ask 20 t; min_level 40 asks more, so 40 t are held: bought in
+    2026 at 11 (440) and credited at 10 at the end (400): 2,200 + 440 - 400 = 2,240."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 0, 100, 73, None, 40]]
+    plan = solve(tmp_path, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(2_240)
+    assert list(plan.tables["stockpiles"]["level"]) == pytest.approx([40, 40])
 
 
 def test_shortage_when_supply_runs_out(tmp_path):
@@ -349,3 +427,21 @@ def test_supplier_group_containing_the_consumer_counts_only_foreign_supply(tmp_p
         plan = solve(tmp_path, settings=settings, groups=groups, supply=supply,
                      dependence_limits=limits)
         assert plan.summary["objective"] == pytest.approx(2600)
+
+
+def test_end_value_without_supply_in_the_last_year_is_zero_with_a_warning(tmp_path):
+    """Oxide can be bought in 2026 only: its stockpile's end value defaults to 0, and a
+    warning names the stockpile row."""
+    from optimizer.contract.to_model import build_data
+    from optimizer.contract.validate import load_inputs
+
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", 2026, None, 10]]
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 0, 100, 73, None, None],
+             ["AUS", "OXIDE", 0, 100, 0, 7, None]]
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(supply=supply, stockpiles=piles))
+    data = build_data(load_inputs(path))
+    assert list(data.stockpiles["end_value"]) == [0, 7]
+    warned = [w for w in data.warnings if w.column == "end_value"]
+    assert [(w.sheet, w.row) for w in warned] == [("stockpiles", 2)]
+    assert "no supply row in 2027" in warned[0].message

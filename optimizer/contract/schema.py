@@ -68,6 +68,8 @@ EVERY_YEAR = _Sentinel("EVERY_YEAR", "every year of the horizon")
 WHOLE_HORIZON = _Sentinel("WHOLE_HORIZON", "the whole horizon")
 ALL_MATERIALS = _Sentinel("ALL_MATERIALS", "all materials")
 UNLIMITED = _Sentinel("UNLIMITED", "unlimited")
+REPLACEMENT_COST = _Sentinel("REPLACEMENT_COST", "the material's cheapest supply price in the "
+                             "last year (0, with a warning, without a supply row that year)")
 
 
 @dataclass(frozen=True)
@@ -410,6 +412,13 @@ SHEETS: tuple[Sheet, ...] = (
                    "in every year that is not disrupted (a scenario draws its stock during a cut "
                    "and restores it after).", "days", 0, ge=0, le=36500, excel_format="0"),
             _quantity("max_release", "Most released in a year.", UNLIMITED),
+            _money("end_value", "Value of each unit left in the stockpile at the end of the "
+                   "last year, credited up to that year's cover requirement (stock beyond "
+                   "what the policy requires earns nothing).", f"{USD}/t", REPLACEMENT_COST),
+            Column("min_level", Kind.NUMBER, "Least level in tonnes, beside the days of cover "
+                   "(for stocks the holder does not consume directly): the cover requirement "
+                   "is the larger of the two, in the same years.", "t", 0, ge=0,
+                   excel_format=NUM),
         ),
         key=("country", "material"),
     ),

@@ -42,7 +42,7 @@ def build_data(inputs: Inputs) -> ModelData:
         supply=pd.DataFrame(),
         routes=pd.DataFrame(),
         demand=pd.DataFrame(),
-        stockpiles=t["stockpiles"].copy(),
+        stockpiles=pd.DataFrame(),
         dependence_limits=pd.DataFrame(),
         budgets=pd.DataFrame(),
         scenarios=_scenarios(t["scenarios"]),
@@ -53,6 +53,7 @@ def build_data(inputs: Inputs) -> ModelData:
     data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
     data.demand = _by_year(t["demand"], "demand", ["country", "material"], years, issues)
     data.routes = _routes(t["routes"], data)
+    data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
     limits = _by_year(t["dependence_limits"], "dependence_limits",
                       ["consumer", "supplier", "material"], years, issues)
     limits.insert(0, "limit", range(len(limits)))
@@ -129,6 +130,34 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.Da
     units["first_year"] = units["first_year"].astype(int)
     units["last_year"] = units["last_year"].astype(int)
     return units
+
+
+def _stockpiles(frame: pd.DataFrame, supply: pd.DataFrame, last: int,
+                issues: list[Issue]) -> pd.DataFrame:
+    """Stockpiles with their end value: as given, or the material's cheapest supply price in
+    the last year (its replacement cost; 0 with a warning when it has no supply row then).
+    `end_value_row` is the `supply` row the default comes from (None: given, or no row)."""
+    out = frame.copy()
+    cheapest: dict[str, tuple[float, int]] = {}  # material -> (price, supply row)
+    if len(supply):
+        for material, price, row in supply.loc[supply["year"] == last,
+                                               ["material", "price", ROW]].itertuples(
+                                                   index=False):
+            cheapest[material] = min(cheapest.get(material, (price, row)), (price, row))
+    values, rows = [], []
+    for material, value, row in out[["material", "end_value", ROW]].itertuples(index=False):
+        source = None
+        if value is None:
+            value, source = cheapest.get(material, (0.0, None))
+            if source is None:
+                issues.append(Issue(f"{material} has no supply row in {last}, so the stock "
+                                    "left at the end is valued at 0; give end_value to value "
+                                    "it", "stockpiles", row, "end_value", warning=True))
+        values.append(float(value))
+        rows.append(source)
+    out["end_value"] = pd.Series(values, index=out.index, dtype=float)
+    out["end_value_row"] = pd.Series(rows, index=out.index, dtype=object)
+    return out
 
 
 def _scenarios(frame: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from optimizer.contract.schema import (
     BLANK,
     EVERY_YEAR,
     REF_SOURCES,
+    REPLACEMENT_COST,
     REQUIRED,
     SETTINGS,
     SETTINGS_BY_NAME,
@@ -133,7 +134,7 @@ def _default_value(column: Column, settings: dict[str, Any]) -> Any:
     default = column.default
     if isinstance(default, FromSetting):
         return settings.get(default.setting)
-    if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS):
+    if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS, REPLACEMENT_COST):
         return None
     if default is UNLIMITED:
         return math.inf

@@ -19,6 +19,7 @@ import highspy
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import build_model, refresh_rows
+from models.data import ModelData
 from optimizer import interrupt
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
@@ -83,7 +84,8 @@ class PersistentRuns:
     def __init__(self, inputs: Inputs):
 
         self.inputs = inputs
-        self.model = build_model(prepare(inputs), mutable=True)
+        self.data = prepare(inputs)
+        self.model = build_model(self.data, mutable=True)
         self.solver = new_solver()
         # The marginal costs' LP on an instance of its own: on the MIP's, after the repaired
         # start and the MIP, HiGHS can return other (degenerate) duals than a fresh instance.
@@ -103,12 +105,12 @@ class PersistentRuns:
             varied = apply_changes(self.inputs, run.changes)
             check_ranges(varied, run)
             changed = self._changed_cells(varied, run)
-            if changed is None:
+            data = prepare(varied) if changed is not None else None
+            if changed is None or not _same_default_end_values(self.data, data):
                 self.cold_runs += 1
                 return solve_run(self.inputs, run)
             for key, value in changed.items():
                 self.params[key].set_value(value)
-            data = prepare(varied)
             refresh_rows(self.model, data)
             outcome = self._solve(data.settings)
             plan = post_solve(self.model, data, outcome, self.lp_solver, budgets=BUDGETS)
@@ -171,6 +173,16 @@ class PersistentRuns:
                     return None
                 changed[key] = float(after)
         return changed
+
+
+def _same_default_end_values(before: ModelData, after: ModelData) -> bool:
+    """Whether each stockpile's default end value (the cheapest supply price in the last
+    year, that price's cell in the model) still comes from the same supply row, and no end
+    value of 0 became positive (a credit is modelled only for positive ones): otherwise the
+    model must be built again."""
+    old, new = before.stockpiles, after.stockpiles
+    return list(old["end_value_row"]) == list(new["end_value_row"]) and \
+        not ((old["end_value"] <= 0) & (new["end_value"] > 0)).any()
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
