@@ -94,8 +94,10 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
     table_cost("purchases", tables["purchases"], "cost")
     table_cost("transport", tables["shipments"], "transport_cost")
     table_cost("tariffs", tables["shipments"], "tariff_cost")
-    shortage = tables["shortages"].assign(
-        cost=lambda f: f.shortage * f.material.map(data.materials["shortage_cost"]))
+    row_cost = {(r.country, r.material, r.year): r.shortage_cost
+                for r in data.demand.itertuples()}
+    shortage = tables["shortages"].assign(cost=lambda f: [
+        r.shortage * row_cost[r.country, r.material, r.year] for r in f.itertuples()])
     table_cost("shortage", shortage, "cost")
     # capital: each build's annuity in every year it is online within the horizon, no other
     last = data.years[-1]

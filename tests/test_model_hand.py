@@ -445,3 +445,29 @@ def test_end_value_without_supply_in_the_last_year_is_zero_with_a_warning(tmp_pa
     warned = [w for w in data.warnings if w.column == "end_value"]
     assert [(w.sheet, w.row) for w in warned] == [("stockpiles", 2)]
     assert "no supply row in 2027" in warned[0].message
+
+
+@pytest.mark.parametrize(("kor_cost", "objective", "short_in"),
+                         [(500, 51_100, "KOR"), (5000, 101_100, "JPN")])
+def test_shortage_cost_per_demand_row_steers_scarce_supply(tmp_path, kor_cost, objective,
+                                                            short_in):
+    """One year; JPN and KOR each need 100 t, but China sells only 100 t (10 + 1 freight to
+    either). JPN's shortage costs the material's 1,000/t; KOR's row says its own. At 500 the
+    100 t go to Japan: 1,100 + 100 x 500 = 51,100; at 5,000 they go to Korea:
+    1,100 + 100 x 1,000 = 101,100."""
+    sheets = {
+        "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                     ["discount_rate", 0], ["mip_gap", 0]],
+        "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""], ["KOR", ""]],
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["CHN", "OXIDE", None, 100, 10]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "JPN", None, 1, 0], ["CHN", "KOR", None, 1, 0]],
+        "demand": [["country", "material", "year", "quantity", "shortage_cost"],
+                   ["JPN", "OXIDE", None, 100, None], ["KOR", "OXIDE", None, 100, kor_cost]],
+    }
+    plan = solve(tmp_path, **sheets)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    short = plan.tables["shortages"].set_index("country")["shortage"]
+    assert short[short_in] == pytest.approx(100)
+    assert short.sum() == pytest.approx(100)

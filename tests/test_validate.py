@@ -352,6 +352,10 @@ BROKEN = [
                                      [*STOCKPILES[1], None, -1]])],
                  ("stockpiles", 2, "min_level", "expected a number >= 0, got -1"),
                  id="negative-min-level"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "shortage_cost"],
+                                 ["JPN", "OXIDE", None, 100, -1]])],
+                 ("demand", 2, "shortage_cost", "expected a number >= 0, got -1"),
+                 id="negative-demand-shortage-cost"),
     # what pandas hides: error cells, formulas never calculated, merged cells
     pytest.param([error_cell("supply", "E2", "#REF!")],
                  ("supply", 2, "price", "Excel error #REF!"), id="error-cell-REF"),

@@ -68,6 +68,8 @@ EVERY_YEAR = _Sentinel("EVERY_YEAR", "every year of the horizon")
 WHOLE_HORIZON = _Sentinel("WHOLE_HORIZON", "the whole horizon")
 ALL_MATERIALS = _Sentinel("ALL_MATERIALS", "all materials")
 UNLIMITED = _Sentinel("UNLIMITED", "unlimited")
+MATERIAL_SHORTAGE_COST = _Sentinel("MATERIAL_SHORTAGE_COST",
+                                   "the material's `shortage_cost`")
 REPLACEMENT_COST = _Sentinel("REPLACEMENT_COST", "the material's cheapest supply price in the "
                              "last year (0, with a warning, without a supply row that year)")
 
@@ -395,6 +397,8 @@ SHEETS: tuple[Sheet, ...] = (
             _MATERIAL,
             _year("year", "Year (blank: every year).", EVERY_YEAR),
             _quantity("quantity", "Consumption in the year."),
+            _money("shortage_cost", "Cost of each unit of this row's demand left unmet.",
+                   f"{USD}/t", MATERIAL_SHORTAGE_COST),
         ),
         key=("country", "material", "year"),
     ),

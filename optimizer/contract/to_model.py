@@ -51,7 +51,8 @@ def build_data(inputs: Inputs) -> ModelData:
         warnings=list(inputs.warnings),
     )
     data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
-    data.demand = _by_year(t["demand"], "demand", ["country", "material"], years, issues)
+    data.demand = _demand(_by_year(t["demand"], "demand", ["country", "material"], years,
+                                   issues), data.materials)
     data.routes = _routes(t["routes"], data)
     data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
     limits = _by_year(t["dependence_limits"], "dependence_limits",
@@ -130,6 +131,18 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> pd.Da
     units["first_year"] = units["first_year"].astype(int)
     units["last_year"] = units["last_year"].astype(int)
     return units
+
+
+def _demand(frame: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
+    """Each demand row's shortage cost: its own, or its material's (`shortage_cost_given`
+    says which)."""
+    out = frame.copy()
+    given = [v is not None and not pd.isna(v) for v in out["shortage_cost"]]
+    out["shortage_cost"] = [v if g else materials.at[m, "shortage_cost"]
+                            for v, g, m in zip(out["shortage_cost"], given, out["material"],
+                                               strict=True)]
+    out["shortage_cost_given"] = pd.Series(given, index=out.index, dtype=bool)
+    return out
 
 
 def _stockpiles(frame: pd.DataFrame, supply: pd.DataFrame, last: int,
