@@ -471,3 +471,33 @@ def test_shortage_cost_per_demand_row_steers_scarce_supply(tmp_path, kor_cost, o
     short = plan.tables["shortages"].set_index("country")["shortage"]
     assert short[short_in] == pytest.approx(100)
     assert short.sum() == pytest.approx(100)
+
+
+def test_limit_rows_cover_year_to_to_year_and_the_smallest_share_holds(tmp_path):
+    """2026-2028; China's oxide lands at 11, Australia's at 22, 100 t a year. Row 2 limits
+    China to 30% in 2027-2028 (year and to_year), row 3 to 60% from first_year to 2027 (blank
+    year), row 4 to 100% in 2028 (year alone). 2026: 60% -> 60 x 11 + 40 x 22 = 1,540;
+    2027: rows 2 and 3 overlap, the smaller 30% holds -> 30 x 11 + 70 x 22 = 1,870;
+    2028: rows 2 and 4, 30% -> 1,870. Total 5,280. The plan's dependence rows name the row
+    that holds each year."""
+    limits = [["consumer", "supplier", "material", "year", "to_year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 2028, 0.3],
+              ["JPN", "CHINA", "OXIDE", None, 2027, 0.6],
+              ["JPN", "CHINA", "OXIDE", 2028, None, 1.0]]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(5_280)
+    dep = plan.tables["dependence"].sort_values("year")
+    assert list(dep["year"]) == [2026, 2027, 2028]
+    assert list(dep["max_share"]) == pytest.approx([0.6, 0.3, 0.3])
+    assert list(dep["input_row"]) == [3, 2, 2]
+    assert list(dep["share"]) == pytest.approx([0.6, 0.3, 0.3])
+
+
+def test_limit_row_with_year_and_to_year_leaves_other_years_free(tmp_path):
+    """A 30% limit in 2027 only (year 2027, to_year 2027) of 2026-2028: 2026 and 2028 buy
+    all from China (1,100 each), 2027 pays 1,870: 4,070."""
+    limits = [["consumer", "supplier", "material", "year", "to_year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 2027, 0.3]]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(4_070)
+    assert list(plan.tables["dependence"]["year"]) == [2027]

@@ -356,6 +356,11 @@ BROKEN = [
                                  ["JPN", "OXIDE", None, 100, -1]])],
                  ("demand", 2, "shortage_cost", "expected a number >= 0, got -1"),
                  id="negative-demand-shortage-cost"),
+    pytest.param([put("dependence_limits",
+                      [["consumer", "supplier", "material", "year", "to_year", "max_share"],
+                       ["JPN", "CHINA", "OXIDE", 2027, 2026, 0.5]])],
+                 ("dependence_limits", 2, "to_year", "year 2027 is after to_year 2026"),
+                 id="limit-to-year-before-year"),
     # what pandas hides: error cells, formulas never calculated, merged cells
     pytest.param([error_cell("supply", "E2", "#REF!")],
                  ("supply", 2, "price", "Excel error #REF!"), id="error-cell-REF"),

@@ -428,15 +428,19 @@ SHEETS: tuple[Sheet, ...] = (
     ),
     Sheet(
         "dependence_limits", False, "Most of a consumer's supply of a material that may come "
-        "from a supplier, in every scenario. A row with a year overrides a blank-year row.",
+        "from a supplier, in every scenario. `year` alone: that year; `year` and `to_year`: "
+        "the years between; both blank: every year. Where rows overlap, the smallest "
+        "`max_share` holds.",
         (
             _code("consumer", "Consumer country or group.", Ref.COUNTRY_OR_GROUP),
             _code("supplier", "Supplier country or group.", Ref.COUNTRY_OR_GROUP),
             _MATERIAL,
-            _year("year", "Year (blank: every year).", EVERY_YEAR),
+            _year("year", "Year, or first year with `to_year` (blank: every year, or from "
+                  "first_year with `to_year`).", EVERY_YEAR),
+            _year("to_year", "Last year of the row (blank: `year` alone).", BLANK),
             _share("max_share", "Largest share of the consumer's supply from the supplier."),
         ),
-        key=("consumer", "supplier", "material", "year"),
+        key=("consumer", "supplier", "material", "year", "to_year"),
     ),
     Sheet(
         "budgets", False, "Most capex of builds in a country or group.",
@@ -493,6 +497,7 @@ YEAR_SPANS: tuple[tuple[str, str, str], ...] = (
     ("sites", "earliest_year", "latest_year"),
     ("existing_plants", "first_year", "last_year"),
     ("disruptions", "from_year", "to_year"),
+    ("dependence_limits", "year", "to_year"),
 )
 
 # Codes a reference column may name come from these sheet columns.

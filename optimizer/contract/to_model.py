@@ -55,8 +55,7 @@ def build_data(inputs: Inputs) -> ModelData:
                                    issues), data.materials)
     data.routes = _routes(t["routes"], data)
     data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
-    limits = _by_year(t["dependence_limits"], "dependence_limits",
-                      ["consumer", "supplier", "material"], years, issues)
+    limits = _limit_years(t["dependence_limits"], years, issues)
     limits.insert(0, "limit", range(len(limits)))
     data.dependence_limits = limits
     budgets = t["budgets"][["country", "year", "max_capex", ROW]].copy()
@@ -203,6 +202,38 @@ def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
     rows = [{**dict(zip([*keys, "year"], key, strict=True)), **{c: rec[c] for c in columns}}
             for key, (_, rec) in records.items()]
     return pd.DataFrame(rows, columns=[*keys, "year", *columns])
+
+
+def _limit_years(frame: pd.DataFrame, years: list[int], issues: list[Issue]) -> pd.DataFrame:
+    """One record per (consumer, supplier, material, year) a limit row covers: `year` alone,
+    that year; `year` and `to_year`, the years between (blank `year`: from first_year); both
+    blank, every year. Where rows overlap the smallest max_share holds; `overlapping` marks
+    the records of rows that overlap another anywhere (their share is a plain number: a sweep
+    changing one builds the model again). Years outside the horizon are ignored."""
+    keys = ["consumer", "supplier", "material", "year"]
+    covers: dict[tuple, list[dict[str, Any]]] = {}
+    first, last = years[0], years[-1]
+    for rec in frame.to_dict("records"):
+        lo, hi = rec["year"], rec["to_year"]
+        if hi is None:
+            span = years if lo is None else [lo]
+            if lo is not None and not first <= lo <= last:
+                issues.append(Issue(f"year {lo} is outside the horizon {first}-{last}; the "
+                                    "row is ignored", "dependence_limits", rec[ROW], "year",
+                                    warning=True))
+        else:
+            span = range(max(first if lo is None else lo, first), min(hi, last) + 1)
+        for year in span:
+            if first <= year <= last:
+                key = (rec["consumer"], rec["supplier"], rec["material"], year)
+                covers.setdefault(key, []).append(rec)
+    shared = {rec[ROW] for recs in covers.values() if len(recs) > 1 for rec in recs}
+    rows = []
+    for key, recs in covers.items():
+        rec = min(recs, key=lambda r: (r["max_share"], r[ROW]))
+        rows.append({**dict(zip(keys, key, strict=True)), "max_share": rec["max_share"],
+                     ROW: rec[ROW], "overlapping": rec[ROW] in shared})
+    return pd.DataFrame(rows, columns=[*keys, "max_share", ROW, "overlapping"])
 
 
 def _routes(frame: pd.DataFrame, data: ModelData) -> pd.DataFrame:
