@@ -45,6 +45,14 @@ class Formulation:
     data: ModelData
     terms: Terms
 
+    def set_data(self, data: ModelData) -> None:
+        """Point the formulation at new values of the same case (a sweep run whose changes
+        are mutable cells): the reports read `data`, and the parameters derived from data
+        rather than from one cell (cut references, cover needs) follow it."""
+        self.data = data
+        scenarios.refresh_references(self.model, data)
+        stockpile.refresh_cover_needs(self.model, data)
+
     @property
     def slacks(self) -> dict[str, pyo.Var]:
         """Elastic mode: family -> its slack variable (see `models.elastic`)."""

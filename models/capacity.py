@@ -1,9 +1,10 @@
-"""Capacity: candidate builds with lead times, lifetimes and salvage; production within
-installed capacity; budgets on capex.
+"""Capacity: candidate builds with lead times and lifetimes, paid for by annuities;
+production within installed capacity; budgets on overnight capex.
 
-A candidate option built in year t produces in its `online_years(t)` (`models.data.Unit`).
-Capex is paid in the decision year, net of the straight-line salvage value of the life left
-after the horizon.
+A candidate option built in year t produces in its `online_years(t)` (`models.data.Unit`:
+t + L .. t + L + N - 1 with lead time L and lifetime N). It pays the annuity
+capex x r / (1 - (1 + r)^-N) (r its financing rate; capex / N when r = 0) in each of those
+years that lies within the horizon; years after the horizon are not charged (no salvage).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from models.scenarios import operational
 from models.terms import Terms, is_zero
 
 
-def salvage_fraction(unit: Unit, decision_year: int, last_year: int) -> float:
-    """Share of the option's life that falls after the horizon."""
-    years_after = sum(1 for y in unit.online_years(decision_year) if y > last_year)
-    return years_after / unit.lifetime
+def annuity_factor(rate: float, lifetime: int) -> float:
+    """Annuity per unit of capex: r / (1 - (1 + r)^-N), or 1 / N when r = 0."""
+    if rate == 0:
+        return 1.0 / lifetime
+    return rate / (1.0 - (1.0 + rate) ** -lifetime)
 
 
 def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """build[u, t] binary; each (site, technology) built at most once, in one option;
-    capex (net of salvage) and fixed O&M of built capacity enter the costs."""
+    the capital annuity and fixed O&M of built capacity enter the costs in each year it is
+    online within the horizon."""
     last = data.years[-1]
     candidates = data.candidates
     index = [(u.name, t) for u in candidates.values() for t in u.decision_years]
@@ -49,14 +52,12 @@ def add_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         years = [y for y in u.online_years(t) if y <= last]
         for year in years:
             online[unit, year].append((unit, t))
-        capex = unit_cell(terms, u, "capex")
-        salvage = -capex * salvage_fraction(u, t, last)
+        annuity = unit_cell(terms, u, "capex") * annuity_factor(u.financing_rate, u.lifetime)
         fixed_om = unit_cell(terms, u, "fixed_om")
         for w in scenarios:
-            terms.cost("capex", t, w, capex, var)
-            terms.cost("salvage", t, w, salvage, var)
-            if not is_zero(fixed_om):
-                for year in years:
+            for year in years:
+                terms.cost("capital", year, w, annuity, var)
+                if not is_zero(fixed_om):
                     terms.cost("fixed_om", year, w, fixed_om, var)
     m.UNIT_YEARS = pyo.Set(initialize=list(online), dimen=2)
     m.online_builds = pyo.Set(m.UNIT_YEARS, within=m.BUILDS, ordered=True, initialize=online)

@@ -45,6 +45,7 @@ class Unit:
     variable_cost: float
     lead_time: int
     lifetime: int
+    financing_rate: float  # the project's cost of capital (candidates)
     row: int  # on `sites` (candidates) or `existing_plants`
     decision_years: range
     producing_years: range

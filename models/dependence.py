@@ -57,7 +57,9 @@ def add_dependence_limits(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -
             else:
                 from_supplier = [m.ship[o, d, lim.material, lim.year, w] for o, d in imports]
             if from_supplier:
-                share = terms.cells("dependence_limits", lim.row, "max_share", lim.max_share)
+                # the smallest of overlapping rows is a plain number (see to_model)
+                share = lim.max_share if lim.overlapping else terms.cells(
+                    "dependence_limits", lim.row, "max_share", lim.max_share)
                 rows[key] = (from_supplier, totals[key], share)
     # What the consumer takes from the supplier and in all, per limit and scenario: the plan
     # reads its achieved shares from these.

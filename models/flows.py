@@ -55,7 +55,8 @@ def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
 
 
 def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
-    """shortage[c, m, t, w] <= demand, priced at the material's shortage_cost."""
+    """shortage[c, m, t, w] <= demand, priced at the demand row's shortage_cost (default: the
+    material's)."""
     rows = {(r.country, r.material, r.year): r for r in data.demand.itertuples(index=False)}
     # A zero demand stays a plain 0: it has no shortage variable, so it cannot become a
     # sweepable cell.
@@ -70,10 +71,15 @@ def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         for w in data.scenario_names:
             terms.demand[(*k, w)] = r.quantity
             terms.demand_coef[(*k, w)] = demand[k]
+    def shortage_cost(r):  # the demand row's own, or its material's
+        if r.shortage_cost_given:
+            return terms.cells("demand", r.row, "shortage_cost", r.shortage_cost)
+        return terms.cells("materials", data.materials.at[r.material, "row"], "shortage_cost",
+                           data.materials.at[r.material, "shortage_cost"])
+
+    costs = {k: shortage_cost(r) for k, r in rows.items() if r.quantity > 0}
     for c, mat, t, w in index:
-        cost = terms.cells("materials", data.materials.at[mat, "row"], "shortage_cost",
-                           data.materials.at[mat, "shortage_cost"])
-        terms.cost("shortage", t, w, cost, m.shortage[c, mat, t, w])
+        terms.cost("shortage", t, w, costs[c, mat, t], m.shortage[c, mat, t, w])
         terms.source((c, mat, t, w), 1.0, m.shortage[c, mat, t, w])
 
 

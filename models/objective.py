@@ -1,10 +1,10 @@
 """Objective: discounted cost, expected over scenarios, or expected + weight x CVaR.
 
 cost(w) = sum over years t and categories of discount(t) x cost[category, t, w], with
-discount(t) = 1 / (1 + discount_rate)^(t - base_year). First-stage costs (capex, salvage,
-fixed O&M of built capacity) are registered identically in every scenario, so the expectation
-counts them once. CVaR follows Rockafellar-Uryasev: eta + 1/(1 - alpha) x sum_w p_w excess_w,
-excess_w >= cost(w) - eta.
+discount(t) = 1 / (1 + discount_rate)^(t - base_year). First-stage costs (capital annuities,
+fixed O&M of built capacity) are registered identically in every scenario, so the
+expectation counts them once. CVaR follows Rockafellar-Uryasev:
+eta + 1/(1 - alpha) x sum_w p_w excess_w, excess_w >= cost(w) - eta.
 """
 
 from __future__ import annotations

@@ -101,3 +101,10 @@ def add_disruptions(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
         return exports <= (1 - share_cut) * reference((row, year))
 
     m.export_cut = pyo.Constraint(m.CUTS, rule=rule)
+
+
+def refresh_references(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Set the computed cut references (`m.cut_reference`) from `data`."""
+    references = m.component("cut_reference")
+    for key in references if references is not None else ():
+        references[key] = data.reference_exports.get(key, 0.0)

@@ -12,8 +12,8 @@ import pyomo.environ as pyo
 Node = tuple[str, str, int, str]  # (country, material, year, scenario)
 CostKey = tuple[str, int, str]  # (category, year, scenario)
 
-COST_CATEGORIES = ("capex", "salvage", "fixed_om", "variable", "purchases", "transport",
-                   "tariffs", "holding", "shortage")
+COST_CATEGORIES = ("capital", "fixed_om", "variable", "purchases", "transport", "tariffs",
+                   "holding", "shortage", "end_value")
 
 
 @dataclass

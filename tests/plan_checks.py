@@ -94,9 +94,44 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
     table_cost("purchases", tables["purchases"], "cost")
     table_cost("transport", tables["shipments"], "transport_cost")
     table_cost("tariffs", tables["shipments"], "tariff_cost")
-    shortage = tables["shortages"].assign(
-        cost=lambda f: f.shortage * f.material.map(data.materials["shortage_cost"]))
+    row_cost = {(r.country, r.material, r.year): r.shortage_cost
+                for r in data.demand.itertuples()}
+    shortage = tables["shortages"].assign(cost=lambda f: [
+        r.shortage * row_cost[r.country, r.material, r.year] for r in f.itertuples()])
     table_cost("shortage", shortage, "cost")
+    # capital: each build's annuity in every year it is online within the horizon, no other
+    last = data.years[-1]
+    annuities: dict[tuple, float] = defaultdict(float)
+    for b in tables["builds"].itertuples():
+        for y in range(b.online_from, min(b.online_to, last) + 1):
+            for w in data.scenario_names:
+                annuities[(w, y)] += b.annuity
+    charged = {(w, t): v for (w, t, c), v in by.items() if c == "capital"}
+    for key in set(annuities) | set(charged):
+        assert charged.get(key, 0.0) == pytest.approx(annuities.get(key, 0.0), rel=1e-6,
+                                                      abs=1e-6), key
+
+
+def check_end_values(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """Stock left at the end earns end_value x min(closing level, cover requirement) (the
+    credit is at most both, and the plan takes all of it: end values are >= 0)."""
+    costs = tables["costs"]
+    by = costs.groupby(["scenario", "year", "category"])["cost"].sum()
+    last = data.years[-1]
+    demand = {(r.country, r.material): r.quantity for r in data.demand.itertuples()
+              if r.year == last}
+    levels = tables["stockpiles"]
+    levels = levels[levels.year == last].set_index(["scenario", "country", "material"])
+    expected: dict[str, float] = defaultdict(float)
+    for p in data.stockpiles.itertuples():
+        need = max(p.min_cover_days / 365 * demand.get((p.country, p.material), 0.0),
+                   p.min_level)
+        for w in data.scenario_names:
+            level = levels.at[(w, p.country, p.material), "level"]
+            expected[w] -= p.end_value * min(level, need)
+    for w in data.scenario_names:
+        assert by.get((w, last, "end_value"), 0.0) == pytest.approx(expected[w], rel=1e-6,
+                                                                   abs=1e-5), w
 
 
 def check_cuts(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
@@ -122,5 +157,6 @@ def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: floa
     check_cuts(tables, data)
     check_stock_levels(tables, data)
     check_costs(tables, data, objective)
+    check_end_values(tables, data)
     if not data.settings.get("trace_origin"):
         check_shares(tables, data)

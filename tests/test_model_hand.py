@@ -75,26 +75,77 @@ SETTINGS_5Y = [["key", "value"], ["first_year", 2026], ["last_year", 2030],
 
 def test_lifetime_ending_inside_horizon(tmp_path):
     """Imports cost 50/t, 100 t/yr over 2026-30 (25,000). A plant decided in 2026 with
-    capex 5,000, variable cost 10 and lifetime 2 produces in 2026-27 only:
-    5,000 + 2 x 1,000 + 3 x 5,000 = 22,000, no salvage."""
+    capex 5,000, variable cost 10 and lifetime 2 produces in 2026-27 only; at a financing rate
+    of 0 (the discount rate's) it pays 5,000 / 2 = 2,500 in each of those years:
+    2 x 2,500 + 2 x 1,000 + 3 x 5,000 = 22,000."""
     site = ["JP1", "SEP", "default", "JPN", 100, 5000, 0, 10, 0, 2, 2026, 2026]
     plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
     assert plan.summary["objective"] == pytest.approx(22_000)
     production = plan.tables["production"]
     assert sorted(production["year"]) == [2026, 2027]
-    assert plan.tables["builds"]["salvage"].iloc[0] == pytest.approx(0)
+    assert plan.tables["builds"]["annuity"].iloc[0] == pytest.approx(2_500)
 
 
-def test_lifetime_running_past_horizon_earns_salvage(tmp_path):
-    """Same, with capex 30,000 and lifetime 10: it runs 2026-35, half of it after 2030, so
-    the salvage value is 15,000 and the cost 30,000 - 15,000 + 5 x 1,000 = 20,000 (< 25,000
-    without the plant). The cost table shows capex +30,000 and salvage -15,000."""
-    site = ["JP1", "SEP", "default", "JPN", 100, 30_000, 0, 10, 0, 10, 2026, 2026]
-    plan = solve(tmp_path, settings=SETTINGS_5Y, **_plant_case({None: 50}, site))
-    assert plan.summary["objective"] == pytest.approx(20_000)
-    costs = plan.tables["costs"].groupby("category")["cost"].sum()
-    assert costs["capex"] == pytest.approx(30_000)
-    assert costs["salvage"] == pytest.approx(-15_000)
+def _financed_case(settings: list[list], site_row: list, financing_rate=None) -> dict:
+    """_plant_case at import price 50, with a `financing_rate` column on `sites`."""
+    case = _plant_case({None: 50}, site_row)
+    case["sites"] = [[*case["sites"][0], "financing_rate"], [*site_row, financing_rate]]
+    return {"settings": settings, **case}
+
+
+def test_annuity_paid_only_in_years_online_within_horizon(tmp_path):
+    """financing_rate 10% (the setting; discount rate 0), capex 20,000, lifetime 10, decided
+    in 2026: it runs 2026-35 and pays 20,000 x 0.1 / (1 - 1.1^-10) = 3,254.908 a year, but
+    only the five years 2026-30 lie in the horizon: 5 x 3,254.908 + 5 x 1,000 (variable) =
+    21,274.54 < 25,000 without the plant. Charging all ten years (32,549) would not build it;
+    nothing is credited for the years after 2030."""
+    settings = [*SETTINGS_5Y, ["financing_rate", 0.1]]
+    site = ["JP1", "SEP", "default", "JPN", 100, 20_000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(settings, site))
+    assert plan.summary["objective"] == pytest.approx(21_274.539, abs=1e-2)
+    costs = plan.tables["costs"]
+    capital = costs[costs.category == "capital"]
+    assert list(capital["year"]) == [2026, 2027, 2028, 2029, 2030]
+    assert capital["cost"].tolist() == pytest.approx([3_254.908] * 5, abs=1e-3)
+    assert "salvage" not in set(costs["category"])
+    assert plan.summary["build_capex"] == pytest.approx(20_000)
+
+
+SETTINGS_1Y_10PCT = [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                     ["discount_rate", 0.1], ["mip_gap", 0]]
+
+
+@pytest.mark.parametrize(("financing_rate", "annuity"), [(None, 162.745), (0, 100.0)])
+def test_annuity_per_thousand_of_capex(tmp_path, financing_rate, annuity):
+    """One year, discount rate 10%. A plant of capex 1,000 and lifetime 10 pays
+    1,000 x 0.1 / (1 - 1.1^-10) = 162.745 a year at the default financing rate (the discount
+    rate), 1,000 / 10 = 100 at a financing rate of 0. Demand 100 t made at variable cost 10
+    (imports cost 50): objective 162.745 + 1,000 = 1,162.745, or 1,100. The financing benefit
+    of the site at 0 is (162.745 - 100) x 1 (2026's discount factor) = 62.745."""
+    site = ["JP1", "SEP", "default", "JPN", 100, 1000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(SETTINGS_1Y_10PCT, site, financing_rate))
+    builds = plan.tables["builds"]
+    assert builds["annuity"].iloc[0] == pytest.approx(annuity, abs=1e-3)
+    assert plan.summary["objective"] == pytest.approx(1000 + annuity, abs=1e-3)
+    assert builds["financing_benefit"].iloc[0] == pytest.approx(162.745 - annuity, abs=1e-3)
+
+
+def test_financing_benefit_of_a_cheaper_loan(tmp_path):
+    """2026-27 at a discount rate of 10%; the site borrows at 2%: its annuity on capex 1,000
+    over 10 years is 1,000 x 0.02 / (1 - 1.02^-10) = 111.327 instead of 162.745. Objective
+    (111.327 + 1,000) x (1 + 1/1.1) = 2,121.623 (2,219.787 at 10%). Financing benefit:
+    (162.745 - 111.327) x (1 + 1/1.1) = 98.163."""
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                ["discount_rate", 0.1], ["mip_gap", 0]]
+    site = ["JP1", "SEP", "default", "JPN", 100, 1000, 0, 10, 0, 10, 2026, 2026]
+    plan = solve(tmp_path, **_financed_case(settings, site, 0.02))
+    assert plan.summary["objective"] == pytest.approx(2_121.623, abs=1e-3)
+    builds = plan.tables["builds"]
+    assert builds["annuity"].iloc[0] == pytest.approx(111.327, abs=1e-3)
+    assert builds["financing_benefit"].iloc[0] == pytest.approx(98.163, abs=1e-3)
+    plan = solve(tmp_path, **_financed_case(settings, site))
+    assert plan.summary["objective"] == pytest.approx(2_219.787, abs=1e-3)
+    assert plan.tables["builds"]["financing_benefit"].iloc[0] == pytest.approx(0, abs=1e-9)
 
 
 BUDGET_CASE = {
@@ -216,13 +267,91 @@ def test_trace_origin_closes_re_export_loophole(tmp_path):
 def test_stockpile_cover_and_holding(tmp_path):
     """JPN must hold 73 days of its 100 t/yr demand (20 t) from 2026. Stock starts at 0 and
     costs 2/t/yr to hold: buy 20 t extra in 2026 at 11 (220) and hold 20 t for two years (80).
-    Cost = 2,200 + 220 + 80 = 2,500; the stock left at the end has no value."""
+    Cost = 2,200 + 220 + 80 = 2,500, less the 20 t left at the end at their default end value,
+    the cheapest supply price in 2027 (China's 10): 2,500 - 200 = 2,300."""
     piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
              ["JPN", "OXIDE", 0, 100, 2, 73]]
     plan = solve(tmp_path, stockpiles=piles)
-    assert plan.summary["objective"] == pytest.approx(2_500)
+    assert plan.summary["objective"] == pytest.approx(2_300)
     levels = plan.tables["stockpiles"]
     assert list(levels["level"]) == pytest.approx([20, 20])
+    costs = plan.tables["costs"].groupby("category")["cost"].sum()
+    assert costs["end_value"] == pytest.approx(-200)
+
+
+PILE_HEADER = ["country", "material", "initial", "capacity", "min_cover_days", "end_value",
+               "min_level"]
+
+
+@pytest.mark.parametrize(("end_value", "objective"), [(None, 1_670), (100, -130)])
+def test_end_value_credited_only_up_to_the_cover(tmp_path, end_value, objective):
+    """JPN starts with 50 t and must hold 73 days (20 t) of its 100 t/yr; oxide lands at 11
+    (China 10 + 1). Stock above 20 t earns nothing at the end, so the 30 t above the cover are
+    used in 2026 (each saves an import at 11) and 20 t are left: 70 x 11 + 100 x 11 = 1,870,
+    less 20 x the end value. At the default (China's price, 10): 1,870 - 200 = 1,670. At 100
+    (above the landed cost) the plan still does not buy stock to keep it, since nothing above
+    20 t is credited: 1,870 - 2,000 = -130."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 50, 100, 73, end_value, None]]
+    plan = solve(tmp_path, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    levels = plan.tables["stockpiles"]
+    assert list(levels["level"]) == pytest.approx([20, 20])
+
+
+CUT_IN_2027 = {
+    "scenarios": [["scenario", "probability", "description"], ["cut", 0.5, "China stops"]],
+    "disruptions": [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
+                    ["cut", "CHINA", "OXIDE", 2027, 2027, 1]],
+}
+
+
+@pytest.mark.parametrize(("end_value", "objective", "released"),
+                         [(None, 2_430, 20), (30, 2_150, 0)])
+def test_stock_released_or_kept_by_its_end_value(tmp_path, end_value, objective, released):
+    """JPN holds 20 t (73 days of 100 t/yr; the stockpile's capacity, so nothing is stocked
+    ahead) from the start; in scenario `cut` (p 0.5) China
+    exports nothing in 2027, the last year, where the cover does not hold: oxide costs 22 from
+    Australia (20 + 2). 2026 costs 1,100 in both. Baseline 2027: 1,100 - 20 x end value.
+    Cut 2027: release the 20 t (80 x 22 = 1,760) or keep them (2,200 - 20 x end value).
+    Default end value (China's 2027 price, 10, below 22): release; baseline 1,100 + 1,100 -
+    200 = 2,000, cut 1,100 + 1,760 = 2,860; expected 2,430. End value 30 (above 22): keep;
+    baseline 2,200 - 600 = 1,600, cut 1,100 + 2,200 - 600 = 2,700; expected 2,150."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 20, 20, 73, end_value, None]]
+    plan = solve(tmp_path, stockpiles=piles, **CUT_IN_2027)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    levels = plan.tables["stockpiles"]
+    cut = levels[(levels.scenario == "cut") & (levels.year == 2027)]
+    assert cut["releases"].iloc[0] == pytest.approx(released)
+
+
+def test_min_level_for_a_holder_without_demand(tmp_path):
+    """KOR consumes no oxide but must hold at least 30 t (min_level; its 365 days of cover of
+    no demand ask nothing). It buys 30 t in 2026 from China at 10 + 1 (route CHN-KOR) and keeps
+    them: 330, credited 30 x 10 (the default end value) = 300 at the end. JPN's 2 x 1,100:
+    2,200 + 330 - 300 = 2,230. Without the floor the stock stays empty: 2,200."""
+    sheets = {
+        "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""], ["KOR", ""]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 2, 0],
+                   ["CHN", "KOR", None, 1, 0]],
+    }
+    piles = [PILE_HEADER, ["KOR", "OXIDE", 0, 100, 365, None, 30]]
+    plan = solve(tmp_path, stockpiles=piles, **sheets)
+    assert plan.summary["objective"] == pytest.approx(2_230)
+    levels = plan.tables["stockpiles"]
+    assert list(levels["level"]) == pytest.approx([30, 30])
+    piles = [PILE_HEADER, ["KOR", "OXIDE", 0, 100, 365, None, None]]
+    assert solve(tmp_path, stockpiles=piles, **sheets).summary["objective"] == \
+        pytest.approx(2_200)
+
+
+def test_min_level_above_the_days_of_cover(tmp_path):
+    """JPN's 73 days of 100 t/yr ask 20 t; min_level 40 asks more, so 40 t are held: bought in
+    2026 at 11 (440) and credited at 10 at the end (400): 2,200 + 440 - 400 = 2,240."""
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 0, 100, 73, None, 40]]
+    plan = solve(tmp_path, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(2_240)
+    assert list(plan.tables["stockpiles"]["level"]) == pytest.approx([40, 40])
 
 
 def test_shortage_when_supply_runs_out(tmp_path):
@@ -298,3 +427,77 @@ def test_supplier_group_containing_the_consumer_counts_only_foreign_supply(tmp_p
         plan = solve(tmp_path, settings=settings, groups=groups, supply=supply,
                      dependence_limits=limits)
         assert plan.summary["objective"] == pytest.approx(2600)
+
+
+def test_end_value_without_supply_in_the_last_year_is_zero_with_a_warning(tmp_path):
+    """Oxide can be bought in 2026 only: its stockpile's end value defaults to 0, and a
+    warning names the stockpile row."""
+    from optimizer.contract.to_model import build_data
+    from optimizer.contract.validate import load_inputs
+
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", 2026, None, 10]]
+    piles = [PILE_HEADER, ["JPN", "OXIDE", 0, 100, 73, None, None],
+             ["AUS", "OXIDE", 0, 100, 0, 7, None]]
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(supply=supply, stockpiles=piles))
+    data = build_data(load_inputs(path))
+    assert list(data.stockpiles["end_value"]) == [0, 7]
+    warned = [w for w in data.warnings if w.column == "end_value"]
+    assert [(w.sheet, w.row) for w in warned] == [("stockpiles", 2)]
+    assert "no supply row in 2027" in warned[0].message
+
+
+@pytest.mark.parametrize(("kor_cost", "objective", "short_in"),
+                         [(500, 51_100, "KOR"), (5000, 101_100, "JPN")])
+def test_shortage_cost_per_demand_row_steers_scarce_supply(tmp_path, kor_cost, objective,
+                                                            short_in):
+    """One year; JPN and KOR each need 100 t, but China sells only 100 t (10 + 1 freight to
+    either). JPN's shortage costs the material's 1,000/t; KOR's row says its own. At 500 the
+    100 t go to Japan: 1,100 + 100 x 500 = 51,100; at 5,000 they go to Korea:
+    1,100 + 100 x 1,000 = 101,100."""
+    sheets = {
+        "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2026],
+                     ["discount_rate", 0], ["mip_gap", 0]],
+        "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""], ["KOR", ""]],
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["CHN", "OXIDE", None, 100, 10]],
+        "routes": [["from_country", "to_country", "material", "transport_cost", "tariff"],
+                   ["CHN", "JPN", None, 1, 0], ["CHN", "KOR", None, 1, 0]],
+        "demand": [["country", "material", "year", "quantity", "shortage_cost"],
+                   ["JPN", "OXIDE", None, 100, None], ["KOR", "OXIDE", None, 100, kor_cost]],
+    }
+    plan = solve(tmp_path, **sheets)
+    assert plan.summary["objective"] == pytest.approx(objective)
+    short = plan.tables["shortages"].set_index("country")["shortage"]
+    assert short[short_in] == pytest.approx(100)
+    assert short.sum() == pytest.approx(100)
+
+
+def test_limit_rows_cover_year_to_to_year_and_the_smallest_share_holds(tmp_path):
+    """2026-2028; China's oxide lands at 11, Australia's at 22, 100 t a year. Row 2 limits
+    China to 30% in 2027-2028 (year and to_year), row 3 to 60% from first_year to 2027 (blank
+    year), row 4 to 100% in 2028 (year alone). 2026: 60% -> 60 x 11 + 40 x 22 = 1,540;
+    2027: rows 2 and 3 overlap, the smaller 30% holds -> 30 x 11 + 70 x 22 = 1,870;
+    2028: rows 2 and 4, 30% -> 1,870. Total 5,280. The plan's dependence rows name the row
+    that holds each year."""
+    limits = [["consumer", "supplier", "material", "year", "to_year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 2028, 0.3],
+              ["JPN", "CHINA", "OXIDE", None, 2027, 0.6],
+              ["JPN", "CHINA", "OXIDE", 2028, None, 1.0]]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(5_280)
+    dep = plan.tables["dependence"].sort_values("year")
+    assert list(dep["year"]) == [2026, 2027, 2028]
+    assert list(dep["max_share"]) == pytest.approx([0.6, 0.3, 0.3])
+    assert list(dep["input_row"]) == [3, 2, 2]
+    assert list(dep["share"]) == pytest.approx([0.6, 0.3, 0.3])
+
+
+def test_limit_row_with_year_and_to_year_leaves_other_years_free(tmp_path):
+    """A 30% limit in 2027 only (year 2027, to_year 2027) of 2026-2028: 2026 and 2028 buy
+    all from China (1,100 each), 2027 pays 1,870: 4,070."""
+    limits = [["consumer", "supplier", "material", "year", "to_year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 2027, 0.3]]
+    plan = solve(tmp_path, settings=SETTINGS_3Y, dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(4_070)
+    assert list(plan.tables["dependence"]["year"]) == [2027]

@@ -25,9 +25,11 @@ def small_plan(status: str = "optimal", gap: float = 0.0) -> Plan:
     b = "baseline"
     tables = {
         "builds": pd.DataFrame(
-            [["JP-1", "SEP", "small", "JPN", 2026, 2027, 2040, 50.0, 1.0e6, 2.0e5]],
+            [["JP-1", "SEP", "small", "JPN", 2026, 2027, 2040, 50.0, 1.0e6, 0.07, 1.1e5,
+              0.0]],
             columns=["site", "technology", "option", "country", "year", "online_from",
-                     "online_to", "capacity", "capex", "salvage"]),
+                     "online_to", "capacity", "capex", "financing_rate", "annuity",
+                     "financing_benefit"]),
         "capacity": pd.DataFrame(
             [["JPN", "SEP", "JP-1", "new", 2027, 50.0], ["AUS", "SEP", "AU-1", "existing",
                                                          2026, 80.0],
@@ -70,7 +72,7 @@ def small_plan(status: str = "optimal", gap: float = 0.0) -> Plan:
         "costs": pd.DataFrame(
             [[b, 2026, "purchases", 700.0, 1.0, 700.0, 1.0, 700.0],
              [b, 2027, "purchases", 600.0, 0.95, 570.0, 1.0, 570.0],
-             [b, 2027, "capex", 1.0e6, 0.95, 9.5e5, 1.0, 9.5e5]],
+             [b, 2027, "capital", 1.0e6, 0.95, 9.5e5, 1.0, 9.5e5]],
             columns=["scenario", "year", "category", "cost", "discount_factor",
                      "discounted", "probability", "expected"]),
     }
@@ -138,7 +140,7 @@ def test_summary_sheet(written: Path) -> None:
     assert set(ws.tables) == {"tbl_summary", "tbl_cost_breakdown", "tbl_limits"}
     assert ws["D3"].value == "category"
     breakdown = {ws.cell(r, 4).value: ws.cell(r, 5).value for r in range(4, 6)}
-    assert breakdown == {"purchases": 1270.0, "capex": 9.5e5}
+    assert breakdown == {"purchases": 1270.0, "capital": 9.5e5}
     limits = ws.tables["tbl_limits"]
     first = ws[limits.ref.split(":")[0]]
     assert [ws.cell(first.row, first.column + j).value for j in range(7)] == [

@@ -42,22 +42,24 @@ def cases(draw) -> dict[str, list[list]]:
                 routes.append([o, d, None, draw(st.integers(0, 10)), draw(st.integers(0, 5))])
     plants = [["plant", "technology", "country", "capacity", "variable_cost"]]
     sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
-              "lead_time", "lifetime"]]
+              "lead_time", "lifetime", "financing_rate"]]
     for c in countries:
         if draw(st.booleans()):
             plants.append([f"P_{c}", "SEP", c, draw(st.integers(0, 200)), draw(money)])
         if draw(st.booleans()):
             sites.append([f"S_{c}", "SEP", c, draw(st.integers(1, 200)),
                           draw(st.integers(0, 5000)), draw(money), draw(st.integers(0, 1)),
-                          draw(st.integers(1, 3))])
+                          draw(st.integers(1, 3)), draw(st.sampled_from([None, 0, 0.1]))])
     demand = [["country", "material", "year", "quantity"]]
     for c in countries[1:]:
         demand.append([c, "OXIDE", None, draw(st.integers(1, 200))])
-    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"]]
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
+              "min_level", "end_value"]]
     if draw(st.booleans()):
         # initial stock above any cover requirement keeps every case feasible
         piles.append([countries[-1], "OXIDE", 100, 500, draw(st.integers(0, 5)),
-                      draw(st.sampled_from([0, 30]))])
+                      draw(st.sampled_from([0, 30])), draw(st.sampled_from([0, 20])),
+                      draw(st.sampled_from([None, 5, 5000]))])
     limits = [["consumer", "supplier", "material", "year", "max_share"],
               [countries[-1], "CHN", "OXIDE", None, draw(st.sampled_from([0.2, 0.5, 0.9]))]]
     case = {

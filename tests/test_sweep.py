@@ -165,8 +165,9 @@ def test_persistent_runs_match_cold_runs(tmp_path):
                 ["discount_rate", 0.05], ["mip_gap", 0]]
     sites = [["site", "technology", "country", "capacity", "capex", "variable_cost",
               "lifetime"], ["A", "SEP", "AUS", 60, 500, 5, 2], ["B", "SEP", "JPN", 80, 900, 4, 2]]
-    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days"],
-             ["JPN", "OXIDE", 0, 100, 1, 30]]
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
+              "min_level", "end_value"], ["JPN", "OXIDE", 0, 100, 1, 30, 2, 8],
+             ["AUS", "OXIDE", 0, 100, 1, 0, 5, None]]
     # CUT2's two rows overlap in 2027 (the smaller allowance holds): each row its own cells
     scenarios = [["scenario", "probability"], ["CUT", 0.3], ["CUT2", 0.1]]
     cuts = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
@@ -178,7 +179,8 @@ def test_persistent_runs_match_cold_runs(tmp_path):
     variations = [parse_vary(text) for text in (
         "supply.price[country=CHN]*=0.5,2", "sites.capex[site=A]=100,2000",
         "demand.quantity=50,150", "dependence_limits.max_share=0.1,0.9",
-        "stockpiles.min_cover_days=10,90", "budgets.max_capex=0,5000",
+        "stockpiles.min_cover_days[country=JPN]=10,90", "stockpiles.min_level[country=JPN]=1,40",
+        "stockpiles.end_value[country=JPN]=0,50", "budgets.max_capex=0,5000",
         "routes.transport_cost[from_country=AUS]=0,9", "sites.capacity[site=B]=10,200",
         "disruptions.cut[scenario=CUT]=0.1,1", "sites.lifetime=1",
         "settings.discount_rate=0", "disruptions.cut[scenario=CUT2; from_year=2027]=0.9",

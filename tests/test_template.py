@@ -92,7 +92,7 @@ def test_drop_downs_and_numeric_checks(template: Path) -> None:
     assert rule_for(wb["sweeps"], "E2").type == "list"  # choice: mode
     assert rule_for(wb["sweeps"], "B2").formula1 == "list_sheet"
     assert rule_for(wb["settings"], "A2").formula1 == "list_setting"
-    share = rule_for(wb["dependence_limits"], "E2")
+    share = rule_for(wb["dependence_limits"], "F2")  # max_share, after to_year
     assert (share.type, share.formula1, share.formula2) == ("decimal", "0", "1")
     names = wb.defined_names
     assert "list_country_or_group" in names and "list_set_scale" in names

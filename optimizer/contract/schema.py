@@ -68,6 +68,10 @@ EVERY_YEAR = _Sentinel("EVERY_YEAR", "every year of the horizon")
 WHOLE_HORIZON = _Sentinel("WHOLE_HORIZON", "the whole horizon")
 ALL_MATERIALS = _Sentinel("ALL_MATERIALS", "all materials")
 UNLIMITED = _Sentinel("UNLIMITED", "unlimited")
+MATERIAL_SHORTAGE_COST = _Sentinel("MATERIAL_SHORTAGE_COST",
+                                   "the material's `shortage_cost`")
+REPLACEMENT_COST = _Sentinel("REPLACEMENT_COST", "the material's cheapest supply price in the "
+                             "last year (0, with a warning, without a supply row that year)")
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,10 @@ SETTINGS: tuple[Setting, ...] = tuple(
         Column("cvar_alpha", Kind.NUMBER, "CVaR confidence level.", "fraction", 0.9,
                ge=0, lt=1),
         Column("cvar_weight", Kind.NUMBER, "Weight of CVaR in the objective.", "", 0.5, ge=0),
+        Column("financing_rate", Kind.NUMBER, "Cost of capital of builds, per year: each build "
+               "pays the annuity of its capex at this rate over its lifetime (a site's own "
+               "`financing_rate` overrides it).", "fraction/yr", FromSetting("discount_rate"),
+               ge=0),
         Column("trace_origin", Kind.BOOL, "Count material made from the supplier's inputs as "
                "the supplier's in dependence limits (closes toll-processing loopholes).", "",
                False),
@@ -327,7 +335,9 @@ SHEETS: tuple[Sheet, ...] = (
             _COUNTRY,
             _quantity("capacity", "Capacity of the option, in units of the technology's output.",
                       gt=0),
-            _money("capex", "Investment cost of the option, paid in the decision year.", USD),
+            _money("capex", "Overnight investment cost of the option; it is paid as an annuity "
+                   "at `financing_rate` over the lifetime, in each year the option is online "
+                   "within the horizon (budgets limit the overnight capex).", USD),
             _money("fixed_om", "Fixed operating cost per year while available.", f"{USD}/yr", 0),
             _money("variable_cost", "Cost per unit of output produced.", f"{USD}/t", 0),
             Column("lead_time", Kind.INTEGER, "Years from decision to first output (0: output in "
@@ -336,6 +346,9 @@ SHEETS: tuple[Sheet, ...] = (
                    excel_format="0"),
             _year("earliest_year", "Earliest decision year.", FromSetting("first_year")),
             _year("latest_year", "Latest decision year.", FromSetting("last_year")),
+            Column("financing_rate", Kind.NUMBER, "Cost of capital of the project (lower where "
+                   "a government lends).", "fraction/yr", FromSetting("financing_rate"), ge=0,
+                   excel_format="0.00%"),
         ),
         key=("site", "technology", "option"),
     ),
@@ -384,6 +397,8 @@ SHEETS: tuple[Sheet, ...] = (
             _MATERIAL,
             _year("year", "Year (blank: every year).", EVERY_YEAR),
             _quantity("quantity", "Consumption in the year."),
+            _money("shortage_cost", "Cost of each unit of this row's demand left unmet.",
+                   f"{USD}/t", MATERIAL_SHORTAGE_COST),
         ),
         key=("country", "material", "year"),
     ),
@@ -401,20 +416,31 @@ SHEETS: tuple[Sheet, ...] = (
                    "in every year that is not disrupted (a scenario draws its stock during a cut "
                    "and restores it after).", "days", 0, ge=0, le=36500, excel_format="0"),
             _quantity("max_release", "Most released in a year.", UNLIMITED),
+            _money("end_value", "Value of each unit left in the stockpile at the end of the "
+                   "last year, credited up to that year's cover requirement (stock beyond "
+                   "what the policy requires earns nothing).", f"{USD}/t", REPLACEMENT_COST),
+            Column("min_level", Kind.NUMBER, "Least level in tonnes, beside the days of cover "
+                   "(for stocks the holder does not consume directly): the cover requirement "
+                   "is the larger of the two, in the same years.", "t", 0, ge=0,
+                   excel_format=NUM),
         ),
         key=("country", "material"),
     ),
     Sheet(
         "dependence_limits", False, "Most of a consumer's supply of a material that may come "
-        "from a supplier, in every scenario. A row with a year overrides a blank-year row.",
+        "from a supplier, in every scenario. `year` alone: that year; `year` and `to_year`: "
+        "the years between; both blank: every year. Where rows overlap, the smallest "
+        "`max_share` holds.",
         (
             _code("consumer", "Consumer country or group.", Ref.COUNTRY_OR_GROUP),
             _code("supplier", "Supplier country or group.", Ref.COUNTRY_OR_GROUP),
             _MATERIAL,
-            _year("year", "Year (blank: every year).", EVERY_YEAR),
+            _year("year", "Year, or first year with `to_year` (blank: every year, or from "
+                  "first_year with `to_year`).", EVERY_YEAR),
+            _year("to_year", "Last year of the row (blank: `year` alone).", BLANK),
             _share("max_share", "Largest share of the consumer's supply from the supplier."),
         ),
-        key=("consumer", "supplier", "material", "year"),
+        key=("consumer", "supplier", "material", "year", "to_year"),
     ),
     Sheet(
         "budgets", False, "Most capex of builds in a country or group.",
@@ -477,6 +503,7 @@ YEAR_SPANS: tuple[tuple[str, str, str], ...] = (
     ("sites", "earliest_year", "latest_year"),
     ("existing_plants", "first_year", "last_year"),
     ("disruptions", "from_year", "to_year"),
+    ("dependence_limits", "year", "to_year"),
 )
 
 # Codes a reference column may name come from these sheet columns.

@@ -42,7 +42,7 @@ def build_data(inputs: Inputs) -> ModelData:
         supply=pd.DataFrame(),
         routes=pd.DataFrame(),
         demand=pd.DataFrame(),
-        stockpiles=t["stockpiles"].copy(),
+        stockpiles=pd.DataFrame(),
         dependence_limits=pd.DataFrame(),
         budgets=pd.DataFrame(),
         scenarios=_scenarios(t["scenarios"]),
@@ -51,10 +51,11 @@ def build_data(inputs: Inputs) -> ModelData:
         warnings=list(inputs.warnings),
     )
     data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
-    data.demand = _by_year(t["demand"], "demand", ["country", "material"], years, issues)
+    data.demand = _demand(_by_year(t["demand"], "demand", ["country", "material"], years,
+                                   issues), data.materials)
     data.routes = _routes(t["routes"], data)
-    limits = _by_year(t["dependence_limits"], "dependence_limits",
-                      ["consumer", "supplier", "material"], years, issues)
+    data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
+    limits = _limit_years(t["dependence_limits"], years, issues)
     limits.insert(0, "limit", range(len(limits)))
     data.dependence_limits = limits
     budgets = t["budgets"][["country", "year", "max_capex", ROW]].copy()
@@ -92,7 +93,7 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> dict[
             p["plant"], UnitKind.EXISTING, site=p["plant"], option="", technology=p["technology"],
             country=p["country"], capacity=float(p["capacity"]), capex=0.0,
             fixed_om=float(p["fixed_om"]), variable_cost=float(p["variable_cost"]), lead_time=0,
-            lifetime=0, row=p[ROW], decision_years=range(0),
+            lifetime=0, financing_rate=0.0, row=p[ROW], decision_years=range(0),
             producing_years=range(max(int(p["first_year"]), first),
                                   min(int(p["last_year"]), last) + 1))
     for s in sites.to_dict("records"):
@@ -104,11 +105,52 @@ def _units(sites: pd.DataFrame, plants: pd.DataFrame, years: list[int]) -> dict[
             name, UnitKind.CANDIDATE, site=s["site"], option=s["option"],
             technology=s["technology"], country=s["country"], capacity=float(s["capacity"]),
             capex=float(s["capex"]), fixed_om=float(s["fixed_om"]),
-            variable_cost=float(s["variable_cost"]), lead_time=lead, lifetime=life, row=s[ROW],
+            variable_cost=float(s["variable_cost"]), lead_time=lead, lifetime=life,
+            financing_rate=float(s["financing_rate"]), row=s[ROW],
             # decided early enough for output to start inside the horizon
             decision_years=range(earliest, min(latest, last - lead) + 1),
             producing_years=range(earliest + lead, min(latest + lead + life - 1, last) + 1))
     return units
+
+
+def _demand(frame: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
+    """Each demand row's shortage cost: its own, or its material's (`shortage_cost_given`
+    says which)."""
+    out = frame.copy()
+    given = [v is not None and not pd.isna(v) for v in out["shortage_cost"]]
+    out["shortage_cost"] = [v if g else materials.at[m, "shortage_cost"]
+                            for v, g, m in zip(out["shortage_cost"], given, out["material"],
+                                               strict=True)]
+    out["shortage_cost_given"] = pd.Series(given, index=out.index, dtype=bool)
+    return out
+
+
+def _stockpiles(frame: pd.DataFrame, supply: pd.DataFrame, last: int,
+                issues: list[Issue]) -> pd.DataFrame:
+    """Stockpiles with their end value: as given, or the material's cheapest supply price in
+    the last year (its replacement cost; 0 with a warning when it has no supply row then).
+    `end_value_row` is the `supply` row the default comes from (None: given, or no row)."""
+    out = frame.copy()
+    cheapest: dict[str, tuple[float, int]] = {}  # material -> (price, supply row)
+    if len(supply):
+        for material, price, row in supply.loc[supply["year"] == last,
+                                               ["material", "price", ROW]].itertuples(
+                                                   index=False):
+            cheapest[material] = min(cheapest.get(material, (price, row)), (price, row))
+    values, rows = [], []
+    for material, value, row in out[["material", "end_value", ROW]].itertuples(index=False):
+        source = None
+        if value is None:
+            value, source = cheapest.get(material, (0.0, None))
+            if source is None:
+                issues.append(Issue(f"{material} has no supply row in {last}, so the stock "
+                                    "left at the end is valued at 0; give end_value to value "
+                                    "it", "stockpiles", row, "end_value", warning=True))
+        values.append(float(value))
+        rows.append(source)
+    out["end_value"] = pd.Series(values, index=out.index, dtype=float)
+    out["end_value_row"] = pd.Series(rows, index=out.index, dtype=object)
+    return out
 
 
 def _scenarios(frame: pd.DataFrame) -> pd.DataFrame:
@@ -141,6 +183,38 @@ def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
     rows = [{**dict(zip([*keys, "year"], key, strict=True)), **{c: rec[c] for c in columns}}
             for key, (_, rec) in records.items()]
     return pd.DataFrame(rows, columns=[*keys, "year", *columns])
+
+
+def _limit_years(frame: pd.DataFrame, years: list[int], issues: list[Issue]) -> pd.DataFrame:
+    """One record per (consumer, supplier, material, year) a limit row covers: `year` alone,
+    that year; `year` and `to_year`, the years between (blank `year`: from first_year); both
+    blank, every year. Where rows overlap the smallest max_share holds; `overlapping` marks
+    the records of rows that overlap another anywhere (their share is a plain number: a sweep
+    changing one builds the model again). Years outside the horizon are ignored."""
+    keys = ["consumer", "supplier", "material", "year"]
+    covers: dict[tuple, list[dict[str, Any]]] = {}
+    first, last = years[0], years[-1]
+    for rec in frame.to_dict("records"):
+        lo, hi = rec["year"], rec["to_year"]
+        if hi is None:
+            span = years if lo is None else [lo]
+            if lo is not None and not first <= lo <= last:
+                issues.append(Issue(f"year {lo} is outside the horizon {first}-{last}; the "
+                                    "row is ignored", "dependence_limits", rec[ROW], "year",
+                                    warning=True))
+        else:
+            span = range(max(first if lo is None else lo, first), min(hi, last) + 1)
+        for year in span:
+            if first <= year <= last:
+                key = (rec["consumer"], rec["supplier"], rec["material"], year)
+                covers.setdefault(key, []).append(rec)
+    shared = {rec[ROW] for recs in covers.values() if len(recs) > 1 for rec in recs}
+    rows = []
+    for key, recs in covers.items():
+        rec = min(recs, key=lambda r: (r["max_share"], r[ROW]))
+        rows.append({**dict(zip(keys, key, strict=True)), "max_share": rec["max_share"],
+                     ROW: rec[ROW], "overlapping": rec[ROW] in shared})
+    return pd.DataFrame(rows, columns=[*keys, "max_share", ROW, "overlapping"])
 
 
 def _routes(frame: pd.DataFrame, data: ModelData) -> pd.DataFrame:

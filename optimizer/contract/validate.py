@@ -36,7 +36,9 @@ from optimizer.contract.schema import (
     BASELINE,
     BLANK,
     EVERY_YEAR,
+    MATERIAL_SHORTAGE_COST,
     REF_SOURCES,
+    REPLACEMENT_COST,
     REQUIRED,
     SETTINGS,
     SETTINGS_BY_NAME,
@@ -133,7 +135,8 @@ def _default_value(column: Column, settings: dict[str, Any]) -> Any:
     default = column.default
     if isinstance(default, FromSetting):
         return settings.get(default.setting)
-    if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS):
+    if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS, REPLACEMENT_COST,
+                   MATERIAL_SHORTAGE_COST):
         return None
     if default is UNLIMITED:
         return math.inf

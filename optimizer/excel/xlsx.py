@@ -171,9 +171,11 @@ def unique_name(name: str, used: set[str], limit: int) -> str:
 
 COLUMN_FORMATS: dict[str, str] = {
     **dict.fromkeys(["year", "online_from", "online_to", "input_row"], YEAR),
-    **dict.fromkeys(["share", "max_share", "utilisation", "probability", "cut"], SHARE),
-    **dict.fromkeys(["capex", "salvage", "cost", "transport_cost", "tariff_cost", "discounted",
-                     "expected", "expected cost", "marginal_cost"], MONEY),
+    **dict.fromkeys(["share", "max_share", "utilisation", "probability", "financing_rate",
+                     "cut"], SHARE),
+    **dict.fromkeys(["capex", "annuity", "financing_benefit", "cost", "transport_cost",
+                     "tariff_cost", "discounted", "expected", "expected cost", "marginal_cost"],
+                    MONEY),
     # Unit prices are small numbers; whole-currency rounding would hide their differences.
     "price": PRICE,
     **dict.fromkeys(["quantity", "capacity", "level", "acquisitions", "releases", "demand",

@@ -24,7 +24,7 @@ TOL = 1e-6
 def explain_infeasibility(data: ModelData) -> str:
     reasons = precheck(data) or elastic_reasons(data)
     if not reasons:
-        reasons = ["the limits of the sheets 'stockpiles' (min_cover_days), "
+        reasons = ["the limits of the sheets 'stockpiles' (min_cover_days, min_level), "
                    "'dependence_limits' and 'budgets' cannot all hold together"]
     return "no plan meets every limit at once:\n  " + "\n  ".join(reasons)
 
@@ -34,14 +34,15 @@ def precheck(data: ModelData) -> list[str]:
     reasons = []
     demand = data.demand.set_index(["country", "material", "year"])["quantity"]
     for pile in data.stockpiles.itertuples():
-        if pile.min_cover_days <= 0:
+        if pile.min_cover_days <= 0 and pile.min_level <= 0:
             continue
-        need = {t: pile.min_cover_days / 365 * demand.get((pile.country, pile.material, t), 0)
+        need = {t: max(pile.min_cover_days / 365
+                       * demand.get((pile.country, pile.material, t), 0), pile.min_level)
                 for t in data.years}
         t, required = max(need.items(), key=lambda kv: kv[1])
         if required > pile.capacity + TOL:
             reasons.append(f"stockpiles row {pile.row}: {pile.country} must hold "
-                           f"{pile.min_cover_days:g} days of cover of {pile.material} in {t} "
+                           f"{_what_cover(pile, required)} of {pile.material} in {t} "
                            f"({required:,.4g} t), but the stockpile's capacity is "
                            f"{pile.capacity:,.4g} t")
     return reasons
@@ -97,12 +98,21 @@ def _cover_reasons(f: Formulation) -> list[str]:
     for (c, mat), (t, w, short) in first.items():
         pile = f.data.stockpile_rows[c, mat]
         required = pyo.value(f.model.cover_required[c, mat, t])
-        reasons.append(f"stockpiles row {pile.row}: {c} must hold {pile.min_cover_days:g} "
-                       f"days of cover of {mat} in {t}{_in_scenario(w)} ({required:,.4g} t), "
+        reasons.append(f"stockpiles row {pile.row}: {c} must hold "
+                       f"{_what_cover(pile, required)} of {mat} in {t}{_in_scenario(w)} "
+                       f"({required:,.4g} t), "
                        "but at most "
                        f"{required - short:,.4g} t of {mat} can be in that stockpile by then "
                        f"(short by {short:,.4g} t)")
     return reasons
+
+
+def _what_cover(pile, required: float) -> str:
+    """What a stockpile's requirement asks: days of cover, or its min_level when that is the
+    larger."""
+    if pile.min_level > 0 and required <= pile.min_level + TOL:
+        return f"its min_level {pile.min_level:,.4g} t"
+    return f"{pile.min_cover_days:g} days of cover"
 
 
 def _dependence_reasons(f: Formulation) -> list[str]:

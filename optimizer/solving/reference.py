@@ -65,7 +65,7 @@ def reference_case(data: ModelData) -> ModelData:
     return dataclasses.replace(
         data, settings=settings, scenarios=scenarios,
         units={n: u for n, u in data.units.items() if u.kind is UnitKind.EXISTING},
-        stockpiles=data.stockpiles.assign(min_cover_days=0.0),
+        stockpiles=data.stockpiles.assign(min_cover_days=0.0, min_level=0.0),
         dependence_limits=empty(columns=data.dependence_limits.columns),
         budgets=empty(columns=data.budgets.columns),
         disruptions=empty(columns=data.disruptions.columns),

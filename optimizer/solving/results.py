@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models import Formulation
-from models.capacity import available_builds, salvage_fraction
+from models.capacity import annuity_factor, available_builds
 from models.data import BASELINE, ModelData, Unit, UnitKind
 from models.terms import COST_CATEGORIES
 from optimizer.errors import Status
@@ -26,7 +26,8 @@ EPS = 1e-9  # values below this are solver noise, shown as 0
 UNITS: dict[str, str] = {
     "year": "year", "quantity": "t/yr (or the material's unit per year)",
     "capacity": "t/yr of the technology's output", "capex": "currency",
-    "salvage": "currency", "cost": "currency", "price": "currency/t",
+    "financing_rate": "fraction/yr", "annuity": "currency/yr",
+    "financing_benefit": "currency (discounted)", "cost": "currency", "price": "currency/t",
     "level": "t", "acquisitions": "t/yr", "releases": "t/yr", "cover_days": "days",
     "demand": "t/yr", "shortage": "t/yr", "share": "fraction", "max_share": "fraction",
     "supply_from_supplier": "t/yr", "total_supply": "t/yr", "discount_factor": "fraction",
@@ -86,19 +87,29 @@ def _names(data: ModelData) -> dict[str, str]:
 
 
 def _builds(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    """Builds with their overnight capex, the annuity they pay in each year online within the
+    horizon, and the financing benefit: the present value (at the discount rate) of the
+    annuities at the discount rate less those at the build's financing rate, over those
+    years."""
     last = data.years[-1]
+    rate = data.settings["discount_rate"]
     rows = []
     for unit, t in m.BUILDS:
         if _value(m.build[unit, t]) > 0.5:
             u = data.units[unit]
             life = u.online_years(t)
+            annuity = u.capex * annuity_factor(u.financing_rate, u.lifetime)
+            at_discount_rate = u.capex * annuity_factor(rate, u.lifetime)
+            present = sum(data.discount_factor(y) for y in life if y <= last)
             rows.append({"site": u.site, "technology": u.technology, "option": u.option,
                          "country": u.country, "year": t, "online_from": life.start,
                          "online_to": life.stop - 1, "capacity": u.capacity,
-                         "capex": u.capex, "salvage": u.capex * salvage_fraction(u, t, last)})
+                         "capex": u.capex, "financing_rate": u.financing_rate,
+                         "annuity": annuity,
+                         "financing_benefit": (at_discount_rate - annuity) * present})
     return pd.DataFrame(rows, columns=["site", "technology", "option", "country", "year",
                                        "online_from", "online_to", "capacity", "capex",
-                                       "salvage"])
+                                       "financing_rate", "annuity", "financing_benefit"])
 
 
 def unit_capacity(m: pyo.ConcreteModel, u: Unit, year: int) -> float:

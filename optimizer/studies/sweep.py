@@ -19,6 +19,7 @@ import highspy
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import build_model
+from models.data import ModelData
 from optimizer import interrupt
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
@@ -84,6 +85,7 @@ class PersistentRuns:
         self.inputs = inputs
         self.formulation = build_model(prepare(inputs), mutable=True)
         self.model = self.formulation.model
+        self.built_from = self.formulation.data  # the data the model's structure comes from
         self.solver = new_solver()
         # The marginal costs' LP on an instance of its own: on the MIP's, after the repaired
         # start and the MIP, HiGHS can return other (degenerate) duals than a fresh instance.
@@ -93,10 +95,6 @@ class PersistentRuns:
             if budget in self.model.BUDGETS:
                 key = ("budgets", int(record.row), "max_capex")
                 self.params[key] = self.model.max_capex[budget]
-        # the cuts' references: the reference plan is solved again for each run's data
-        references = self.model.component("cut_reference")
-        self.reference = {k: references[k] for k in references} \
-            if references is not None else {}
         self.base = {key: param.value for key, param in self.params.items()}
         self.cold_runs = 0
         self.start: list[float] | None = None  # the previous run's solution, a MIP start
@@ -107,16 +105,14 @@ class PersistentRuns:
             varied = apply_changes(self.inputs, run.changes)
             check_ranges(varied, run)
             changed = self._changed_cells(varied, run)
-            if changed is None:
+            data = prepare(varied) if changed is not None else None
+            if changed is None or not _same_default_end_values(self.built_from, data):
                 self.cold_runs += 1
                 return solve_run(self.inputs, run)
             for key, value in changed.items():
                 self.params[key].set_value(value)
-            self.formulation.data = data = prepare(varied)  # the plan reads this run's values
-            for key, reference in data.reference_exports.items():
-                if key in self.reference:
-                    self.reference[key].set_value(reference)
-            outcome = self._solve(self.formulation.data.settings)
+            self.formulation.set_data(data)  # the plan reads this run's values
+            outcome = self._solve(data.settings)
             plan = post_solve(self.formulation, outcome, self.lp_solver, budgets=BUDGETS)
             return _result(run, outcome, plan, start)
         except OptimizerError as err:
@@ -176,6 +172,16 @@ class PersistentRuns:
                     return None
                 changed[key] = float(after)
         return changed
+
+
+def _same_default_end_values(before: ModelData, after: ModelData) -> bool:
+    """Whether each stockpile's default end value (the cheapest supply price in the last
+    year, that price's cell in the model) still comes from the same supply row, and no end
+    value of 0 became positive (a credit is modelled only for positive ones): otherwise the
+    model must be built again."""
+    old, new = before.stockpiles, after.stockpiles
+    return list(old["end_value_row"]) == list(new["end_value_row"]) and \
+        not ((old["end_value"] <= 0) & (new["end_value"] > 0)).any()
 
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
