@@ -81,7 +81,7 @@ def _settings() -> list[list]:
             ["default_shortage_cost", src("settings", "default_shortage_cost", "value",
                                           r(10 * MAGNET_COST), "assumption: 10x derived "
                                           "magnet cost (see materials NDFEB)")],
-            ["trace_origin", True]]
+            ["origin_rule", "content"]]
 
 
 COUNTRIES = [["country", "name"], ["USA", "United States"], ["JPN", "Japan"],

@@ -31,7 +31,7 @@ def sheets() -> dict[str, list[list]]:
     return {
         "settings": [["key", "value"], ["first_year", 2026], ["last_year", 2035],
                      ["discount_rate", 0.07], ["mip_gap", 0.001], ["time_limit_s", 120],
-                     ["currency", "USD"], ["trace_origin", True]],
+                     ["currency", "USD"], ["origin_rule", "content"]],
         "countries": [["country", "name"], ["CHN", "China"], ["USA", "United States"],
                       ["JPN", "Japan"], ["AUS", "Australia"], ["MYS", "Malaysia"]],
         "groups": [["group", "country"], ["CHINA", "CHN"], ["PARTNERS", "USA"],

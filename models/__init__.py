@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from models import capacity, dependence, flows, objective, scenarios, stockpile
 from models.data import ModelData
 from models.elastic import add_elastic_objective
+from models.origin import OriginFlows
 from models.terms import Cells, Terms
 
 # The limits an analyst sets: family -> (its constraint, the input sheet whose rows set it).
@@ -57,6 +58,11 @@ class Formulation:
     def slacks(self) -> dict[str, pyo.Var]:
         """Elastic mode: family -> its slack variable (see `models.elastic`)."""
         return self.terms.slacks
+
+    @property
+    def origins(self) -> OriginFlows | None:
+        """The origin-tagged flows (only when the case has dependence limits)."""
+        return self.terms.origins
 
     @property
     def cvar(self) -> pyo.Expression | None:

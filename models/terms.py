@@ -31,6 +31,7 @@ class Terms:
     elastic: bool = False  # build the explanation model: hard limits get slacks
     slacks: dict[str, Any] = field(default_factory=dict)  # family -> its slack Var
     operational: list[Any] = field(default_factory=list)  # Vars indexed (..., year, scenario)
+    origins: Any = None  # the origin-tagged flows (`models.origin.OriginFlows`), with limits
 
     def source(self, node: Node, coef: float, var: Any) -> None:
         self.sources[node].append((coef, var))

@@ -78,7 +78,8 @@ def _sheets(sheets: dict) -> Callable[[Path], Path]:
 CASES: dict[str, tuple[Callable[[Path], Path], bool]] = {
     "tiny": (_sheets({}), True),
     "rich": (_sheets(RICH), True),
-    "rich_trace_origin": (_sheets(_with_settings(trace_origin=True)), True),
+    "rich_content": (_sheets(_with_settings(origin_rule="content")), True),
+    "rich_shipper": (_sheets(_with_settings(origin_rule="shipper")), True),
     "rich_cvar": (_sheets(_with_settings(risk_measure="cvar")), True),
     "example": (bundled("example", mip_gap=0), True),
     "base_case": (bundled("base_case"), False),

@@ -47,38 +47,100 @@ def check_stock_levels(tables: dict[str, pd.DataFrame], data: ModelData) -> None
             assert -1e-6 <= r.level <= piles[c, mat].capacity + 1e-6
 
 
-def recompute_shares(tables: dict[str, pd.DataFrame], data: ModelData,
-                     scenario: str = "baseline") -> list[float | None]:
-    """Achieved share of each dependence limit (untraced definition) in a scenario."""
-    ship = tables["shipments"]
-    ship = ship[ship.scenario == scenario]
-    prod = tables["production"]
-    prod = prod[prod.scenario == scenario]
+def origin_classes(data: ModelData) -> tuple[dict[str, str], dict[int, set[str]]]:
+    """Country -> origin class, and each limit's supplier classes, recomputed here: the
+    pieces into which the limits' supplier sets (less their consumers) cut the countries."""
+    limits = [lim for lim in data.dependence_limits.itertuples() if lim.year in data.years]
+    sets = {lim.limit: frozenset(set(data.members(lim.supplier))
+                                 - set(data.members(lim.consumer))) for lim in limits}
+    distinct = sorted(set(sets.values()) - {frozenset()}, key=sorted)
+    pieces: dict[tuple, list[str]] = defaultdict(list)
+    for c in data.countries:
+        pieces[tuple(c in s for s in distinct)].append(c)
+    of = {c: ("+".join(sorted(members)) if any(key) else "other")
+          for key, members in pieces.items() for c in members}
+    return of, {limit: {of[c] for c in s} for limit, s in sets.items()}
+
+
+def tagged_materials(data: ModelData, rule: str) -> set[str]:
+    tagged = {lim.material for lim in data.dependence_limits.itertuples()
+              if lim.year in data.years}
+    while rule == "content":
+        more = {mat for recipe in data.recipes.values()
+                if any(made and m in tagged for m, (_, made) in recipe.items())
+                for mat, (used, _) in recipe.items() if used} - tagged
+        if not more:
+            break
+        tagged |= more
+    return tagged
+
+
+def check_origins(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """From the plan's tables alone: every origin-tagged flow sums to its flow, every node
+    balances per origin class under the case's origin rule, and each limit's share is the
+    supplier classes' part of what the consumer uses, within its limit."""
+    rule = data.settings.get("origin_rule") or "transformation"
+    of, supplier_of = origin_classes(data)
+    tagged = tagged_materials(data, rule)
+    origins = tables["origins"].assign(partner=lambda f: f.partner.fillna(""))
+    if not supplier_of:
+        assert origins.empty
+        return
+    sums = origins.groupby(["scenario", "year", "material", "flow", "country", "partner"]
+                           )["quantity"].sum()
+
+    def tagged_total(w, t, mat, flow, country, partner="") -> float:
+        return float(sums.get((w, t, mat, flow, country, partner), 0.0))
+
+    ships = tables["shipments"]
+    for r in ships[ships.material.isin(tagged)].itertuples():
+        assert tagged_total(r.scenario, r.year, r.material, "shipments", r.from_country,
+                            r.to_country) == pytest.approx(r.quantity, abs=TOL)
+    piles = tables["stockpiles"]
+    for r in piles[piles.material.isin(tagged)].itertuples():
+        for flow in ("acquisitions", "releases"):
+            assert tagged_total(r.scenario, r.year, r.material, flow, r.country) == \
+                pytest.approx(getattr(r, flow), abs=TOL)
     short = tables["shortages"]
-    short = short[short.scenario == scenario]
-    shares = []
+    for r in short[short.material.isin(tagged)].itertuples():
+        assert tagged_total(r.scenario, r.year, r.material, "demand_met", r.country) == \
+            pytest.approx(r.demand - r.shortage, abs=TOL)
+
+    disrupted = set(zip(data.disruptions["scenario"], data.disruptions["year"], strict=True))
+    balance: dict[tuple, float] = defaultdict(float)  # (w, t, mat, class, country) -> in - out
+    for r in origins.itertuples():
+        key = (r.scenario, r.year, r.material)
+        if r.flow in ("purchases", "production"):
+            balance[(*key, r.origin, r.country)] += r.quantity
+            if r.flow == "purchases":
+                assert r.origin == of[r.country]
+        elif r.flow == "shipments":
+            balance[(*key, r.origin, r.country)] -= r.quantity
+            arrives = of[r.country] if rule == "shipper" else r.origin
+            balance[(*key, arrives, r.partner)] += r.quantity
+        elif r.flow == "releases":
+            own = (r.scenario, r.year) in disrupted
+            balance[(*key, of[r.country] if own else r.origin, r.country)] += r.quantity
+        else:  # acquisitions, demand_met, plant_inputs
+            balance[(*key, r.origin, r.country)] -= r.quantity
+    for node, net in balance.items():
+        assert net == pytest.approx(0.0, abs=TOL * max(1.0, origins.quantity.max())), node
+
+    use = origins[origins.flow.isin(["demand_met", "plant_inputs"])]
+    dependence = tables["dependence"]
     for lim in data.dependence_limits.itertuples():
-        consumer, supplier = set(data.members(lim.consumer)), set(data.members(lim.supplier))
-        rows = ship[(ship.year == lim.year) & (ship.material == lim.material)]
-        imports = rows[rows.to_country.isin(consumer) & rows.from_country.isin(
-            supplier - consumer)].quantity.sum()
-        s = short[(short.year == lim.year) & (short.material == lim.material)
-                  & short.country.isin(consumer)]
-        total = (s.demand - s.shortage).sum()
-        for r in prod[(prod.year == lim.year) & prod.country.isin(consumer)].itertuples():
-            total += data.recipes.get(r.technology, {}).get(lim.material, (0, 0))[0] * r.quantity
-        shares.append(imports / total if total > TOL else (None if imports > TOL else 0.0))
-    return shares
-
-
-def check_shares(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
-    """Limits hold in every scenario."""
-    for w in data.scenario_names:
-        shares = recompute_shares(tables, data, w)
-        for lim, share in zip(data.dependence_limits.itertuples(), shares, strict=True):
-            assert share is not None, f"limit row {lim.row} ({w}): imports with no supply"
-            assert share <= lim.max_share + 1e-6, \
-                f"limit row {lim.row} ({w}): {share} > {lim.max_share}"
+        consumer = set(data.members(lim.consumer))
+        for w in data.scenario_names:
+            mine = use[(use.scenario == w) & (use.year == lim.year)
+                       & (use.material == lim.material) & use.country.isin(consumer)]
+            total = mine.quantity.sum()
+            supplier = mine[mine.origin.isin(supplier_of[lim.limit])].quantity.sum()
+            row = dependence[(dependence.scenario == w) & (dependence.input_row == lim.row)
+                             & (dependence.year == lim.year)]
+            share = supplier / total if total > TOL else 0.0
+            assert -TOL <= share <= 1 + TOL
+            assert share <= lim.max_share + 1e-6, (lim.row, w, share)
+            assert float(row.share.iloc[0]) == pytest.approx(share, abs=1e-6)
 
 
 def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
@@ -158,5 +220,4 @@ def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: floa
     check_stock_levels(tables, data)
     check_costs(tables, data, objective)
     check_end_values(tables, data)
-    if not data.settings.get("trace_origin"):
-        check_shares(tables, data)
+    check_origins(tables, data)

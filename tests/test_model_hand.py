@@ -226,28 +226,34 @@ TOLL = {
 }
 
 
-def test_toll_processing_loophole_without_trace_origin(tmp_path):
-    """Japan's magnets may be at most 20% Chinese. Without tracing, magnets made in Japan
-    from Chinese oxide (10/t) count as Japanese: all 100 t are made that way, cost 1,000."""
-    plan = solve(tmp_path, **TOLL)
-    assert plan.summary["objective"] == pytest.approx(1_000)
+def rule(sheets: dict, origin_rule: str) -> dict:
+    return {**sheets, "settings": [*sheets["settings"], ["origin_rule", origin_rule]]}
 
 
-def test_trace_origin_counts_toll_processed_material(tmp_path):
-    """With trace_origin, Chinese oxide made into magnets in Japan counts as Chinese: at
-    most 20 t of magnets may be Chinese-origin (made from oxide at 10, cheaper than magnets
-    at 15), the other 80 t need Australian oxide at 30: 20 x 10 + 80 x 30 = 2,600."""
-    settings = [*TOLL["settings"], ["trace_origin", True]]
-    plan = solve(tmp_path, **{**TOLL, "settings": settings})
-    assert plan.summary["objective"] == pytest.approx(2_600)
+@pytest.mark.parametrize(("origin_rule", "cost"), [("transformation", 1_000),
+                                                   ("shipper", 1_000), ("content", 2_600)])
+def test_toll_processing_under_each_origin_rule(tmp_path, origin_rule, cost):
+    """Japan's magnets may be at most 20% Chinese; Japan makes magnets from oxide.
+    transformation and shipper: magnets made in Japan are Japanese whatever the oxide, so all
+    100 t are made from Chinese oxide at 10: 1,000. content: Chinese oxide made into magnets
+    in Japan counts as Chinese, so at most 20 t of magnets may be (made from oxide at 10,
+    cheaper than magnets at 15) and the other 80 t need Australian oxide at 30:
+    20 x 10 + 80 x 30 = 2,600, and the share is exactly 20%."""
+    plan = solve(tmp_path, **rule(TOLL, origin_rule))
+    assert plan.summary["objective"] == pytest.approx(cost)
     dep = plan.tables["dependence"]
-    assert dep["share"].iloc[0] == pytest.approx(0.2)
+    assert dep["share"].iloc[0] == pytest.approx(0.2 if origin_rule == "content" else 0.0)
 
 
-def test_trace_origin_closes_re_export_loophole(tmp_path):
-    """Chinese magnets (15) routed via Korea to Japan count as Chinese once traced. Japan
-    has no plant; Australian magnets cost 40. At most 20 t Chinese: 20 x 15 + 80 x 40 =
-    3,500. Untraced, all 100 t come via Korea: 1,500."""
+@pytest.mark.parametrize(("origin_rule", "cost"), [("transformation", 3_500),
+                                                   ("content", 3_500), ("shipper", 1_500)])
+def test_transshipment_through_a_third_country_under_each_origin_rule(tmp_path, origin_rule,
+                                                                      cost):
+    """Chinese magnets (15) can reach Japan only through Korea; Australian magnets cost 40;
+    at most 20% of Japan's magnets may be Chinese. transformation and content: shipping
+    keeps origin, so at most 20 t are Chinese: 20 x 15 + 80 x 40 = 3,500. shipper: what
+    arrives from Korea counts as Korean, so all 100 t come that way: 1,500, and the share
+    reads 0."""
     sheets = {
         **TOLL,
         "countries": [["country", "name"], ["CHN", ""], ["AUS", ""], ["JPN", ""],
@@ -259,9 +265,46 @@ def test_trace_origin_closes_re_export_loophole(tmp_path):
                    ["CHN", "KOR", None, 0, 0], ["KOR", "JPN", None, 0, 0],
                    ["AUS", "JPN", None, 0, 0]],
     }
-    assert solve(tmp_path, **sheets).summary["objective"] == pytest.approx(1_500)
-    traced = {**sheets, "settings": [*TOLL["settings"], ["trace_origin", True]]}
-    assert solve(tmp_path, **traced).summary["objective"] == pytest.approx(3_500)
+    plan = solve(tmp_path, **rule(sheets, origin_rule))
+    assert plan.summary["objective"] == pytest.approx(cost)
+    share = plan.tables["dependence"]["share"].iloc[0]
+    assert share == pytest.approx(0.0 if origin_rule == "shipper" else 0.2)
+
+
+def test_the_former_trace_origin_setting_still_reads(tmp_path):
+    """trace_origin true is `content` (2,600 in the toll case), false is `shipper`
+    (1,000)."""
+    for trace, cost in ((True, 2_600), (False, 1_000)):
+        sheets = {**TOLL, "settings": [*TOLL["settings"], ["trace_origin", trace]]}
+        assert solve(tmp_path, **sheets).summary["objective"] == pytest.approx(cost)
+
+
+def test_a_limit_of_one_is_no_limit(tmp_path):
+    """A share is the supplier-origin part of what Japan uses, so it is at most 1: a limit
+    of 100% changes nothing, under every rule (all 100 t of oxide from China at 11:
+    2,200 for two years)."""
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", None, 1]]
+    for origin_rule in ("transformation", "content", "shipper"):
+        plan = solve(tmp_path, **rule({**tiny_sheets(), "dependence_limits": limits},
+                                      origin_rule))
+        assert plan.summary["objective"] == pytest.approx(2_200)
+        assert list(plan.tables["dependence"]["share"]) == pytest.approx([1.0, 1.0])
+
+
+def test_stock_keeps_its_origin_and_a_cut_makes_it_the_holders(tmp_path):
+    """Japan (at most 50% Chinese oxide in 2027) buys 100 t of Chinese oxide in 2026 at 10
+    (+1 freight) and stocks it (capacity 100, holding 0): released in 2027 it is still
+    Chinese, so in the baseline of 2027 at most 50 t of Japan's 100 t may be Chinese; the
+    rest is Australian at 22. Baseline cost: 2026 100 x 11, 2027 50 x 11 + 50 x 22 = 2,750
+    with or without the stock (stocking Chinese oxide gains nothing)."""
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 0.5]]
+    piles = [["country", "material", "initial", "capacity", "holding_cost"],
+             ["JPN", "OXIDE", 0, 100, 0]]
+    plan = solve(tmp_path, dependence_limits=limits, stockpiles=piles)
+    assert plan.summary["objective"] == pytest.approx(1_100 + 550 + 1_100)
+    assert plan.tables["dependence"]["share"].iloc[0] == pytest.approx(0.5)
 
 
 def test_stockpile_cover_and_holding(tmp_path):
@@ -415,15 +458,15 @@ def test_budget_saving_from_a_larger_budget(tmp_path):
 def test_supplier_group_containing_the_consumer_counts_only_foreign_supply(tmp_path):
     """ASIA = {CHN, JPN}; at most 50% of Japan's oxide from ASIA means at most 50% from
     China: Japan's own purchases (15) are domestic. 50 t from China at 11 + 50 t bought in
-    Japan at 15 = 1,300 a year, 2,600 in all, traced or not."""
+    Japan at 15 = 1,300 a year, 2,600 in all, under every origin rule."""
     groups = [["group", "country"], ["CHINA", "CHN"], ["ASIA", "CHN"], ["ASIA", "JPN"]]
     supply = [["country", "material", "year", "max_quantity", "price"],
               ["CHN", "OXIDE", None, None, 10], ["AUS", "OXIDE", None, None, 20],
               ["JPN", "OXIDE", None, None, 15]]
     limits = [["consumer", "supplier", "material", "year", "max_share"],
               ["JPN", "ASIA", "OXIDE", None, 0.5]]
-    for trace in (False, True):
-        settings = [*tiny_sheets()["settings"], ["trace_origin", trace]]
+    for origin_rule in ("transformation", "content", "shipper"):
+        settings = [*tiny_sheets()["settings"], ["origin_rule", origin_rule]]
         plan = solve(tmp_path, settings=settings, groups=groups, supply=supply,
                      dependence_limits=limits)
         assert plan.summary["objective"] == pytest.approx(2600)

@@ -114,16 +114,16 @@ def test_tightening_a_limit_never_lowers_cost(tmp_path, case, factor):
         1.0, abs(loose.summary["objective"]))
 
 
-@pytest.mark.parametrize("trace", [False, True])
-def test_trace_origin_never_lowers_cost(tmp_path, trace):
-    """Tracing origin only adds restrictions to a limit: a traced plan costs at least as much."""
-    from conftest import tiny_sheets
-    sheets = tiny_sheets(dependence_limits=[["consumer", "supplier", "material", "year",
-                                             "max_share"], ["JPN", "CHINA", "OXIDE", None, 0.4]])
-    plain, _ = _solve(tmp_path / "plain.xlsx", sheets)
-    sheets["settings"] = [*sheets["settings"], ["trace_origin", trace]]
-    traced, _ = _solve(tmp_path / "traced.xlsx", sheets)
-    assert traced.summary["objective"] >= plain.summary["objective"] - 1e-6
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_content_rule_never_lowers_cost(tmp_path, case):
+    """`content` counts as the supplier's everything `transformation` does and more (what
+    plants make from the supplier's inputs): it only restricts, so it never costs less."""
+    plans = {}
+    for origin_rule in ("transformation", "content"):
+        sheets = {**case, "settings": [*case["settings"], ["origin_rule", origin_rule]]}
+        plans[origin_rule], _ = _solve(tmp_path / f"{origin_rule}.xlsx", sheets)
+    _costs_at_least(plans["content"].summary, plans["transformation"].summary)
 
 
 def _costs_at_least(more: dict, less: dict) -> None:

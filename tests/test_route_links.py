@@ -14,9 +14,9 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
 from models import build_model
 from models.data import ModelData
-from optimizer.contract.to_model import build_data
 from optimizer.contract.validate import load_inputs
 from optimizer.excel.sheets import write_sheets
+from optimizer.solving.pipeline import prepare
 from optimizer.solving.solve import solve_model
 
 CAP41 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cap41.txt"
@@ -25,7 +25,7 @@ SITES_HEADER = ["site", "technology", "option", "country", "capacity", "capex",
 
 
 def data_of(tmp_path: Path, sheets: dict) -> ModelData:
-    return build_data(load_inputs(write_sheets(tmp_path / "case.xlsx", sheets)))
+    return prepare(load_inputs(write_sheets(tmp_path / "case.xlsx", sheets)))
 
 
 def linked(tmp_path: Path, **overrides) -> set[tuple]:

@@ -135,16 +135,16 @@ TOLL_CUT = {
 }
 
 
-def test_trace_origin_closes_toll_processing_under_a_disruption(tmp_path):
-    """Untraced, Japanese magnets from Chinese oxide count as Japanese: the Australian plant
-    (capex 20,000) is not built; expected cost 0.9 x 1,000 + 0.1 x 100,000 (all short in the
-    cut) = 10,900. Traced, at most 20 of the 100 t may be Chinese-origin, so the plant is
-    built: 20,000 + 0.9 x (20 x 10 + 80 x 20) + 0.1 x (100 x 20) = 21,820, and the cut
-    scenario has no shortage."""
+def test_content_rule_closes_toll_processing_under_a_disruption(tmp_path):
+    """By transformation (the default), Japanese magnets from Chinese oxide count as
+    Japanese: the Australian plant (capex 20,000) is not built; expected cost
+    0.9 x 1,000 + 0.1 x 100,000 (all short in the cut) = 10,900. By content, at most 20 of
+    the 100 t may be Chinese-origin, so the plant is built: 20,000 + 0.9 x (20 x 10 +
+    80 x 20) + 0.1 x (100 x 20) = 21,820, and the cut scenario has no shortage."""
     untraced = solve(tmp_path, **TOLL_CUT)
     assert untraced.summary["objective"] == pytest.approx(10_900)
     assert untraced.tables["builds"].empty
-    traced_settings = [*TOLL_CUT["settings"], ["trace_origin", True]]
+    traced_settings = [*TOLL_CUT["settings"], ["origin_rule", "content"]]
     traced = solve(tmp_path, **{**TOLL_CUT, "settings": traced_settings})
     assert traced.summary["objective"] == pytest.approx(21_820)
     assert list(traced.tables["builds"].site) == ["AU_SEP"]
@@ -162,22 +162,29 @@ def test_infeasible_cover_is_explained_by_its_stockpile_row(tmp_path):
             "the stockpile's capacity is 50 t") in result.stderr
 
 
-def test_conflict_between_cover_and_dependence_limit_names_both(tmp_path):
-    """Japan must stock 100 days of cover (27.4 t) but may take at most half its oxide from
-    China, its only supplier; stock bought from China counts as imports. Neither alone is
-    infeasible; together they are, and the explanation names both sheets' rows."""
-    sheets = tiny_sheets(
-        stockpiles=[["country", "material", "initial", "capacity", "min_cover_days"],
-                    ["JPN", "OXIDE", 0, 500, 100]],
-        supply=[["country", "material", "year", "max_quantity", "price"],
-                ["CHN", "OXIDE", None, None, 10]],
-        dependence_limits=[["consumer", "supplier", "material", "year", "max_share"],
-                           ["JPN", "CHINA", "OXIDE", 2026, 0.5]])
+# Japan can get oxide only from a plant it would have to build (capex 500): a cover of 100
+# days (27.4 t) needs the plant, a budget of 0 forbids it. Neither alone is infeasible
+# (unmet demand is priced, and a share limit can always be met by using less); together
+# they are.
+CONFLICT = {
+    "supply": None,
+    "sites": [["site", "technology", "country", "capacity", "capex", "lifetime"],
+              ["JP1", "SEP", "JPN", 100, 500, 5]],
+    "stockpiles": [["country", "material", "initial", "capacity", "min_cover_days"],
+                   ["JPN", "OXIDE", 0, 500, 100]],
+    "budgets": [["country", "year", "max_capex"], ["JPN", None, 0]],
+}
+
+
+def test_conflict_between_cover_and_budget_names_both(tmp_path):
+    """The elastic plan relaxes the budget (money weighs less than tonnes) and the
+    explanation names the cover it conflicts with."""
+    sheets = tiny_sheets(**CONFLICT)
     result = run_cli("solve", str(write_workbook(tmp_path / "c.xlsx", sheets)), "-o",
                      str(tmp_path / "plan.xlsx"))
     assert result.returncode == 4
-    assert "stockpiles row 2: JPN must hold 100 days of cover of OXIDE in 2026" in result.stderr
-    assert "in conflict with the limits on sheet 'dependence_limits' (rows 2)" in result.stderr
+    assert "budgets row 2: builds in JPN over the horizon may cost at most 0" in result.stderr
+    assert "in conflict with the limits on sheet 'stockpiles' (rows 2)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -192,25 +199,23 @@ def test_overlapping_cuts_do_not_depend_on_row_order(tmp_path):
 
 
 def test_relaxed_limit_is_not_also_named_as_the_conflict(tmp_path):
-    """A year of cover (100 t) and at most half of Japan's oxide from China, its only
-    supplier: the elastic plan relaxes one family; the explanation names the other one as
-    the conflict, never the relaxed one."""
-    sheets = tiny_sheets(
-        stockpiles=[["country", "material", "initial", "capacity", "holding_cost",
-                     "min_cover_days"], ["JPN", "OXIDE", 0, 1000, 1, 365]],
-        supply=[["country", "material", "year", "max_quantity", "price"],
-                ["CHN", "OXIDE", None, None, 10]],
-        dependence_limits=[["consumer", "supplier", "material", "year", "max_share"],
-                           ["JPN", "CHINA", "OXIDE", None, 0.5]])
+    """The cover and budget conflict of `CONFLICT`, with a share limit beside them that
+    takes no part: the elastic plan relaxes one family; the explanation names the other one
+    as the conflict, never the relaxed one, and never the share limit."""
+    sheets = tiny_sheets(**CONFLICT, dependence_limits=[
+        ["consumer", "supplier", "material", "year", "max_share"],
+        ["JPN", "CHINA", "OXIDE", None, 0.5]])
     result = run_cli("solve", str(write_workbook(tmp_path / "c.xlsx", sheets)), "-o",
                      str(tmp_path / "plan.xlsx"))
     assert result.returncode == 4
     lines = result.stderr.splitlines()
-    relaxed = {s for s in ("stockpiles", "dependence_limits")
+    sheets_named = ("stockpiles", "budgets", "dependence_limits")
+    relaxed = {s for s in sheets_named
                if any(line.strip().startswith(f"{s} row") for line in lines)}
-    conflicts = {s for s in ("stockpiles", "dependence_limits")
+    conflicts = {s for s in sheets_named
                  if any(f"limits on sheet '{s}'" in line for line in lines)}
     assert relaxed and conflicts and not relaxed & conflicts, result.stderr
+    assert "dependence_limits" not in relaxed | conflicts, result.stderr
 
 
 def test_dependence_limit_holds_in_every_scenario(tmp_path):
@@ -307,3 +312,17 @@ def test_a_supplier_exporting_nothing_in_the_reference_is_never_forced_to_import
         assert solved.plan.tables["disruptions"].iloc[0].reference == 0
         assert "CHINA exports no OXIDE in 2027 in the reference plan" in caplog.text
         assert "'disruptions', row 2, column 'reference'" in caplog.text
+
+
+def test_stock_drawn_in_a_cut_counts_as_the_holders_own(tmp_path):
+    """Japan may take none of its 2027 oxide from China (max_share 0), and China is the only
+    seller. Chinese oxide stocked in 2026 stays Chinese, so the baseline cannot use it and
+    misses its 100 t (10,000); but stock drawn in a cut is the holder's own supply, so in
+    scenario `cut` (p = 0.5) it covers the 100 t. Stocking 100 t costs 1,100 and 890 of
+    holding in 2026 (and 890 in the baseline's 2027, where it stays): expected
+    1,990 + 0.5 x (10,000 + 890) + 0.5 x 0 = 7,435, against 10,000 without the stock."""
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 0]]
+    plan = solve(tmp_path, scenarios=scenario(0.5), dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(7_435)
+    assert stock_2026(plan) == pytest.approx(100)

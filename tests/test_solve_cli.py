@@ -19,7 +19,7 @@ from optimizer.excel.sheets import write_sheets
 ORLIB = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 REPO = Path(__file__).resolve().parents[1]
 PLAN_TABLES = ["builds", "capacity", "production", "purchases", "shipments", "dependence",
-               "disruptions", "stockpiles", "shortages", "costs"]
+               "disruptions", "origins", "stockpiles", "shortages", "costs"]
 
 
 def read_plan(path: Path) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
@@ -58,7 +58,6 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
     assert sha256(source) == before
     summary, tables = read_plan(plan)
     data = build_data(load_inputs(source))
-    data.settings["trace_origin"] = False  # the untraced share is recomputed below
     check_plan(tables, data, float(summary["objective"]))
 
 

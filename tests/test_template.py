@@ -81,7 +81,7 @@ def test_settings_prefilled_with_literal_defaults(template: Path) -> None:
     assert list(values) == [s.column.name for s in SETTINGS]
     assert values["first_year"] is None and values["base_year"] is None
     assert values["discount_rate"] == 0.07 and values["risk_measure"] == "expected"
-    assert values["trace_origin"] is False
+    assert values["origin_rule"] == "transformation" and values["trace_origin"] is None
 
 
 def test_drop_downs_and_numeric_checks(template: Path) -> None:

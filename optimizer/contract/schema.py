@@ -255,9 +255,13 @@ SETTINGS: tuple[Setting, ...] = tuple(
                "pays the annuity of its capex at this rate over its lifetime (a site's own "
                "`financing_rate` overrides it).", "fraction/yr", FromSetting("discount_rate"),
                ge=0),
-        Column("trace_origin", Kind.BOOL, "Count material made from the supplier's inputs as "
-               "the supplier's in dependence limits (closes toll-processing loopholes).", "",
-               False),
+        Column("origin_rule", Kind.CHOICE, "How origin moves: `transformation` (a plant's "
+               "output takes its country; shipping and stocking keep origin), `content` (output "
+               "made with any supplier input is the supplier's) or `shipper` (a shipment takes "
+               "the country it last came from).", "", "transformation",
+               choices=("transformation", "content", "shipper")),
+        Column("trace_origin", Kind.BOOL, "The former name of `origin_rule`: true reads as "
+               "`content`, false as `shipper`.", "", BLANK),
     )
 )
 

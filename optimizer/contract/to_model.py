@@ -21,7 +21,7 @@ from optimizer.errors import InputError
 def build_data(inputs: Inputs) -> ModelData:
     """Turn validated inputs into model data; raise InputError for conflicts found here."""
     t = inputs.tables
-    s = inputs.settings
+    s = _origin_rule(dict(inputs.settings))
     years = list(range(s["first_year"], s["last_year"] + 1))
     issues: list[Issue] = []
     groups: dict[str, tuple[str, ...]] = {}
@@ -66,6 +66,14 @@ def build_data(inputs: Inputs) -> ModelData:
         raise InputError(issues + data.warnings, data.source)
     data.warnings += issues
     return data
+
+
+def _origin_rule(settings: dict[str, Any]) -> dict[str, Any]:
+    """Workbooks written for the former setting `trace_origin` keep their meaning."""
+    trace = settings.get("trace_origin")
+    if trace is not None:
+        settings["origin_rule"] = "content" if trace else "shipper"
+    return settings
 
 
 def _materials(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:

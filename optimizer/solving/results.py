@@ -68,6 +68,7 @@ def extract_plan(f: Formulation, outcome: SolveOutcome,
         "purchases": _purchases(m, data),
         "shipments": _shipments(m, data),
         "sourcing": _sourcing(m, data),
+        "origins": _origins(f),
         "dependence": _dependence(m, data, marginals.get("dependence")),
         "disruptions": _disruptions(m, data),
         "budgets": _budgets(m, data, marginals.get("budgets")),
@@ -169,6 +170,50 @@ def _shipments(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                          "tariff_cost": q * r.tariff})
     return pd.DataFrame(rows, columns=["scenario", "year", "from_country", "to_country",
                                        "material", "quantity", "transport_cost", "tariff_cost"])
+
+
+ORIGIN_COLUMNS = ["scenario", "year", "material", "origin", "flow", "country", "partner",
+                  "quantity"]
+
+
+def _origins(f: Formulation) -> pd.DataFrame:
+    """Every origin-tagged flow of the limited materials: what each country buys, makes,
+    ships (to `partner`), stocks, releases, consumes and feeds its plants, per origin class
+    (see `models.origin`). Each flow sums over origins to its untagged flow."""
+    origins, m, data = f.origins, f.model, f.data
+    if origins is None:
+        return pd.DataFrame(columns=ORIGIN_COLUMNS)
+    of = origins.classes.of_country
+    rows = []
+
+    def add(w, t, mat, k, flow, country, partner, value) -> None:
+        if (q := _value(value)) > 0:
+            rows.append((w, t, mat, k, flow, country, partner, q))
+
+    for c, mat, t, w in m.PURCHASES:
+        if mat in origins.materials:
+            add(w, t, mat, of[c], "purchases", c, None, m.buy[c, mat, t, w])
+    for u, t, w in m.PRODUCTION:
+        unit = data.units[u]
+        for mat, (_, made) in origins._recipe(u).items():
+            if made and mat in origins.materials:
+                if (origins.classes.names[0], u, t, w) in m.origin_mode:
+                    for k in origins.classes.names:
+                        add(w, t, mat, k, "production", unit.country, unit.site,
+                            made * m.origin_mode[k, u, t, w])
+                else:
+                    add(w, t, mat, of[unit.country], "production", unit.country, unit.site,
+                        made * m.produce[u, t, w])
+    for (k, o, d, mat, t, w), var in m.origin_ship.items():
+        add(w, t, mat, k, "shipments", o, d, var)
+    for flow, var in (("acquisitions", m.origin_add), ("releases", m.origin_release)):
+        for (k, c, mat, t, w), v in var.items():
+            add(w, t, mat, k, flow, c, None, v)
+    for (k, c, mat, t, w), var in m.origin_consume.items():
+        add(w, t, mat, k, "demand_met", c, None, var)
+    for (k, u, mat, t, w), var in m.origin_input.items():
+        add(w, t, mat, k, "plant_inputs", data.units[u].country, data.units[u].site, var)
+    return pd.DataFrame(rows, columns=ORIGIN_COLUMNS)
 
 
 def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
