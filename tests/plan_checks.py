@@ -160,3 +160,20 @@ def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: floa
     check_end_values(tables, data)
     if not data.settings.get("trace_origin"):
         check_shares(tables, data)
+
+
+MOVEMENT_TOL = 1e-6
+
+
+def check_no_cancelling_movements(tables: dict[str, pd.DataFrame]) -> None:
+    """No stockpile both acquires and releases in one year and scenario, and no material goes
+    both ways between two countries in one year and scenario (each above MOVEMENT_TOL)."""
+    piles = tables["stockpiles"]
+    both = piles[(piles.acquisitions > MOVEMENT_TOL) & (piles.releases > MOVEMENT_TOL)]
+    assert both.empty, f"stock acquired and released in the same year:\n{both}"
+    ships = tables["shipments"]
+    moved = ships[ships.quantity > MOVEMENT_TOL]
+    keys = set(zip(moved.scenario, moved.year, moved.from_country, moved.to_country,
+                   moved.material, strict=True))
+    back = sorted(k for k in keys if (k[0], k[1], k[3], k[2], k[4]) in keys)
+    assert not back, f"shipped both ways (scenario, year, from, to, material): {back}"
