@@ -221,3 +221,34 @@ def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: floa
     check_costs(tables, data, objective)
     check_end_values(tables, data)
     check_origins(tables, data)
+
+
+MOVEMENT_TOL = 1e-6
+
+
+def check_no_cancelling_movements(tables: dict[str, pd.DataFrame]) -> None:
+    """No stockpile acquires and releases material of one origin in one year and scenario,
+    and no material of one origin goes both ways between two countries in one year and
+    scenario (each above MOVEMENT_TOL). Limited materials are checked per origin class (the
+    `origins` table), the others as a whole."""
+    origins = tables["origins"]
+    tagged = set(origins.material)
+    stock = origins[origins.flow.isin(["acquisitions", "releases"])
+                    & (origins.quantity > MOVEMENT_TOL)]
+    per_origin = stock.groupby(["scenario", "year", "country", "material", "origin"]).flow
+    both = [k for k, flows in per_origin if set(flows) == {"acquisitions", "releases"}]
+    assert not both, f"stock of one origin acquired and released in the same year: {both}"
+    piles = tables["stockpiles"]
+    piles = piles[~piles.material.isin(tagged)]
+    both = piles[(piles.acquisitions > MOVEMENT_TOL) & (piles.releases > MOVEMENT_TOL)]
+    assert both.empty, f"stock acquired and released in the same year:\n{both}"
+    ships = tables["shipments"]
+    moved = ships[(ships.quantity > MOVEMENT_TOL) & ~ships.material.isin(tagged)]
+    keys = set(zip(moved.scenario, moved.year, moved.from_country, moved.to_country,
+                   moved.material, [""] * len(moved), strict=True))
+    tagged_ships = origins[(origins.flow == "shipments") & (origins.quantity > MOVEMENT_TOL)]
+    keys |= set(zip(tagged_ships.scenario, tagged_ships.year, tagged_ships.country,
+                    tagged_ships.partner, tagged_ships.material, tagged_ships.origin,
+                    strict=True))
+    back = sorted(k for k in keys if (k[0], k[1], k[3], k[2], k[4], k[5]) in keys)
+    assert not back, f"shipped both ways (scenario, year, from, to, material, origin): {back}"

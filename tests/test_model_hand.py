@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import tiny_sheets, write_workbook
+from plan_checks import check_no_cancelling_movements
 
 from optimizer.errors import InfeasibleError
 from optimizer.studies.run import solve_workbook
@@ -544,3 +545,43 @@ def test_limit_row_with_year_and_to_year_leaves_other_years_free(tmp_path):
     plan = solve(tmp_path, settings=SETTINGS_3Y, dependence_limits=limits)
     assert plan.summary["objective"] == pytest.approx(4_070)
     assert list(plan.tables["dependence"]["year"]) == [2027]
+
+
+@pytest.mark.parametrize("risk", [[], [["risk_measure", "cvar"], ["cvar_weight", 0.5]]])
+def test_clean_up_leaves_no_movement_that_changes_nothing(tmp_path, risk):
+    """JPN needs 100 t/yr and KOR 50 t/yr; China's oxide lands at 11 in either (routes
+    CHN-JPN and CHN-KOR cost 1), and JPN and KOR ship to each other for free. JPN holds 50 t
+    (holding cost 0, no cover, no end value), worth 11 a tonne wherever and whenever used.
+    Optimum: 300 t of demand less the 50 t of stock, 250 x 11 = 2,750. Equally cheap: routing
+    KOR's oxide through JPN (HiGHS's vertex does, 50 t a year), shipping JPN-KOR-JPN, or
+    stocking and releasing in one year. The clean-up LP keeps the cost (within 1e-7) and
+    takes the least movement: 250 t shipped, all of it direct, 50 t released, none acquired.
+    Under CVaR (one scenario: CVaR = expected cost) the held cost is 1.5 x 2,750 and the plan
+    is the same."""
+    countries = [["country", "name"], ["CHN", "China"], ["AUS", "Australia"],
+                 ["JPN", "Japan"], ["KOR", "Korea"]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["AUS", "JPN", None, 2, 0], ["CHN", "KOR", None, 1, 0],
+              ["JPN", "KOR", None, 0, 0], ["KOR", "JPN", None, 0, 0]]
+    demand = [["country", "material", "year", "quantity"], ["JPN", "OXIDE", None, 100],
+              ["KOR", "OXIDE", None, 50]]
+    piles = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
+              "end_value"], ["JPN", "OXIDE", 50, 100, 0, 0, 0]]
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
+                ["discount_rate", 0], ["mip_gap", 0], *risk]
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(
+        settings=settings, countries=countries, routes=routes, demand=demand,
+        stockpiles=piles))
+    solved = solve_workbook(path, write=False)
+    plan = solved.plan
+    assert plan.summary["objective"] == pytest.approx(2_750, rel=1e-6)
+    assert solved.outcome.objective == pytest.approx(2_750 * (1.5 if risk else 1), rel=1e-6)
+    ships = plan.tables["shipments"]
+    ships = ships[ships.quantity > 1e-6]
+    assert set(zip(ships.from_country, ships.to_country, strict=True)) == {("CHN", "JPN"),
+                                                                           ("CHN", "KOR")}
+    assert ships.quantity.sum() == pytest.approx(250)
+    stock = plan.tables["stockpiles"]
+    assert stock.acquisitions.sum() == pytest.approx(0, abs=1e-6)
+    assert stock.releases.sum() == pytest.approx(50)
+    check_no_cancelling_movements(plan.tables)

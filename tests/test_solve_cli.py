@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
-from plan_checks import check_plan
+from plan_checks import check_no_cancelling_movements, check_plan
 
 from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
 from optimizer.contract.to_model import build_data
@@ -59,6 +59,7 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
     summary, tables = read_plan(plan)
     data = build_data(load_inputs(source))
     check_plan(tables, data, float(summary["objective"]))
+    check_no_cancelling_movements(tables)
 
 
 def test_default_solve_writes_to_outputs(tmp_path):

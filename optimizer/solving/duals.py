@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
@@ -29,6 +30,26 @@ def marginal_costs(f: Formulation, settings: dict,
     """{'dependence': {(limit, scenario): cost per pp}, 'capacity': {(unit, year): value}};
     None when the fixed LP does not solve (the plan then shows no marginal costs). A
     persistent `solver` already holding the model re-solves it in place."""
+    with fixed_build_lp(f, settings, solver) as lp:
+        return lp.marginals
+
+
+@dataclass
+class FixedBuildLP:
+    """The fixed-build LP as solved: its optimal cost and the marginal costs read from its
+    duals (both None when it did not solve), and the solver that holds it."""
+
+    solver: Highs
+    objective: float | None = None
+    marginals: dict[str, dict] | None = None
+
+
+@contextlib.contextmanager
+def fixed_build_lp(f: Formulation, settings: dict,
+                   solver: Highs | None = None) -> Iterator[FixedBuildLP]:
+    """Solve the LP with the builds fixed at the model's values (and the route links
+    relaxed) and read its marginal costs; the model stays in that state inside the block,
+    for re-solves at the same builds (the clean-up LP). The LP's solution is not loaded."""
     m, relaxed = f.model, f.links_relaxed
     if relaxed is not None:
         # With builds fixed the route links are implied by the balances and capacities;
@@ -38,23 +59,26 @@ def marginal_costs(f: Formulation, settings: dict,
         relaxed.set_value(1)
     try:
         with fixed_builds(m):
-            solver = solver or Highs()
-            forget_mip(solver)
-            results = solver.solve(m, load_solutions=False,
-                                   raise_exception_on_nonoptimal_result=False,
-                                   **solver_options(settings, solver))
+            lp = FixedBuildLP(solver or Highs())
+            forget_mip(lp.solver)
+            results = lp.solver.solve(m, load_solutions=False,
+                                      raise_exception_on_nonoptimal_result=False,
+                                      **solver_options(settings, lp.solver))
             if results.termination_condition != \
                     TerminationCondition.convergenceCriteriaSatisfied:
                 log.warning("marginal costs unavailable: the fixed-build LP ended %s",
                             results.termination_condition.name)
-                return None
-            duals = results.solution_loader.get_duals()
-            reduced = results.solution_loader.get_reduced_costs(
-                [m.produce[i] for i in m.produce])
+            else:
+                duals = results.solution_loader.get_duals()
+                reduced = results.solution_loader.get_reduced_costs(
+                    [m.produce[i] for i in m.produce])
+                lp.objective = float(results.incumbent_objective)
+                lp.marginals = {"dependence": _dependence(m, duals),
+                                "capacity": _capacity(f, duals, reduced)}
+            yield lp
     finally:
         if relaxed is not None:
             relaxed.set_value(0)
-    return {"dependence": _dependence(m, duals), "capacity": _capacity(f, duals, reduced)}
 
 
 @contextlib.contextmanager

@@ -16,32 +16,36 @@ import logging
 import time
 from dataclasses import dataclass
 
+import pyomo.environ as pyo
+
 from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.inputs import Inputs
 from optimizer.contract.to_model import build_data
-from optimizer.errors import ExitCode, InfeasibleError, SolverError, TimeLimitNoPlanError
+from optimizer.errors import ExitCode, InfeasibleError, SolverError, Status, TimeLimitNoPlanError
+from optimizer.solving.cleanup import clean_up
 from optimizer.solving.diagnose import explain_infeasibility
-from optimizer.solving.duals import budget_savings, marginal_costs
+from optimizer.solving.duals import budget_savings, fixed_build_lp
 from optimizer.solving.reference import with_reference_exports
 from optimizer.solving.results import Plan, extract_plan
-from optimizer.solving.solve import Highs, SolveOutcome, solve_model
+from optimizer.solving.solve import OPTIMAL_GAP, Highs, SolveOutcome, relative_gap, solve_model
 
 log = logging.getLogger(__name__)
 
-PHASES = ("read", "build", "solve", "marginal costs", "write")
+PHASES = ("read", "build", "solve", "marginal costs", "clean-up", "write")
 
 
 class PhaseTimer:
-    """Seconds per phase, each measured from the end of the one before."""
+    """Seconds per phase, each part measured from the end of the one before."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self._clock = time.perf_counter()
 
     def lap(self, phase: str) -> None:
+        """Add the time since the last lap to `phase` (a phase may come in parts)."""
         now = time.perf_counter()
-        self.seconds[phase] = now - self._clock
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._clock
         self._clock = now
 
     @property
@@ -91,15 +95,37 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
 def post_solve(f: Formulation, outcome: SolveOutcome, solver: Highs | None = None,
                timer: PhaseTimer | None = None, budgets: bool = True) -> Plan:
     """The plan of a solved model with its marginal costs (the fixed-build LP, on `solver`,
-    a persistent instance that may hold the model) and, with `budgets`, each budget's saving
-    (one MIP re-solve per budget); raise when the solve left no plan."""
+    a persistent instance that may hold the model), its operations cleaned up (at the same
+    builds and the fixed-build LP's cost, the least movement: see `cleanup`) and, with
+    `budgets`, each budget's saving (one MIP re-solve per budget); raise when the solve left
+    no plan."""
     raise_unless_plan(outcome, f.data)
-    marginals = marginal_costs(f, f.data.settings, solver) or {}
+    timer = timer or PhaseTimer()
+    solver = solver or new_solver()
+    with fixed_build_lp(f, f.data.settings, solver) as lp:
+        marginals = lp.marginals or {}
+        timer.lap("marginal costs")
+        if lp.objective is not None and clean_up(f, solver, lp.objective):
+            _report_operations_cost(f, outcome)
+        timer.lap("clean-up")
     if budgets:
         marginals["budgets"] = budget_savings(f, f.data.settings, outcome.objective, solver)
-    if timer is not None:
-        timer.lap("marginal costs")
+    timer.lap("marginal costs")
     return extract_plan(f, outcome, marginals)
+
+
+def _report_operations_cost(f: Formulation, outcome: SolveOutcome) -> None:
+    """The plan now shows the fixed-build LP's operations, cleaned up: the outcome's objective
+    becomes their cost (below the MIP's when it stopped within a gap; above the LP's optimum
+    by at most the clean-up's tolerance), and its gap and status follow."""
+    if outcome.objective is None:
+        return
+    outcome.objective = float(pyo.value(f.model.objective))
+    if outcome.bound is None:  # no bound to measure a gap against: the gap stays
+        return
+    outcome.gap = relative_gap(outcome.objective, outcome.bound)
+    if outcome.status in (Status.OPTIMAL, Status.WITHIN_GAP):
+        outcome.status = Status.OPTIMAL if outcome.gap <= OPTIMAL_GAP else Status.WITHIN_GAP
 
 
 def raise_unless_plan(outcome: SolveOutcome, data: ModelData) -> None:

@@ -16,15 +16,14 @@ import logging
 import pandas as pd
 import pyomo.environ as pyo
 
-from models import Formulation, build_model
+from models import build_model
 from models.data import BASELINE, ModelData, UnitKind
 from optimizer.contract.schema import Issue
 from optimizer.errors import SolverError
-from optimizer.solving.solve import Highs, solve_model, solver_options
+from optimizer.solving.cleanup import clean_up
+from optimizer.solving.solve import Highs, solve_model
 
 log = logging.getLogger(__name__)
-
-CLEAN_UP_TOLERANCE = 1e-7  # relative: the clean-up LP may not raise the cost more than this
 
 
 def with_reference_exports(data: ModelData) -> ModelData:
@@ -70,25 +69,6 @@ def reference_case(data: ModelData) -> ModelData:
         budgets=empty(columns=data.budgets.columns),
         disruptions=empty(columns=data.disruptions.columns),
         reference_exports={}, warnings=[])
-
-
-def clean_up(f: Formulation, solver: Highs, optimum: float) -> None:
-    """Re-solve at the optimal cost (within CLEAN_UP_TOLERANCE) for the least shipping and
-    stock movement, and load that solution: movements that cancel (stock in and out in one
-    year, a material shipped both ways) cost nothing in a plan's LP but say nothing true."""
-    m = f.model
-    m.clean_up_cost = pyo.Constraint(
-        expr=m.objective.expr <= optimum + CLEAN_UP_TOLERANCE * max(1.0, abs(optimum)))
-    m.objective.deactivate()
-    m.least_movement = pyo.Objective(expr=pyo.quicksum(m.ship.values())
-                                     + pyo.quicksum(m.stock_add.values())
-                                     + pyo.quicksum(m.stock_release.values()))
-    results = solver.solve(m, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                           **solver_options(f.data.settings, solver))
-    if results.solution_status.name in ("optimal", "feasible"):
-        results.solution_loader.load_vars()
-    else:  # the first LP's solution stays: still optimal, only less tidy
-        log.debug("clean-up LP ended %s", results.termination_condition.name)
 
 
 def _shipments(m: pyo.ConcreteModel, material: str, year: int) -> list[tuple]:
