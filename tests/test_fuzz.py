@@ -42,12 +42,14 @@ from optimizer.contract.schema import (
     SHEETS,
     SHEETS_BY_NAME,
     UNLIMITED,
+    YEAR_SPANS,
     Column,
     FromSetting,
     Kind,
     Ref,
 )
 from optimizer.contract.validate import choose_routes, horizon_warnings, load_inputs
+from optimizer.contract.variations import FIXED_PER_PROCESS
 from optimizer.errors import ExitCode, InputError
 from optimizer.excel.sheets import write_sheets
 
@@ -306,9 +308,7 @@ def _shortage_costs(tables: dict[str, Table]) -> None:
 
 def _year_pairs(tables: dict[str, Table], given: dict[str, Any]) -> None:
     """The first year of a pair is not after the last (defaults included)."""
-    for name, lo, hi in (("sites", "earliest_year", "latest_year"),
-                         ("existing_plants", "first_year", "last_year"),
-                         ("disruptions", "from_year", "to_year")):
+    for name, lo, hi in YEAR_SPANS:
         table = tables.get(name)
         sheet = SHEETS_BY_NAME[name]
         for r in table.records if table else []:
@@ -360,7 +360,8 @@ def _sweeps(draw: Draw, tables: dict[str, Table]) -> None:
     table = tables.get("sweeps")
     for r in table.records if table else []:
         if r["sheet"] == "settings":
-            numeric = [c for c in SETTINGS_BY_NAME.values() if c.is_numeric]
+            numeric = [c for c in SETTINGS_BY_NAME.values()
+                       if c.is_numeric and c.name not in FIXED_PER_PROCESS]
         else:
             if not any(c.is_numeric for c in SHEETS_BY_NAME[r["sheet"]].columns) or \
                     not (r["sheet"] in tables and tables[r["sheet"]].records):
@@ -731,7 +732,10 @@ def _same(got: Any, want: Any) -> bool:
 def assert_valid(book: Book, path: Path) -> None:
     """Validates with no warning but the scaling one and those of rows outside the horizon,
     and every cell means what was drawn, on the row Excel shows."""
-    inputs = load_inputs(write_book(book, path, broken=False))
+    try:
+        inputs = load_inputs(write_book(book, path, broken=False))
+    except InputError as err:
+        raise AssertionError("\n".join(map(str, err.issues))) from err
     expected = {str(w) for w in scaling_warnings(inputs.tables, ROW)  # spans over 1e9
                 + horizon_warnings(inputs.settings, inputs.tables)}
     assert {str(w) for w in inputs.warnings} <= expected, [str(w) for w in inputs.warnings]

@@ -408,14 +408,15 @@ def choose_routes(records: Iterable[dict[str, Any]], groups: dict[str, tuple[str
     for record in records:
         rank = ((record["from_country"] not in groups) + (record["to_country"] not in groups)
                 + (record["material"] is not None))
-        for origin in groups.get(record["from_country"], (record["from_country"],)):
-            for dest in groups.get(record["to_country"], (record["to_country"],)):
+        # a country listed twice in a group (a duplicate row, reported as such) is one route
+        for origin in dict.fromkeys(groups.get(record["from_country"], (record["from_country"],))):
+            for dest in dict.fromkeys(groups.get(record["to_country"], (record["to_country"],))):
                 if origin == dest:
                     continue
                 for material in [record["material"]] if record["material"] else materials:
                     key = (origin, dest, material)
                     held = chosen.get(key)
-                    if held is not None and held[0] == rank:
+                    if held is not None and held[0] == rank and held[1] is not record:
                         issues.append(Issue(
                             f"route {origin}->{dest} for {material} is also given by row "
                             f"{held[1][ROW]} with the same specificity; keep one",
