@@ -585,3 +585,26 @@ def test_clean_up_leaves_no_movement_that_changes_nothing(tmp_path, risk):
     assert stock.acquisitions.sum() == pytest.approx(0, abs=1e-6)
     assert stock.releases.sum() == pytest.approx(50)
     check_no_cancelling_movements(plan.tables)
+
+
+def test_overlapping_supplier_sets_share_their_origin_classes(tmp_path):
+    """CHINA = {CHN, HKG}. Japan may take at most 30% of its oxide from CHN and at most 50%
+    from CHINA: the classes are CHN, HKG and other, so both limits read the same flows.
+    Per year: 30 t from CHN at 11, 20 t from HKG at 13, 50 t from Australia at 21:
+    330 + 260 + 1,050 = 1,640, 3,280 for two years; the shares are 30% and 50%."""
+    countries = [["country", "name"], ["CHN", ""], ["HKG", ""], ["AUS", ""], ["JPN", ""]]
+    groups = [["group", "country"], ["CHINA", "CHN"], ["CHINA", "HKG"]]
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, None, 10], ["HKG", "OXIDE", None, None, 12],
+              ["AUS", "OXIDE", None, None, 20]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["HKG", "JPN", None, 1, 0], ["AUS", "JPN", None, 1, 0]]
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHN", "OXIDE", None, 0.3], ["JPN", "CHINA", "OXIDE", None, 0.5]]
+    plan = solve(tmp_path, countries=countries, groups=groups, supply=supply, routes=routes,
+                 dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(3_280)
+    dep = plan.tables["dependence"].sort_values(["input_row", "year"])
+    assert list(dep["share"]) == pytest.approx([0.3, 0.3, 0.5, 0.5])
+    classes = set(plan.tables["origins"]["origin"])
+    assert classes == {"CHN", "HKG", "other"}
