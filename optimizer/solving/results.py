@@ -250,12 +250,13 @@ def _dependence(m: pyo.ConcreteModel, data: ModelData,
             limited = key in m.LIMITS
             from_supplier = _value(m.supplier_use[key]) if limited else 0.0
             total = _value(m.total_use[key]) if key in m.LIMIT_SCENARIOS else 0.0
-            share = from_supplier / total if total > EPS else 0.0
+            share = from_supplier / total if total > EPS else None  # no use: no share
             rows.append({"scenario": w, "consumer": lim.consumer, "supplier": lim.supplier,
                          "material": lim.material, "year": lim.year,
                          "max_share": lim.max_share, "share": share,
                          "supply_from_supplier": from_supplier, "total_supply": total,
-                         "binding": limited and share >= lim.max_share - 1e-6,
+                         "binding": limited and share is not None
+                         and share >= lim.max_share - 1e-6,
                          "marginal_cost": None if marginal is None
                          else marginal.get((lim.limit, w), 0.0),
                          "input_row": lim.row})
