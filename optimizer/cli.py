@@ -115,11 +115,13 @@ def validate(
     """Check an input workbook and report every problem, each naming sheet, row and column."""
 
     def action() -> int:
+        from optimizer.contract.to_model import build_data
         from optimizer.contract.validate import load_inputs
 
-        inputs = load_inputs(input)
+        # the model's data too: what it finds (defaults it had to assume) is said here as well
+        data = build_data(load_inputs(input))
         if not quiet:
-            for warning in inputs.warnings:
+            for warning in data.warnings:
                 typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"{input}: valid")
         return ExitCode.OK

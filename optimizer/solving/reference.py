@@ -84,4 +84,3 @@ def _warn(data: ModelData, cuts: list) -> None:
                   "allows it no exports; give the row a reference to measure it against",
                   "disruptions", int(cut.row), "reference", warning=True)
     data.warnings.append(issue)
-    log.warning("warning: %s", issue)

@@ -62,9 +62,9 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
             make_folder(output.parent)
         check_output_path(output, [input_path])
     inputs = load_inputs(input_path)
-    for warning in inputs.warnings:
-        log.warning("warning: %s", warning)
     data = prepare(inputs, threads)
+    for warning in data.warnings:  # the input's, and what preparing the model found
+        log.warning("warning: %s", warning)
     timer.lap("read")
     solved = solve_data(data, timer)
     plan = solved.plan
