@@ -10,6 +10,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import run_cli
 
@@ -25,14 +26,36 @@ def charts(path: Path) -> dict[str, str]:
                 if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
 
 
-def test_every_chart_has_data_as_libreoffice_draws_it(tmp_path):
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example's plan, and the same plan as LibreOffice re-saves it (recalculated)."""
+    tmp_path = tmp_path_factory.mktemp("render")
     plan = tmp_path / "plan.xlsx"
     assert run_cli("solve", str(EXAMPLE), "-o", str(plan)).returncode == 0
     out = tmp_path / "rendered"
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "xlsx", "--outdir", str(out), str(plan)],
                    capture_output=True, timeout=300, check=True)
-    written, drawn = charts(plan), charts(out / "plan.xlsx")
+    return plan, out / "plan.xlsx"
+
+
+def test_every_formula_evaluates_in_libreoffice(rendered):
+    """No cell of the recalculated plan is an error (the totals row once read Err:508)."""
+    _, drawn = rendered
+    book = openpyxl.load_workbook(drawn, data_only=True)
+    errors = [f"{ws.title}!{cell.coordinate}: {cell.value}" for ws in book.worksheets
+              for row in ws.iter_rows() for cell in row
+              if cell.data_type == "e" or (isinstance(cell.value, str)
+                                           and re.match(r"(Err:\d+|#[A-Z/0!?]+)", cell.value))]
+    assert not errors, errors[:10]
+    summary = book["summary"]
+    totals = [r for r in summary.iter_rows(values_only=True) if "total" in r]
+    assert totals and any(isinstance(v, int | float) and v for v in totals[0])
+
+
+def test_every_chart_has_data_as_libreoffice_draws_it(rendered):
+    plan, drawn_plan = rendered
+    written, drawn = charts(plan), charts(drawn_plan)
     assert written and len(drawn) == len(written)
     for name, xml in drawn.items():
         series = re.findall(r"<c:ser>.*?</c:ser>", xml, flags=re.S)

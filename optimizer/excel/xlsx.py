@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -93,7 +94,7 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
     formats = [fmt.get(COLUMN_FORMATS.get(h)) for h in headers]
     columns = [{"header": h, "format": f} for h, f in zip(headers, formats, strict=True)]
     if total_label:
-        _add_totals(columns, frame, total_label)
+        _add_totals(columns, frame, total_label, (row + 1, last - 1, col))
     options = {"name": name, "columns": columns, "total_row": bool(total_label)}
     # add_table only warns and returns -2 on bad input (duplicate headers, bad name): a
     # workbook without its table would pass silently, so fail instead.
@@ -124,14 +125,21 @@ def table_columns(frame: pd.DataFrame) -> Iterator[list[Any]]:
         yield frame.iloc[:, j].tolist()
 
 
-def _add_totals(columns: list[dict[str, Any]], frame: pd.DataFrame, label: str) -> None:
+def _add_totals(columns: list[dict[str, Any]], frame: pd.DataFrame, label: str,
+                cells: tuple[int, int, int]) -> None:
+    """A totals row: SUM over plain cell ranges (`cells`: first and last data row, first
+    column), which every spreadsheet app evaluates; the table's own SUBTOTAL of a structured
+    reference reads as Err:508 in LibreOffice."""
+    first, last, col = cells
     columns[0]["total_string"] = label
-    for spec, (_, series) in zip(columns[1:], list(frame.items())[1:], strict=True):
+    for j, (spec, (_, series)) in enumerate(zip(columns[1:], list(frame.items())[1:],
+                                                strict=True), start=1):
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             # total_value is the cached result, shown by readers that do not recalculate.
             with np.errstate(over="ignore"):  # past the float range: inf, shown as 0 below
                 total = float(series.sum())
-            spec.update(total_function="sum", total_value=total if math.isfinite(total) else 0)
+            spec.update(total_function=f"=SUM({xl_range(first, col + j, last, col + j)})",
+                        total_value=total if math.isfinite(total) else 0)
 
 
 def _width(header: str, series: pd.Series) -> float:
