@@ -350,6 +350,11 @@ def _costs(f: Formulation) -> pd.DataFrame:
                                        "expected"])
 
 
+def cost_table(f: Formulation) -> pd.DataFrame:
+    """The `costs` table of a solved model (counterfactual solves read their scenario costs)."""
+    return _costs(f)
+
+
 def _summary(f: Formulation, outcome: SolveOutcome,
              tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     data = f.data
