@@ -115,3 +115,18 @@ def test_a_bad_compare_word_is_reported_at_its_setting(tmp_path):
     [issue] = [i for i in caught.value.issues if "compare" in str(i)]
     assert (issue.sheet, issue.row, issue.column) == ("settings", 6, "value")
     assert "'no_plants' is not a comparison" in str(issue)
+
+
+def test_the_plan_workbook_has_a_comparisons_sheet_after_costs(tmp_path):
+    import openpyxl
+
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(dependence_limits=LIMIT))
+    out = solve_workbook(path, tmp_path / "plan.xlsx").output
+    wb = openpyxl.load_workbook(out)
+    names = wb.sheetnames
+    assert names.index("comparisons") == names.index("costs") + 1
+    header = [c.value for c in wb["comparisons"][1]]
+    assert header[:3] == ["comparison", "measure", "scenario"]
+    values = [[c.value for c in r] for r in wb["comparisons"].iter_rows(min_row=2)]
+    first = dict(zip(header, values[0], strict=True))
+    assert first["difference"] == pytest.approx(1540)

@@ -40,6 +40,9 @@ UNITS: dict[str, str] = {
     "saving_if_10pct_larger": "currency (discounted, expected)",
     "transport_cost": "currency", "tariff_cost": "currency",
     "reference": "t/yr", "allowance": "t/yr", "exports": "t/yr", "cut": "fraction",
+    "plan": "currency (discounted)", "counterfactual": "currency (discounted)",
+    "difference": "currency (discounted)", "low": "currency (discounted)",
+    "high": "currency (discounted)",
 }
 
 
