@@ -49,6 +49,7 @@ def timed_solve(source: Path, plan: Path,
 
     timer = PhaseTimer()
     data = prepare(load_inputs(source))
+    data.settings["compare"] = "none"  # the plan's own solve, without counterfactuals
     timer.lap("read")
     solved = solve_data(data, timer, **build_options)
     write_plan(solved.plan, plan)

@@ -41,8 +41,9 @@ def test_every_sources_row_names_a_source():
 def test_calibration_no_limits_no_disruptions(tmp_path):
     """IEA 2025 [D6]: China ~91% of separation and ~94% of magnet making; US magnet imports
     ~7.5 kt [D10, D11]. Shares within 3 points, imports within 10%, in the first year."""
-    path = write_sheets(tmp_path / "no_policy.xlsx",
-                        _base_case().sheets(policy=False, disruptions=False))
+    sheets = _base_case().sheets(policy=False, disruptions=False)
+    sheets["settings"].append(["compare", "none"])  # the plan alone, no counterfactuals
+    path = write_sheets(tmp_path / "no_policy.xlsx", sheets)
     plan = solve_workbook(path, write=False).plan
     production = plan.tables["production"]
     first = production[(production.scenario == "baseline") & (production.year == 2026)]
@@ -66,6 +67,7 @@ def test_policy_case_solves_within_its_gap(tmp_path):
     sheets = _base_case().sheets()
     sheets["settings"] = [r for r in sheets["settings"] if r[0] != "time_limit_s"]
     sheets["settings"].append(["time_limit_s", 3600])
+    sheets["settings"].append(["compare", "none"])  # the plan alone, no counterfactuals
     result = solve_workbook(write_sheets(tmp_path / "policy.xlsx", sheets), write=False)
     summary = result.plan.summary
     assert result.exit_code == 0

@@ -227,6 +227,9 @@ def _share(name: str, description: str, default: Any = REQUIRED) -> Column:
 # ---------------------------------------------------------------------------------------------
 # Settings
 
+# The counterfactuals the `compare` setting may name (see optimizer.solving.compare).
+COMPARE_CHOICES = ("no_limits", "no_stockpiles", "none")
+
 SETTINGS: tuple[Setting, ...] = tuple(
     Setting(c)
     for c in (
@@ -260,6 +263,10 @@ SETTINGS: tuple[Setting, ...] = tuple(
                "made with any supplier input is the supplier's) or `shipper` (a shipment takes "
                "the country it last came from).", "", "transformation",
                choices=("transformation", "content", "shipper")),
+        Column("compare", Kind.TEXT, "Counterfactuals solved after the plan, comma-separated: "
+               "`no_limits` (without the dependence limits), `no_stockpiles` (no acquisitions "
+               "and no cover; initial stock may be released), or `none`.", "",
+               "no_limits, no_stockpiles", excel_format="@"),
         Column("trace_origin", Kind.BOOL, "The former name of `origin_rule`: true reads as "
                "`content`, false as `shipper`.", "", BLANK),
     )

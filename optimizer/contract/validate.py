@@ -35,6 +35,7 @@ from optimizer.contract.schema import (
     ALL_MATERIALS,
     BASELINE,
     BLANK,
+    COMPARE_CHOICES,
     EVERY_YEAR,
     MATERIAL_SHORTAGE_COST,
     REF_SOURCES,
@@ -314,6 +315,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
                          tables: dict[str, pd.DataFrame], book: RawWorkbook,
                          issues: list[Issue]) -> None:
     _check_horizon(settings, setting_rows.get("first_year"), issues)
+    _check_compare(settings, setting_rows.get("compare"), issues)
     _check_required_rows(tables, book, issues)
     _check_duplicate_keys(tables, issues)
     _check_case_twins(tables, issues)
@@ -325,6 +327,16 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
     _check_route_precedence(tables, issues)
+
+
+def _check_compare(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
+    """Each comma-separated word of `compare` names a counterfactual (or `none`)."""
+    words = [w.strip() for w in str(settings.get("compare") or "").split(",") if w.strip()]
+    bad = [w for w in words if w.lower() not in COMPARE_CHOICES]
+    if bad:
+        issues.append(Issue(f"setting 'compare': {', '.join(repr(w) for w in bad)} is not a "
+                            f"comparison (expected comma-separated words from "
+                            f"{', '.join(COMPARE_CHOICES)})", "settings", row, "value"))
 
 
 def _check_horizon(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:

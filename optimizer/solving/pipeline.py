@@ -6,7 +6,8 @@ persistent runs) and the benchmarks, so that they cannot drift apart:
     outcome = solve_model(f.model, data.settings, solver)  # -> SolveOutcome, solution loaded
     plan = post_solve(f, outcome, solver)               # -> Plan, or raise without one
 
-`solve_data` runs the last three with one persistent HiGHS instance, timing each phase.
+`solve_data` runs the last three with one persistent HiGHS instance, timing each phase, then
+the counterfactuals the `compare` setting asks for (`optimizer.solving.compare`).
 (PyPSA's create_model / solve_model / assign_solution, in this project's words.)
 """
 
@@ -24,6 +25,7 @@ from optimizer.contract.inputs import Inputs
 from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, Status, TimeLimitNoPlanError
 from optimizer.solving.cleanup import clean_up
+from optimizer.solving.compare import compare
 from optimizer.solving.diagnose import explain_infeasibility
 from optimizer.solving.duals import budget_savings, fixed_build_lp
 from optimizer.solving.reference import with_reference_exports
@@ -32,7 +34,7 @@ from optimizer.solving.solve import OPTIMAL_GAP, Highs, SolveOutcome, relative_g
 
 log = logging.getLogger(__name__)
 
-PHASES = ("read", "build", "solve", "marginal costs", "clean-up", "write")
+PHASES = ("read", "build", "solve", "marginal costs", "clean-up", "compare", "write")
 
 
 class PhaseTimer:
@@ -89,7 +91,10 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     solver = new_solver()
     outcome = solve_model(f.model, data.settings, solver)
     timer.lap("solve")
-    return Solved(f, outcome, post_solve(f, outcome, solver, timer, budgets))
+    plan = post_solve(f, outcome, solver, timer, budgets)
+    compare(data, plan)
+    timer.lap("compare")
+    return Solved(f, outcome, plan)
 
 
 def post_solve(f: Formulation, outcome: SolveOutcome, solver: Highs | None = None,

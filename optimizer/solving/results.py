@@ -40,6 +40,9 @@ UNITS: dict[str, str] = {
     "saving_if_10pct_larger": "currency (discounted, expected)",
     "transport_cost": "currency", "tariff_cost": "currency",
     "reference": "t/yr", "allowance": "t/yr", "exports": "t/yr", "cut": "fraction",
+    "plan": "currency (discounted)", "counterfactual": "currency (discounted)",
+    "difference": "currency (discounted)", "low": "currency (discounted)",
+    "high": "currency (discounted)",
 }
 
 
@@ -348,6 +351,11 @@ def _costs(f: Formulation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "year", "category", "cost",
                                        "discount_factor", "discounted", "probability",
                                        "expected"])
+
+
+def cost_table(f: Formulation) -> pd.DataFrame:
+    """The `costs` table of a solved model (counterfactual solves read their scenario costs)."""
+    return _costs(f)
 
 
 def _summary(f: Formulation, outcome: SolveOutcome,
