@@ -82,9 +82,10 @@ def new_solver() -> Highs:
 
 
 def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool = True,
-               **build_options: bool) -> Solved:
-    """Build, solve and read the plan of `data` (see post_solve); `build_options` go to
-    build_model (e.g. link_routes=False)."""
+               comparisons: bool = True, **build_options: bool) -> Solved:
+    """Build, solve and read the plan of `data` (see post_solve) and, with `comparisons`,
+    the counterfactuals its `compare` setting asks for; `build_options` go to build_model
+    (e.g. link_routes=False)."""
     timer = timer or PhaseTimer()
     f = build_model(data, **build_options)
     timer.lap("build")
@@ -92,8 +93,9 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     outcome = solve_model(f.model, data.settings, solver)
     timer.lap("solve")
     plan = post_solve(f, outcome, solver, timer, budgets)
-    compare(data, plan)
-    timer.lap("compare")
+    if comparisons:
+        compare(data, plan)
+        timer.lap("compare")
     return Solved(f, outcome, plan)
 
 

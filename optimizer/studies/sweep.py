@@ -47,8 +47,10 @@ log = logging.getLogger(__name__)
 
 
 # A run's row keeps the plan's summary and shares only: a budget's saving is one more MIP
-# solve per budget and run, for a column no sweep table shows.
+# solve per budget and run, and a comparison one more per counterfactual, for columns no
+# sweep table shows (cold and persistent runs alike).
 BUDGETS = False
+COMPARISONS = False
 
 
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult:
@@ -57,7 +59,8 @@ def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult
     try:
         varied = apply_changes(inputs, run.changes)
         check_ranges(varied, run)
-        solved = pipeline.solve_data(pipeline.prepare(varied, threads), budgets=BUDGETS)
+        solved = pipeline.solve_data(pipeline.prepare(varied, threads), budgets=BUDGETS,
+                                     comparisons=COMPARISONS)
         return _result(run, solved.outcome, solved.plan, start)
     except OptimizerError as err:
         return _failed(run, err, start)
