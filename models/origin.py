@@ -16,9 +16,9 @@ origin moves:
 
 Stock keeps the class of what went in; `initial` stock counts as the supplier's (the class
 named by the most limits: the cautious reading). In a scenario's disrupted years, stock a
-country releases counts as its own: that is what the stock is for. Every tagged flow sums
-over classes to its flow and every node balances per class, so a plan's tagged flows are
-exact and the shares read from them lie in [0, 1].
+country releases counts as its own, up to what it held when the year began: that is what the
+stock is for. Every tagged flow sums over classes to its flow and every node balances per
+class, so a plan's tagged flows are exact and the shares read from them lie in [0, 1].
 """
 
 from __future__ import annotations
@@ -152,18 +152,30 @@ class OriginFlows:
         m.origin_split = pyo.Constraint(
             m.ORIGIN_SPLITS, rule=lambda m, *i: pyo.quicksum(rows[i]) == self._whole(i))
 
-        levels = {}
+        levels, opening = {}, {}
         first = data.years[0]
         for k, c, mat, t, w in stock:
             i = (k, c, mat, t, w)
-            before = m.origin_level[k, c, mat, t - 1, w] if t != first else (
+            opening[i] = m.origin_level[k, c, mat, t - 1, w] if t != first else (
                 self.terms.cells("stockpiles", data.stockpile_rows[c, mat].row, "initial",
                                  data.stockpile_rows[c, mat].initial)
                 if k == self.classes.initial else 0)
-            levels[i] = (m.origin_level[i], before + m.origin_add[i] - m.origin_release[i])
+            levels[i] = (m.origin_level[i], opening[i] + m.origin_add[i] - m.origin_release[i])
         m.ORIGIN_STOCK = pyo.Set(initialize=list(levels), dimen=5)
         m.origin_stock = pyo.Constraint(m.ORIGIN_STOCK,
                                         rule=lambda m, *i: levels[i][0] == levels[i][1])
+
+        # Stock drawn in a cut is the holder's own supply, up to what it held when the year
+        # began: what it takes in during that year and releases again keeps its origin (or a
+        # plan could launder the supplier's material through its own stock).
+        drawn = [i for i in stock if (i[4], i[3]) in self.disrupted]
+        m.ORIGIN_DRAWN = pyo.Set(initialize=drawn, dimen=5)
+        m.origin_drawn = pyo.Var(m.ORIGIN_DRAWN, within=pyo.NonNegativeReals)
+        operational(m, self.terms, m.origin_drawn)
+        m.origin_drawn_release = pyo.Constraint(
+            m.ORIGIN_DRAWN, rule=lambda m, *i: m.origin_drawn[i] <= m.origin_release[i])
+        m.origin_drawn_held = pyo.Constraint(
+            m.ORIGIN_DRAWN, rule=lambda m, *i: m.origin_drawn[i] <= opening[i])
 
         # content: supplier-class inputs feed only the mode of their class
         caps = {(k, u, mat, t, w): used * m.origin_mode[k, u, t, w]
@@ -238,10 +250,11 @@ class OriginFlows:
                     arrive[of[o], d, mat, t, w].append(m.ship[o, d, mat, t, w])
         for k, c, mat, t, w in m.origin_add:
             leave[k, c, mat, t, w].append(m.origin_add[k, c, mat, t, w])
-            if (w, t) in self.disrupted:  # drawn in a cut: the holder's own supply
-                arrive[of[c], c, mat, t, w].append(m.origin_release[k, c, mat, t, w])
-            else:
-                arrive[k, c, mat, t, w].append(m.origin_release[k, c, mat, t, w])
+            arrive[k, c, mat, t, w].append(m.origin_release[k, c, mat, t, w])
+            if (k, c, mat, t, w) in m.origin_drawn:  # drawn in a cut: the holder's own
+                drawn = m.origin_drawn[k, c, mat, t, w]
+                arrive[k, c, mat, t, w].append(-drawn)
+                arrive[of[c], c, mat, t, w].append(drawn)
         for i in m.origin_consume:
             leave[i].append(m.origin_consume[i])
         nodes = sorted(set(arrive) | set(leave), key=str)

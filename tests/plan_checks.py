@@ -119,8 +119,16 @@ def check_origins(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
             arrives = of[r.country] if rule == "shipper" else r.origin
             balance[(*key, arrives, r.partner)] += r.quantity
         elif r.flow == "releases":
-            own = (r.scenario, r.year) in disrupted
-            balance[(*key, of[r.country] if own else r.origin, r.country)] += r.quantity
+            balance[(*key, r.origin, r.country)] += r.quantity
+        elif r.flow == "drawn_in_cut":  # released in a cut from what was held: own supply
+            assert (r.scenario, r.year) in disrupted
+            released = origins[(origins.flow == "releases") & (origins.scenario == r.scenario)
+                               & (origins.year == r.year) & (origins.country == r.country)
+                               & (origins.material == r.material)
+                               & (origins.origin == r.origin)].quantity.sum()
+            assert r.quantity <= released + TOL
+            balance[(*key, r.origin, r.country)] -= r.quantity
+            balance[(*key, of[r.country], r.country)] += r.quantity
         else:  # acquisitions, demand_met, plant_inputs
             balance[(*key, r.origin, r.country)] -= r.quantity
     for node, net in balance.items():

@@ -326,3 +326,20 @@ def test_stock_drawn_in_a_cut_counts_as_the_holders_own(tmp_path):
     plan = solve(tmp_path, scenarios=scenario(0.5), dependence_limits=limits)
     assert plan.summary["objective"] == pytest.approx(7_435)
     assert stock_2026(plan) == pytest.approx(100)
+
+
+def test_the_suppliers_material_cannot_be_laundered_through_stock_in_a_cut(tmp_path):
+    """As the case above, but the cut is on another material (ore), so Chinese oxide still
+    flows in scenario `cut`'s 2027. Were every release in a cut year the holder's own, the
+    plan would buy Chinese oxide in that year, put it into the stock and take it out again
+    as Japanese: 0.5 x 10,000 + 0.5 x 1,100 = 5,550. Only what the stock held when the year
+    began counts as Japan's own, so the plan still stocks in 2026: 7,435."""
+    materials = [["material", "shortage_cost"], ["OXIDE", 100], ["ORE", 100]]
+    cut = [["scenario", "supplier", "material", "from_year", "to_year", "cut", "reference"],
+           ["cut", "CHINA", "ORE", 2027, 2027, 1, 10]]
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHINA", "OXIDE", 2027, 0]]
+    plan = solve(tmp_path, materials=materials, scenarios=scenario(0.5), disruptions=cut,
+                 dependence_limits=limits)
+    assert plan.summary["objective"] == pytest.approx(7_435)
+    assert stock_2026(plan) == pytest.approx(100)

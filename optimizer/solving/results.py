@@ -212,6 +212,8 @@ def _origins(f: Formulation) -> pd.DataFrame:
     for flow, var in (("acquisitions", m.origin_add), ("releases", m.origin_release)):
         for (k, c, mat, t, w), v in var.items():
             add(w, t, mat, k, flow, c, None, v)
+    for (k, c, mat, t, w), var in m.origin_drawn.items():  # becomes the holder's own
+        add(w, t, mat, k, "drawn_in_cut", c, None, var)
     for (k, c, mat, t, w), var in m.origin_consume.items():
         add(w, t, mat, k, "demand_met", c, None, var)
     for (k, u, mat, t, w), var in m.origin_input.items():
