@@ -35,6 +35,7 @@ from optimizer.contract.inputs import ROW
 from optimizer.contract.scaling import scaling_warnings
 from optimizer.contract.schema import (
     BASELINE,
+    COMPARE_CHOICES,
     MAX_MAGNITUDE,
     REF_SOURCES,
     SETTINGS,
@@ -186,6 +187,9 @@ def values(column: Column, world: World) -> st.SearchStrategy[Any]:
         present = st.sampled_from(world.known(column.ref))
     elif column.kind is Kind.CODE:
         present = codes
+    elif column.name == "compare":  # comma-separated words from a fixed list
+        present = st.lists(st.sampled_from(COMPARE_CHOICES), min_size=1, max_size=3).map(
+            ", ".join)
     elif column.kind in (Kind.TEXT, Kind.LIST):
         present = texts
     elif column.kind is Kind.CHOICE:
