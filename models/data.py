@@ -92,6 +92,12 @@ class ModelData:
         """The countries a country-or-group code stands for."""
         return self.groups.get(code, (code,))
 
+    @property
+    def named_consumers(self) -> list[str]:
+        """The countries and groups a dependence limit or a stockpile names, in that order."""
+        codes = [*self.dependence_limits["consumer"], *self.stockpiles["country"]]
+        return list(dict.fromkeys(codes))
+
     def discount_factor(self, year: int) -> float:
         rate = self.settings["discount_rate"]
         return 1.0 / (1.0 + rate) ** (year - self.settings["base_year"])

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from optimizer import __version__, interrupt
-from optimizer.errors import ExitCode, InputError, OptimizerError
+from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
 from optimizer.parallel import MAX_RUNS, Progress, kill_children
 
 log = logging.getLogger("optimizer")
@@ -155,15 +155,23 @@ def solve(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan workbook to "
                                                 "write (default: outputs/<input>_plan.xlsx)."
                                                 )] = None,
+    compare: Annotated[str | None, typer.Option("--compare", help="Counterfactuals to solve "
+                                                "after the plan, overriding the `compare` "
+                                                "setting: `no_limits`, `no_stockpiles` "
+                                                "(comma-separated) or `none`.")] = None,
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Solve one workbook and write its plan workbook."""
 
     def action() -> int:
+        from optimizer.solving.compare import COMPARE_CHOICES, bad_words, summary_lines
         from optimizer.studies.run import default_input, solve_workbook
 
+        if compare is not None and (bad_words(compare) or not compare.strip()):
+            raise UsageError(f"--compare {compare!r}: name counterfactuals from "
+                             f"{', '.join(COMPARE_CHOICES)}, comma-separated")
         source = input or default_input()
-        result = solve_workbook(source, output)
+        result = solve_workbook(source, output, compare=compare)
         summary = result.plan.summary if result.plan else {}
         typer.echo(f"status: {summary.get('status')}")
         typer.echo(f"objective: {summary.get('objective'):,.2f} {summary.get('currency', '')}")
@@ -172,6 +180,8 @@ def solve(
             typer.echo(f"not proven optimal: gap {gap or 0:.2%}")
         elif gap is not None:
             typer.echo(f"proven gap: {gap:.2%} (requested {summary['requested_mip_gap']:.2%})")
+        for line in summary_lines(summary):
+            typer.echo(line)
         typer.echo(f"plan: {result.output}")
         return result.exit_code
 

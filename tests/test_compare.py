@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import Any
 from unittest import mock
 
+import openpyxl
 import pytest
 from conftest import tiny_sheets, write_workbook
 from test_scenarios import BASE, scenario
 
 from optimizer.contract.validate import load_inputs
-from optimizer.errors import InputError
+from optimizer.errors import ExitCode, InputError, Status
 from optimizer.solving import compare as compare_module
+from optimizer.solving import pipeline
 from optimizer.studies.run import solve_workbook
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 
 SETTINGS = [["key", "value"], ["first_year", 2026], ["last_year", 2027],
             ["discount_rate", 0], ["mip_gap", 0]]
@@ -22,6 +29,24 @@ LIMIT = [["consumer", "supplier", "material", "year", "max_share"],
 def solve(tmp_path, **sheets):
     path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(**sheets))
     return solve_workbook(path, write=False).plan
+
+
+def edited(source: Path, target: Path, settings: dict[str, Any],
+           no_limits: bool = False) -> Path:
+    """A copy of `source` with `settings` set (replaced or added) and, with `no_limits`,
+    no dependence limits."""
+    wb = openpyxl.load_workbook(source)
+    sheet = wb["settings"]
+    rows = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2) if row[0].value}
+    for key, value in settings.items():
+        if key in rows:
+            rows[key].value = value
+        else:
+            sheet.append([key, value])
+    if no_limits:
+        wb["dependence_limits"].delete_rows(2, wb["dependence_limits"].max_row)
+    wb.save(target)
+    return target
 
 
 def rows(plan, comparison, scenario_name="objective"):
@@ -71,6 +96,15 @@ def test_what_the_stockpiles_are_worth(tmp_path):
     assert plan.summary["stockpiles_worth"] == pytest.approx(890)
     assert rows(plan, "no_stockpiles", "baseline").iloc[0].difference == pytest.approx(-890)
     assert rows(plan, "no_stockpiles", "cut").iloc[0].difference == pytest.approx(8010)
+    # shortage per consumer and scenario: JPN (and so the world) is 100 t short in the cut
+    # without the stockpile, never with it
+    table = plan.tables["comparisons"]
+    short = table[table.measure == "shortage"]
+    assert list(zip(short.scenario, short.consumer, short.material, strict=True)) == \
+        [("cut", "JPN", "OXIDE"), ("cut", "world", "OXIDE")]
+    assert list(short.plan) == [0, 0] and list(short.counterfactual) == [100, 100]
+    assert list(short.difference) == [100, 100] and set(short.unit) == {"t"}
+    assert short.note.str.startswith("shortage the stockpiles avoid").all()
     # no dependence limits in this case: that comparison is skipped and says so
     assert "skipped: no dependence limits" in rows(plan, "no_limits").iloc[0].note
 
@@ -118,8 +152,6 @@ def test_a_bad_compare_word_is_reported_at_its_setting(tmp_path):
 
 
 def test_the_plan_workbook_has_a_comparisons_sheet_after_costs(tmp_path):
-    import openpyxl
-
     path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(dependence_limits=LIMIT))
     out = solve_workbook(path, tmp_path / "plan.xlsx").output
     wb = openpyxl.load_workbook(out)
@@ -130,3 +162,82 @@ def test_the_plan_workbook_has_a_comparisons_sheet_after_costs(tmp_path):
     values = [[c.value for c in r] for r in wb["comparisons"].iter_rows(min_row=2)]
     first = dict(zip(header, values[0], strict=True))
     assert first["difference"] == pytest.approx(1540)
+
+
+def _loose_bound(gap: float):
+    """solve_model as the pipeline calls it, reporting a best bound `gap` below the plan:
+    a MIP that stopped early, on a case HiGHS solves at its root."""
+    real = pipeline.solve_model
+
+    def solve_model(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        outcome.bound = outcome.objective - gap
+        return outcome
+    return mock.patch.object(pipeline, "solve_model", solve_model)
+
+
+def test_an_interval_that_includes_zero_is_not_resolved(tmp_path):
+    """The limits cost 1,540 (test_what_the_limits_cost), but a plan whose bound is 5,000
+    below it leaves [3,740 - 5,000 - 2,200, 1,540] = [-3,460, 1,540]: not resolved, at most
+    1,540, never a bare number. No narrowing round is allowed here."""
+    with _loose_bound(5000), mock.patch.object(compare_module, "ROUNDS", 0):
+        plan = solve(tmp_path, dependence_limits=LIMIT)
+    row = rows(plan, "no_limits").iloc[0]
+    assert (row.low, row.high) == pytest.approx((-3460, 1540))
+    assert not row.resolved
+    assert row.note.startswith("not resolved at this gap: at most 1,540")
+    assert row.plan_gap == pytest.approx(5000)
+
+
+def test_a_wide_interval_is_narrowed_against_the_difference(tmp_path):
+    """The same loose plan, with narrowing: the interval may be at most 10% of 1,540 wide,
+    so the plan's solve goes on from its incumbent to an absolute gap of 77; HiGHS proves
+    the optimum, the interval closes to [1,540, 1,540]."""
+    with _loose_bound(5000):
+        plan = solve(tmp_path, dependence_limits=LIMIT)
+    row = rows(plan, "no_limits").iloc[0]
+    assert (row.low, row.difference, row.high) == pytest.approx((1540, 1540, 1540))
+    assert row.resolved and row.note == ""
+    assert row.plan_gap == pytest.approx(0, abs=1e-6)
+
+
+def test_a_real_gap_is_narrowed_to_a_tenth_of_the_difference(tmp_path):
+    """The example at a 5% gap: the first intervals are as wide as the effects. Narrowed,
+    each is at most 10% of its difference (or 5e-5 of the objective) wide and holds the
+    difference of the optima, solved separately at gap 0."""
+    settings = {"mip_gap": 0.05, "compare": "no_limits"}
+    path = edited(EXAMPLE, tmp_path / "loose.xlsx", settings)
+    plan = solve_workbook(path, write=False).plan
+    row = rows(plan, "no_limits").iloc[0]
+    width = row.high - row.low
+    assert width <= max(0.1 * abs(row.difference), 5e-5 * row.plan) + 1e-6
+    assert row.plan_gap + row.counterfactual_gap == pytest.approx(width, rel=1e-6, abs=1)
+    exact = {"mip_gap": 0, "compare": "none"}
+    with_limits = solve_workbook(edited(EXAMPLE, tmp_path / "a.xlsx", exact), write=False)
+    without = solve_workbook(edited(EXAMPLE, tmp_path / "b.xlsx", exact, no_limits=True),
+                             write=False)
+    optimum = with_limits.plan.summary["objective"] - without.plan.summary["objective"]
+    assert row.low - 1e-6 * row.plan <= optimum <= row.high + 1e-6 * row.plan
+
+
+def test_a_time_limited_counterfactual_keeps_the_plans_exit_code(tmp_path):
+    """A counterfactual that stops at compare_time_limit_s (made to, whatever the machine's
+    speed): its row says where it stopped and with what gap, and the solve still exits with
+    the plan's code."""
+    real = compare_module.solve_from
+
+    def stopped(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        return dataclasses.replace(outcome, status=Status.TIME_LIMIT,
+                                   exit_code=ExitCode.TIME_LIMIT_WITH_PLAN,
+                                   bound=outcome.objective - 70)
+    settings = [*SETTINGS, ["compare_time_limit_s", 7]]
+    with mock.patch.object(compare_module, "solve_from", stopped):
+        path = write_workbook(tmp_path / "case.xlsx",
+                              tiny_sheets(settings=settings, dependence_limits=LIMIT))
+        solved = solve_workbook(path, write=False)
+    assert solved.exit_code == 0
+    row = rows(solved.plan, "no_limits").iloc[0]
+    assert "counterfactual's solve stopped at compare_time_limit_s (7 s) with a gap of 70" \
+        in row.note
+    assert row.counterfactual_gap == pytest.approx(70)

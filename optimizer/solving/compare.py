@@ -1,36 +1,62 @@
-"""Counterfactual solves after the plan: the same data without the dependence limits
-(`no_limits`) and without the stockpiles (`no_stockpiles`), each solved with the plan's
+"""Counterfactual solves: the same data without the dependence limits (`no_limits`) and without
+the stockpiles (`no_stockpiles`), each warm-started from the plan's builds, with the plan's
 settings and disruption references (the reference plan is solved once, for the plan).
 
 For D = A - B with A, B minimised objectives and best bounds bA <= A, bB <= B, the difference
-of the true optima lies in [bA - B, A - bB]: a difference is `resolved` when that interval
-excludes zero; otherwise it is not resolved at this gap, and its upper end is the most it can
-be. Per-scenario differences are differences of the two plans' discounted scenario costs, not
-of optima.
+of the true optima lies in [bA - B, A - bB], an interval as wide as the two absolute gaps
+together. At the plan's relative gap (0.5% of a world-sized objective: 0.8 bn USD on the base
+case) that is as wide as the effects measured, so the gaps are narrowed against the
+difference instead: each solve goes on from its incumbent until the interval is no wider than
+RESOLUTION x |D|, or FLOOR x |A|, whichever is larger (the plan too, when its own gap is the
+wider part), within `compare_time_limit_s` per solve. A difference is `resolved` when its
+interval excludes zero. Per-scenario, expected-cost and shortage differences are differences
+of the two plans, not of optima.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyomo.environ as pyo
 
-from models import build_model
+from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.schema import COMPARE_CHOICES
-from optimizer.solving.results import Plan, cost_table
-from optimizer.solving.solve import Highs, solve_model
+from optimizer.errors import Status
+from optimizer.solving.results import EPS, Plan, cost_table, shortage_table
+from optimizer.solving.solve import (
+    ABS_GAP,
+    OPTIMAL_GAP,
+    Highs,
+    SolveOutcome,
+    new_solver,
+    relative_gap,
+    solve_model,
+)
+from optimizer.solving.warm import incumbent, repaired_start, solve_from
 
 log = logging.getLogger(__name__)
 
 COMPARISONS = tuple(c for c in COMPARE_CHOICES if c != "none")
-COLUMNS = ["comparison", "measure", "scenario", "plan", "counterfactual", "difference", "low",
-           "high", "resolved", "note"]
-# comparison -> (measure, sign): the difference is sign x (plan - counterfactual)
+COLUMNS = ["comparison", "measure", "scenario", "consumer", "material", "unit", "plan",
+           "counterfactual", "difference", "low", "high", "resolved", "plan_gap",
+           "counterfactual_gap", "note"]
+# comparison -> (measure, sign, summary key): the difference is sign x (plan - counterfactual)
 MEASURES = {"no_limits": ("what the limits cost", 1.0, "limits_cost"),
             "no_stockpiles": ("what the stockpiles are worth", -1.0, "stockpiles_worth")}
+SHORTAGE_NOTES = {"no_limits": "shortage the limits add (plan minus counterfactual), t over "
+                               "the horizon",
+                  "no_stockpiles": "shortage the stockpiles avoid (counterfactual minus plan), "
+                                   "t over the horizon"}
+RESOLUTION = 0.10  # an interval may be as wide as this share of its difference ...
+FLOOR = 5e-5  # ... or this share of the plan's objective (8 M USD on the base case)
+ROUNDS = 3  # narrowing rounds: each may change the difference, and so the width it needs
+WORLD = "world"  # the consumer of the shortage rows summed over every country
 
 
 def requested(text: Any) -> list[str]:
@@ -79,45 +105,267 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
     return min(low, a - b), max(high, a - b)
 
 
-def compare(data: ModelData, plan: Plan) -> None:
-    """Solve the counterfactuals the settings ask for and add a `comparisons` table and the
-    summary keys `limits_cost` and `stockpiles_worth` (with `_low` and `_high`) to `plan`."""
-    wanted = requested(data.settings.get("compare"))
-    if not wanted:
-        return
-    rows: list[dict[str, Any]] = []
-    for comparison in wanted:
-        rows += _one(data, plan, comparison)
-    plan.tables["comparisons"] = pd.DataFrame(rows, columns=COLUMNS)
+def absolute_gap(outcome: SolveOutcome) -> float:
+    """How far the solve's plan may be from the optimum, in the objective's currency."""
+    if outcome.objective is None or outcome.bound is None:
+        return 0.0
+    return max(outcome.objective - outcome.bound, 0.0)
 
 
-def _one(data: ModelData, plan: Plan, comparison: str) -> list[dict[str, Any]]:
-    measure, sign, key = MEASURES[comparison]
-    other, reason = variant(data, comparison)
-    base = {"comparison": comparison, "measure": measure, "scenario": "objective"}
-    if other is None:
-        return [{**base, "note": reason}]
-    f = build_model(other)
-    outcome = solve_model(f.model, other.settings, Highs())
-    if not outcome.has_plan:
-        return [{**base, "note": f"no counterfactual plan: {outcome.termination}"}]
-    a, bound_a = minimised(plan), plan.summary.get("best_bound")
-    b, bound_b = float(outcome.objective), outcome.bound
-    low, high = interval(a, bound_a, b, bound_b)
-    if sign < 0:
-        low, high = -high, -low
-    difference = sign * (a - b)
-    resolved = bool(low > 0 or high < 0)
-    note = "" if resolved else f"not resolved at this gap: at most {high:,.6g}"
-    plan.summary.update({key: difference, f"{key}_low": low, f"{key}_high": high})
-    rows = [{**base, "plan": a, "counterfactual": b, "difference": difference, "low": low,
-             "high": high, "resolved": resolved, "note": note}]
-    costs = cost_table(f)
+def merged(first: SolveOutcome, again: SolveOutcome) -> SolveOutcome:
+    """A solve continued from its incumbent: the plan now loaded (the first one if the second
+    found none), the better of the two bounds, the time of both, the first one's status and
+    exit code (narrowing a gap for a comparison never changes what the plan's run reports)."""
+    objective = again.objective if again.has_plan else first.objective
+    bounds = [b for b in (first.bound, again.bound) if b is not None]
+    bound = max(bounds) if bounds else None
+    if objective is not None and bound is not None:
+        bound = min(bound, objective)
+    gap = relative_gap(objective, bound)
+    status = first.status
+    if status in (Status.OPTIMAL, Status.WITHIN_GAP) and gap is not None:
+        status = Status.OPTIMAL if gap <= OPTIMAL_GAP else Status.WITHIN_GAP
+    return dataclasses.replace(first, status=status, objective=objective, bound=bound, gap=gap,
+                               seconds=first.seconds + again.seconds,
+                               log=first.log + again.log)
+
+
+@dataclass
+class Side:
+    """One side of the comparisons, the plan or a counterfactual: its model on its own
+    persistent solver, the outcome so far, and what is left of its time limit."""
+
+    formulation: Formulation
+    solver: Highs
+    outcome: SolveOutcome
+    seconds_left: float
+    timed_out: bool = False
+
+    @property
+    def gap(self) -> float:
+        return absolute_gap(self.outcome)
+
+    def narrow(self, gap: float) -> None:
+        """Continue the solve from its incumbent until its absolute gap is at most `gap`."""
+        started = time.perf_counter()
+        settings = {**self.formulation.data.settings, "mip_gap": 0.0, ABS_GAP: gap,
+                    "time_limit_s": self.seconds_left}
+        again = solve_from(self.formulation.model, settings, self.solver,
+                           incumbent(self.solver))
+        self.outcome = merged(self.outcome, again)
+        self.seconds_left -= time.perf_counter() - started
+        self.timed_out = again.status is Status.TIME_LIMIT
+        log.info("gap narrowed to %.6g (asked %.6g) in %.1f s", self.gap, gap,
+                 time.perf_counter() - started)
+
+
+@dataclass
+class Counterfactual:
+    """One comparison: its data (None when skipped, with the reason) and, once solved, its
+    side."""
+
+    comparison: str
+    data: ModelData | None
+    skipped: str
+    side: Side | None = None
+
+    @property
+    def solved(self) -> bool:
+        return self.side is not None and self.side.outcome.has_plan
+
+
+class Comparisons:
+    """The counterfactuals a workbook's `compare` setting asks for:
+
+        comparisons = Comparisons(data)
+        outcome = comparisons.solve(f, solver, outcome)  # the plan's MIP solved; may narrow it
+        plan = post_solve(f, outcome, solver)
+        comparisons.report(plan)                          # the `comparisons` table
+    """
+
+    def __init__(self, data: ModelData):
+        self.data = data
+        settings = data.settings
+        self.limit = float(settings.get("compare_time_limit_s") or settings["time_limit_s"])
+        self.items = [Counterfactual(c, *variant(data, c))
+                      for c in requested(settings.get("compare"))]
+        self.plan: Side | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def solve(self, f: Formulation, solver: Highs, outcome: SolveOutcome) -> SolveOutcome:
+        """Solve each counterfactual from the plan's builds (now in `f.model`), then narrow
+        the gaps until every interval is narrow enough; the plan's outcome, narrowed too when
+        its gap was the wider part of an interval."""
+        if not outcome.has_plan:
+            return outcome
+        self.plan = Side(f, solver, outcome, self.limit)
+        for item in self.items:
+            if item.data is not None:
+                item.side = self._first_solve(item.data, f)
+        for _ in range(ROUNDS):
+            if not self._narrow():
+                break
+        return self.plan.outcome
+
+    def _first_solve(self, data: ModelData, f: Formulation) -> Side:
+        g, solver = build_model(data), new_solver()
+        for key, var in f.model.build.items():
+            if key in g.model.build:
+                g.model.build[key].set_value(round(pyo.value(var)))
+        started = time.perf_counter()
+        settings = {**data.settings, "time_limit_s": self.limit}
+        start = repaired_start(g.model, settings, solver)
+        outcome = solve_from(g.model, settings, solver, start) if start else \
+            solve_model(g.model, settings, solver)
+        side = Side(g, solver, outcome, self.limit - (time.perf_counter() - started))
+        side.timed_out = outcome.status is Status.TIME_LIMIT
+        return side
+
+    def _target(self, item: Counterfactual) -> float:
+        """The widest interval this comparison may have."""
+        a, b = self.plan.outcome.objective, item.side.outcome.objective
+        return max(RESOLUTION * abs(a - b), FLOOR * abs(a))
+
+    def _narrow(self) -> bool:
+        """One round: narrow the plan's gap to half the narrowest target among the intervals
+        too wide, then each of their counterfactuals' to what is left of its target. False
+        when no interval is too wide or no solve has time left to narrow it."""
+        wide = [(item, self._target(item)) for item in self.items
+                if item.solved and self.plan.gap + item.side.gap > self._target(item)]
+        if not wide:
+            return False
+        narrowed = False
+        plan_gap = min(target for _, target in wide) / 2
+        if self.plan.gap > plan_gap and self.plan.seconds_left > 0:
+            self.plan.narrow(plan_gap)
+            narrowed = True
+        for item, target in wide:
+            gap = max(target - self.plan.gap, target / 2)
+            if item.side.gap > gap and item.side.seconds_left > 0:
+                item.side.narrow(gap)
+                narrowed = True
+        return narrowed
+
+    def report(self, plan: Plan) -> None:
+        """Add the `comparisons` table, and the summary keys `limits_cost` and
+        `stockpiles_worth` (with `_low` and `_high`), to `plan`."""
+        if not self.items:
+            return
+        rows: list[dict[str, Any]] = []
+        for item in self.items:
+            rows += self._rows(item, plan)
+        plan.tables["comparisons"] = pd.DataFrame(rows, columns=COLUMNS)
+
+    def _rows(self, item: Counterfactual, plan: Plan) -> list[dict[str, Any]]:
+        measure, sign, key = MEASURES[item.comparison]
+        base = {"comparison": item.comparison, "measure": measure, "scenario": "objective",
+                "unit": _money(self.data)}
+        if item.data is None:
+            return [{**base, "note": item.skipped}]
+        if not item.solved:
+            return [{**base, "note": f"no counterfactual plan: {item.side.outcome.termination}"}]
+        headline = self._headline(item, plan, base, sign)
+        plan.summary.update({key: headline["difference"], f"{key}_low": headline["low"],
+                             f"{key}_high": headline["high"]})
+        log.info("%s: %s %.6g in [%.6g, %.6g]", item.comparison, measure,
+                 headline["difference"], headline["low"], headline["high"])
+        return [headline, *self._plan_rows(item, plan, base, sign)]
+
+    def _headline(self, item: Counterfactual, plan: Plan, base: dict[str, Any],
+                  sign: float) -> dict[str, Any]:
+        """The difference of the minimised objectives, with its interval and both gaps."""
+        a, bound_a = minimised(plan), plan.summary.get("best_bound")
+        b, bound_b = float(item.side.outcome.objective), item.side.outcome.bound
+        low, high = interval(a, bound_a, b, bound_b)
+        if sign < 0:
+            low, high = -high, -low
+        difference = sign * (a - b)
+        # an interval of zero width at zero is resolved too: the difference is nil
+        resolved = bool(low > 0 or high < 0 or high - low <= EPS * max(abs(a), 1.0))
+        gap_a = max(a - bound_a, 0.0) if bound_a is not None else 0.0
+        gap_b = item.side.gap
+        notes = [] if resolved else [_unresolved(difference, high, a)]
+        for name, side in (("plan", self.plan), ("counterfactual", item.side)):
+            if side.timed_out:
+                notes.append(f"the {name}'s solve stopped at compare_time_limit_s "
+                             f"({self.limit:g} s) with a gap of {side.gap:,.6g}")
+                log.warning("warning: %s: %s", item.comparison, notes[-1])
+        return {**base, "plan": a, "counterfactual": b, "difference": difference, "low": low,
+                "high": high, "resolved": resolved, "plan_gap": gap_a,
+                "counterfactual_gap": gap_b, "note": "; ".join(notes)}
+
+    def _plan_rows(self, item: Counterfactual, plan: Plan, base: dict[str, Any],
+                   sign: float) -> list[dict[str, Any]]:
+        """Differences of the two plans: per scenario, in expected cost (under cvar) and in
+        shortage per consumer, scenario and material."""
+        costs = cost_table(item.side.formulation)
+        rows = []
+        if "risk_adjusted_objective" in plan.summary:
+            mine, theirs = float(plan.summary["objective"]), float(costs["expected"].sum())
+            rows.append({**base, "scenario": "expected", "plan": mine, "counterfactual": theirs,
+                         "difference": sign * (mine - theirs),
+                         "note": "difference of the two plans' expected costs"})
+        for w in self.data.scenario_names:
+            mine = float(plan.summary.get(f"scenario_cost_{w}", 0.0))
+            theirs = float(costs.loc[costs.scenario == w, "discounted"].sum())
+            rows.append({**base, "scenario": w, "plan": mine, "counterfactual": theirs,
+                         "difference": sign * (mine - theirs),
+                         "note": "difference of the two plans' discounted scenario costs"})
+        shortages = shortage_rows(self.data, plan.tables["shortages"],
+                                  shortage_table(item.side.formulation))
+        for row in shortages:
+            rows.append({**base, **row, "measure": "shortage", "unit": "t",
+                         "difference": sign * (row["plan"] - row["counterfactual"]),
+                         "note": SHORTAGE_NOTES[item.comparison]})
+        return rows
+
+
+def shortage_rows(data: ModelData, mine: pd.DataFrame, theirs: pd.DataFrame
+                  ) -> list[dict[str, Any]]:
+    """Shortage over the horizon in both plans, per scenario, material and consumer named in
+    a limit or a stockpile (a group sums its members), and for the world."""
+    rows = []
     for w in data.scenario_names:
-        mine = float(plan.summary.get(f"scenario_cost_{w}", 0.0))
-        theirs = float(costs.loc[costs.scenario == w, "discounted"].sum())
-        rows.append({**base, "scenario": w, "plan": mine, "counterfactual": theirs,
-                     "difference": sign * (mine - theirs),
-                     "note": "difference of the two plans' discounted scenario costs"})
-    log.info("%s: %s %.6g in [%.6g, %.6g]", comparison, measure, difference, low, high)
+        for material in sorted(set(mine.material)):
+            for consumer in [*data.named_consumers, WORLD]:
+                members = set(mine.country) if consumer == WORLD else data.members(consumer)
+                amounts = [_total(t, w, material, members) for t in (mine, theirs)]
+                if max(amounts) > EPS:
+                    rows.append({"scenario": w, "consumer": consumer, "material": material,
+                                 "plan": amounts[0], "counterfactual": amounts[1]})
     return rows
+
+
+def _total(shortages: pd.DataFrame, scenario: str, material: str, countries: Any) -> float:
+    chosen = shortages[(shortages.scenario == scenario) & (shortages.material == material)
+                       & shortages.country.isin(list(countries))]
+    return float(chosen["shortage"].sum())
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """What the limits cost and the stockpiles are worth, one line each, as the summary
+    holds them (nothing for a comparison not solved)."""
+    lines = []
+    for measure, _, key in MEASURES.values():
+        if key in summary:
+            low, high = summary[f"{key}_low"], summary[f"{key}_high"]
+            value = f"not resolved at this gap: at most {high:,.0f}" if low <= 0 <= high \
+                and high - low > 0 else f"{summary[key]:,.0f} (between {low:,.0f} and " \
+                f"{high:,.0f})"
+            lines.append(f"{measure}: {value} {summary.get('currency', '')}".rstrip())
+    return lines
+
+
+def _unresolved(difference: float, high: float, objective: float) -> str:
+    """Why a difference cannot be stated, and what gap would state it."""
+    text = f"not resolved at this gap: at most {high:,.6g}"
+    if abs(difference) > 0 and abs(objective) > 0:
+        text += (f"; resolving it needs both relative gaps below "
+                 f"{abs(difference) / 2 / abs(objective):.2g}")
+    return text
+
+
+def _money(data: ModelData) -> str:
+    return f"{data.settings.get('currency', 'USD')} (discounted)"

@@ -7,7 +7,8 @@ persistent runs) and the benchmarks, so that they cannot drift apart:
     plan = post_solve(f, outcome, solver)               # -> Plan, or raise without one
 
 `solve_data` runs the last three with one persistent HiGHS instance, timing each phase, then
-the counterfactuals the `compare` setting asks for (`optimizer.solving.compare`).
+the counterfactuals the `compare` setting asks for (`optimizer.solving.compare`), which may
+narrow the plan's gap before its post-solve.
 (PyPSA's create_model / solve_model / assign_solution, in this project's words.)
 """
 
@@ -25,12 +26,19 @@ from optimizer.contract.inputs import Inputs
 from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, Status, TimeLimitNoPlanError
 from optimizer.solving.cleanup import clean_up
-from optimizer.solving.compare import compare
+from optimizer.solving.compare import Comparisons
 from optimizer.solving.diagnose import explain_infeasibility
 from optimizer.solving.duals import budget_savings, fixed_build_lp
 from optimizer.solving.reference import with_reference_exports
 from optimizer.solving.results import Plan, extract_plan
-from optimizer.solving.solve import OPTIMAL_GAP, Highs, SolveOutcome, relative_gap, solve_model
+from optimizer.solving.solve import (
+    OPTIMAL_GAP,
+    Highs,
+    SolveOutcome,
+    new_solver,
+    relative_gap,
+    solve_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,27 +82,24 @@ def prepare(inputs: Inputs, threads: int | None = None) -> ModelData:
     return with_reference_exports(build_data(inputs))
 
 
-def new_solver() -> Highs:
-    """One persistent HiGHS instance for the MIP and every re-solve after it: translating the
-    model for HiGHS costs more than building it. Fixing the builds for the marginal costs
-    then changes column bounds only, instead of re-adding every row holding a build."""
-    return Highs(treat_fixed_vars_as_params=False)
-
-
 def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool = True,
                comparisons: bool = True, **build_options: bool) -> Solved:
     """Build, solve and read the plan of `data` (see post_solve) and, with `comparisons`,
-    the counterfactuals its `compare` setting asks for; `build_options` go to build_model
-    (e.g. link_routes=False)."""
+    the counterfactuals its `compare` setting asks for (which may narrow the plan's gap
+    first); `build_options` go to build_model (e.g. link_routes=False)."""
     timer = timer or PhaseTimer()
     f = build_model(data, **build_options)
     timer.lap("build")
     solver = new_solver()
     outcome = solve_model(f.model, data.settings, solver)
     timer.lap("solve")
+    study = Comparisons(data) if comparisons else None
+    if study:
+        outcome = study.solve(f, solver, outcome)
+        timer.lap("compare")
     plan = post_solve(f, outcome, solver, timer, budgets)
-    if comparisons:
-        compare(data, plan)
+    if study:
+        study.report(plan)
         timer.lap("compare")
     return Solved(f, outcome, plan)
 

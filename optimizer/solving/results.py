@@ -40,9 +40,10 @@ UNITS: dict[str, str] = {
     "saving_if_10pct_larger": "currency (discounted, expected)",
     "transport_cost": "currency", "tariff_cost": "currency",
     "reference": "t/yr", "allowance": "t/yr", "exports": "t/yr", "cut": "fraction",
-    "plan": "currency (discounted)", "counterfactual": "currency (discounted)",
-    "difference": "currency (discounted)", "low": "currency (discounted)",
-    "high": "currency (discounted)",
+    "plan": "the row's `unit`", "counterfactual": "the row's `unit`",
+    "difference": "the row's `unit`", "low": "currency (discounted)",
+    "high": "currency (discounted)", "plan_gap": "currency (discounted)",
+    "counterfactual_gap": "currency (discounted)",
 }
 
 
@@ -358,6 +359,11 @@ def _costs(f: Formulation) -> pd.DataFrame:
 def cost_table(f: Formulation) -> pd.DataFrame:
     """The `costs` table of a solved model (counterfactual solves read their scenario costs)."""
     return _costs(f)
+
+
+def shortage_table(f: Formulation) -> pd.DataFrame:
+    """The `shortages` table of a solved model (counterfactual solves read it)."""
+    return _shortages(f.model, f.data)
 
 
 def _summary(f: Formulation, outcome: SolveOutcome,

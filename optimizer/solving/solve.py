@@ -64,6 +64,11 @@ OUTCOMES: dict[tuple[TerminationCondition, bool], tuple[Status, ExitCode]] = {
 }
 NO_OUTCOME = (Status.ERROR, ExitCode.INTERNAL_ERROR)
 
+# A settings key no workbook has: an absolute gap (in the objective's currency) at which a
+# solve may also stop, set when a counterfactual comparison needs a narrower interval.
+ABS_GAP = "mip_abs_gap"
+HIGHS_ABS_GAP = 1e-6  # HiGHS's default
+
 
 @dataclass
 class SolveOutcome:
@@ -81,13 +86,22 @@ class SolveOutcome:
         return self.objective is not None
 
 
+def new_solver() -> Highs:
+    """One persistent HiGHS instance for the MIP and every re-solve after it: translating the
+    model for HiGHS costs more than building it. Fixing the builds for the marginal costs
+    then changes column bounds only, instead of re-adding every row holding a build."""
+    return Highs(treat_fixed_vars_as_params=False)
+
+
 def solver_options(settings: dict, solver: Highs | None = None) -> dict:
     """Options of the Pyomo HiGHS interface taken from the settings sheet, for a run of
     `solver` (a persistent instance that may have run before)."""
     # HiGHS counts its time limit from the instance's creation, across runs: a re-solve on a
     # persistent instance gets the whole limit only when it is moved on by the time spent.
     limit = float(settings["time_limit_s"]) + highs_clock(solver)
-    options = {"time_limit": limit, "rel_gap": settings["mip_gap"]}
+    # Every option is set on every run: HiGHS keeps an option until it is set again.
+    options = {"time_limit": limit, "rel_gap": settings["mip_gap"],
+               "abs_gap": settings.get(ABS_GAP, HIGHS_ABS_GAP)}
     if settings.get("threads"):
         # HiGHS fixes its thread pool once per process; later changes are ignored.
         options["threads"] = int(settings["threads"])

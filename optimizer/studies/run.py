@@ -51,9 +51,10 @@ class SolvedWorkbook:
 
 
 def solve_workbook(input_path: Path, output_path: Path | None = None, write: bool = True,
-                   threads: int | None = None) -> SolvedWorkbook:
+                   threads: int | None = None, compare: str | None = None) -> SolvedWorkbook:
     """Solve `input_path` and write its plan; raise for infeasible or failed solves.
-    `threads` overrides the settings' solver threads (batch workers run one each)."""
+    `threads` overrides the settings' solver threads (batch workers run one each), `compare`
+    the counterfactuals (the CLI's --compare)."""
     started = datetime.now(UTC)
     timer = PhaseTimer()
     output = output_path or default_output(input_path)
@@ -62,6 +63,8 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
             make_folder(output.parent)
         check_output_path(output, [input_path])
     inputs = load_inputs(input_path)
+    if compare is not None:
+        inputs.settings["compare"] = compare
     data = prepare(inputs, threads)
     for warning in data.warnings:  # the input's, and what preparing the model found
         log.warning("warning: %s", warning)

@@ -15,9 +15,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import highspy
-from pyomo.contrib.solver.common.results import TerminationCondition
-
 from models import build_model
 from models.data import ModelData
 from optimizer import interrupt
@@ -38,10 +35,10 @@ from optimizer.excel.output import check_output_path, make_folder
 from optimizer.excel.sweep_writer import write_sweep
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
 from optimizer.solving import pipeline
-from optimizer.solving.duals import fixed_builds
 from optimizer.solving.pipeline import new_solver, post_solve, prepare
 from optimizer.solving.runs import RunResult
-from optimizer.solving.solve import forget_mip, solve_model, solver_options
+from optimizer.solving.solve import solve_model
+from optimizer.solving.warm import incumbent, repaired_start, solve_from
 
 log = logging.getLogger(__name__)
 
@@ -127,37 +124,15 @@ class PersistentRuns:
 
     def _solve(self, settings: dict) -> Any:
         """Re-solve in place, starting the MIP from the previous run's builds with this run's
-        best operations. The base case's LP bound is within 0.1% of its optimum; what takes a
-        cold solve its time is finding a good plan, so a start within the gap lets HiGHS stop
-        at the root node: most of a sweep's speed-up."""
-        start = self._repaired_start(settings) if self.start is not None else None
-        if start is None:
+        best operations (`warm`): most of a sweep's speed-up. Falls back to the previous
+        solution as it was when the repair does not solve."""
+        if self.start is None:
             outcome = solve_model(self.model, settings, solver=self.solver)
         else:
-            # Only the builds changed since that LP (back to binaries): a full update would
-            # also re-evaluate every mutable coefficient, seconds on the base case.
-            self.solver.update_variables(list(self.model.build.values()))
-            solution = highspy.HighsSolution()
-            solution.col_value, solution.value_valid = start, True
-            self.solver._solver_model.setSolution(solution)  # no public MIP-start API in Pyomo
-            outcome = solve_model(self.model, settings, solver=self.solver, updated=True)
-        self.start = list(self.solver._solver_model.getSolution().col_value) \
-            if outcome.has_plan else self.start
+            start = repaired_start(self.model, settings, self.solver) or self.start
+            outcome = solve_from(self.model, settings, self.solver, start)
+        self.start = incumbent(self.solver) if outcome.has_plan else self.start
         return outcome
-
-    def _repaired_start(self, settings: dict) -> list[float]:
-        """The previous run's builds (still the values of the model's build variables) with
-        the operations that are best for this run's data: the fixed-build LP, solved by the
-        MIP's own HiGHS instance so that its columns line up. Falls back to the previous
-        solution as it was when that LP does not solve."""
-        with fixed_builds(self.model):
-            forget_mip(self.solver)
-            results = self.solver.solve(self.model, load_solutions=False,
-                                        raise_exception_on_nonoptimal_result=False,
-                                        **solver_options(settings, self.solver))
-            if results.termination_condition is TerminationCondition.convergenceCriteriaSatisfied:
-                return list(self.solver._solver_model.getSolution().col_value)
-        return self.start
 
     def _changed_cells(self, varied: Inputs, run: Run) -> dict[tuple, float] | None:
         """The model's cells the run changes, or None if it changes anything else."""
