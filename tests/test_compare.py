@@ -42,6 +42,7 @@ def test_what_the_limits_cost(tmp_path):
     assert (row.difference, row.low, row.high) == pytest.approx((1540, 1540, 1540))
     assert row.resolved
     assert plan.summary["limits_cost"] == pytest.approx(1540)
+    assert plan.summary["limits_cost_resolved"] is True
     assert (plan.summary["limits_cost_low"], plan.summary["limits_cost_high"]) == \
         pytest.approx((1540, 1540))
     base = rows(plan, "no_limits", "baseline").iloc[0]
@@ -69,6 +70,7 @@ def test_what_the_stockpiles_are_worth(tmp_path):
     assert (row.difference, row.low, row.high) == pytest.approx((890, 890, 890))
     assert row.resolved
     assert plan.summary["stockpiles_worth"] == pytest.approx(890)
+    assert plan.summary["stockpiles_worth_resolved"] is True
     assert rows(plan, "no_stockpiles", "baseline").iloc[0].difference == pytest.approx(-890)
     assert rows(plan, "no_stockpiles", "cut").iloc[0].difference == pytest.approx(8010)
     # no dependence limits in this case: that comparison is skipped and says so

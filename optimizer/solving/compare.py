@@ -81,7 +81,8 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
 
 def compare(data: ModelData, plan: Plan) -> None:
     """Solve the counterfactuals the settings ask for and add a `comparisons` table and the
-    summary keys `limits_cost` and `stockpiles_worth` (with `_low` and `_high`) to `plan`."""
+    summary keys `limits_cost` and `stockpiles_worth` (with `_low`, `_high` and `_resolved`)
+    to `plan`."""
     wanted = requested(data.settings.get("compare"))
     if not wanted:
         return
@@ -109,7 +110,8 @@ def _one(data: ModelData, plan: Plan, comparison: str) -> list[dict[str, Any]]:
     difference = sign * (a - b)
     resolved = bool(low > 0 or high < 0)
     note = "" if resolved else f"not resolved at this gap: at most {high:,.6g}"
-    plan.summary.update({key: difference, f"{key}_low": low, f"{key}_high": high})
+    plan.summary.update({key: difference, f"{key}_low": low, f"{key}_high": high,
+                         f"{key}_resolved": resolved})
     rows = [{**base, "plan": a, "counterfactual": b, "difference": difference, "low": low,
              "high": high, "resolved": resolved, "note": note}]
     costs = cost_table(f)
