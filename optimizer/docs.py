@@ -1,4 +1,5 @@
-"""The README's input reference and exit-code table, generated from the schema and the errors.
+"""The README's generated parts: the input reference, the exit codes, the plan's units and the
+headline columns, from the schema, the errors, the plan's units and the headline.
 
 `python -m optimizer.docs [README.md]` rewrites the text between the markers in place;
 `--check` only reports whether it is current (exit 1 when stale), for CI. The `template`
@@ -13,11 +14,13 @@ from pathlib import Path
 from optimizer.contract.schema import REF_SOURCES, SETTINGS, SHEETS, Column
 from optimizer.contract.wording import default_text
 from optimizer.errors import EXIT_CODE_MEANINGS
+from optimizer.solving.headline import HEADLINE
 from optimizer.solving.results import UNITS
 
 INPUT_MARKERS = ("<!-- input-reference:start -->", "<!-- input-reference:end -->")
 EXIT_MARKERS = ("<!-- exit-codes:start -->", "<!-- exit-codes:end -->")
 PLAN_MARKERS = ("<!-- plan-units:start -->", "<!-- plan-units:end -->")
+HEADLINE_MARKERS = ("<!-- headline-columns:start -->", "<!-- headline-columns:end -->")
 
 
 def _cell(text: str) -> str:
@@ -72,10 +75,16 @@ def plan_units_markdown() -> str:
     return "\n".join(_table(("column", "unit"), rows))
 
 
+def headline_columns_markdown() -> str:
+    """The headline columns of a sweep's runs and a batch summary, in their order."""
+    rows = [(f"`{name}`", column.unit, column.meaning) for name, column in HEADLINE.items()]
+    return "\n".join(_table(("column", "unit", "meaning"), rows))
+
+
 def sections() -> dict[tuple[str, str], str]:
     """Marker pair -> the text that belongs between the markers."""
     return {INPUT_MARKERS: input_reference_markdown(), EXIT_MARKERS: exit_codes_markdown(),
-            PLAN_MARKERS: plan_units_markdown()}
+            PLAN_MARKERS: plan_units_markdown(), HEADLINE_MARKERS: headline_columns_markdown()}
 
 
 def between(text: str, markers: tuple[str, str]) -> str | None:

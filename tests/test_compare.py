@@ -67,6 +67,7 @@ def test_what_the_limits_cost(tmp_path):
     assert (row.difference, row.low, row.high) == pytest.approx((1540, 1540, 1540))
     assert row.resolved
     assert plan.summary["limits_cost"] == pytest.approx(1540)
+    assert plan.summary["limits_cost_resolved"] is True
     assert (plan.summary["limits_cost_low"], plan.summary["limits_cost_high"]) == \
         pytest.approx((1540, 1540))
     base = rows(plan, "no_limits", "baseline").iloc[0]
@@ -94,6 +95,7 @@ def test_what_the_stockpiles_are_worth(tmp_path):
     assert (row.difference, row.low, row.high) == pytest.approx((890, 890, 890))
     assert row.resolved
     assert plan.summary["stockpiles_worth"] == pytest.approx(890)
+    assert plan.summary["stockpiles_worth_resolved"] is True
     assert rows(plan, "no_stockpiles", "baseline").iloc[0].difference == pytest.approx(-890)
     assert rows(plan, "no_stockpiles", "cut").iloc[0].difference == pytest.approx(8010)
     # shortage per consumer and scenario: JPN (and so the world) is 100 t short in the cut

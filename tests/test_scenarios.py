@@ -88,7 +88,8 @@ def test_cvar_with_weight_one(tmp_path):
 def test_partial_cut_caps_exports_at_the_reference_share(tmp_path):
     """A 60% cut leaves China 40% of its 2027 exports in the reference plan (100 t to Japan):
     with no stock (p = 0.05) the cut scenario imports 40 t and misses 60 t:
-    40 x 11 + 60 x 100 = 6,440. The plan's disruptions table says so."""
+    40 x 11 + 60 x 100 = 6,440. The plan's disruptions table says so. Nothing is short in the
+    baseline: 0.05 x 60 = 3 t expected, 60 t in the worst scenario."""
     cut = [["scenario", "supplier", "material", "from_year", "to_year", "cut"],
            ["cut", "CHINA", "OXIDE", 2027, 2027, 0.6]]
     plan = solve(tmp_path, scenarios=scenario(0.05), disruptions=cut)
@@ -97,6 +98,8 @@ def test_partial_cut_caps_exports_at_the_reference_share(tmp_path):
     assert (row.year, row.reference, row.allowance, row.exports) == pytest.approx(
         (2027, 100, 40, 40))
     assert row.input_row == 2
+    shortage = [plan.summary[f"{k}_shortage"] for k in ("baseline", "expected", "worst")]
+    assert shortage == pytest.approx([0, 3, 60])
 
 
 def test_cover_is_suspended_only_in_disrupted_years(tmp_path):

@@ -1,5 +1,5 @@
-"""DIR/batch_summary.xlsx: one row per input (status, exit code, objective, gap, seconds,
-message, plan) and a chart of each solved case's objective."""
+"""DIR/batch_summary.xlsx: one row per input (status, exit code, objective, gap, the plan's
+headline, seconds, message, plan) and a chart of each solved case's objective."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import xlsxwriter
 
 from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.plan_writer import Formats, write_table_sheet
+from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import CaseResult
 
-COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", "seconds", "message",
-           "plan"]
+COLUMNS = ["input", "status", "exit_code", "objective", "mip_gap", *HEADLINE_COLUMNS,
+           "seconds", "message", "plan"]
 
 
 def write_summary(results: list[CaseResult], path: Path, inputs: Iterable[Path] = ()) -> Path:

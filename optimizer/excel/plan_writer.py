@@ -35,11 +35,13 @@ from optimizer.excel.xlsx import (
     write_table_sheet,
     write_value,
 )
-from optimizer.solving.results import UNITS, Plan
+from optimizer.solving.results import UNITS, Plan, marginal_cost_per_limit
 
 SUMMARY_FIRST = ("status", "objective", "mip_gap", "solve_seconds")
 SUMMARY_MONEY = {"objective", "best_bound", "risk_adjusted_objective", "cvar", "build_capex"}
-SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00", "baseline_shortage": QUANTITY}
+SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00",
+                   **dict.fromkeys(["baseline_shortage", "expected_shortage", "worst_shortage"],
+                                   QUANTITY)}
 LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share", "binding",
                  "marginal_cost")
 
@@ -156,7 +158,7 @@ def _limits(dependence: pd.DataFrame | None) -> pd.DataFrame | None:
     baseline = _baseline(dependence).reset_index(drop=True)
     if "marginal_cost" in dependence.columns and "scenario" in dependence.columns:
         keys = [c for c in ("input_row", "year") if c in dependence.columns]
-        total = dependence.groupby(keys, dropna=False)["marginal_cost"].sum(min_count=1)
+        total = marginal_cost_per_limit(dependence)
         baseline["marginal_cost"] = [total.get(tuple(k)) for k in
                                      baseline[keys].itertuples(index=False)]
     return baseline[[c for c in LIMIT_COLUMNS if c in baseline.columns]]

@@ -15,6 +15,7 @@ from models.terms import COST_CATEGORIES
 from optimizer.contract.variations import BASE, Variation
 from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.plan_writer import Formats, write_table_sheet
+from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import RunResult
 
 LIMIT_COLUMN = ("dependence_limits", "max_share")
@@ -48,15 +49,15 @@ def _labels(result: RunResult) -> dict[str, float]:
 
 
 def runs_table(results: list[RunResult]) -> pd.DataFrame:
-    """One row per run: what was varied, how it ended, its costs and achieved shares."""
+    """One row per run: what was varied, how it ended, its costs, its headline and achieved
+    shares (blank for a run without a plan)."""
     rows = []
     for i, r in enumerate(results):
         row = {"run": i, "sweep": r.run.name, **_labels(r), "status": r.status,
                "exit_code": r.exit_code, "objective": r.objective}
         for category in COST_CATEGORIES:
             row[f"cost_{category}"] = r.summary.get(f"cost_{category}")
-        row["builds"] = r.summary.get("builds")
-        row["baseline_shortage"] = r.summary.get("baseline_shortage")
+        row.update({column: r.headline.get(column) for column in HEADLINE_COLUMNS})
         for key, share in _max_shares(r).items():
             row[f"max share {key}"] = share
         row.update({"seconds": r.seconds, "message": r.message})

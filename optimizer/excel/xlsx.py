@@ -17,6 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.errors import OutputError
+from optimizer.solving.headline import HEADLINE, HEADLINE_UNITS
 from optimizer.solving.results import UNITS
 
 QUANTITY, MONEY, PRICE, SHARE, YEAR = "#,##0.0", "#,##0", "#,##0.00", "0.0%", "0"
@@ -104,8 +105,8 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
         for i, value in enumerate(values, start=row + 1):
             write_value(ws, i, col + j, value, cell_format)
     for j, h in enumerate(headers):
-        if h in UNITS:
-            ws.write_comment(row, col + j, f"unit: {UNITS[h]}")
+        if h in COLUMN_UNITS:
+            ws.write_comment(row, col + j, f"unit: {COLUMN_UNITS[h]}")
     return last
 
 
@@ -177,6 +178,7 @@ def unique_name(name: str, used: set[str], limit: int) -> str:
     return candidate
 
 
+HEADLINE_FORMATS = {"money": MONEY, "tonnes": QUANTITY, "count": "0"}  # by HeadlineColumn.kind
 COLUMN_FORMATS: dict[str, str] = {
     **dict.fromkeys(["year", "online_from", "online_to", "input_row"], YEAR),
     **dict.fromkeys(["share", "max_share", "utilisation", "probability", "financing_rate",
@@ -190,4 +192,8 @@ COLUMN_FORMATS: dict[str, str] = {
                      "shortage", "supply_from_supplier", "total_supply", "production",
                      "cover_days", "reference", "allowance", "exports"], QUANTITY),
     "discount_factor": "0.0000",
+    # the headline columns of the sweep's runs and the batch summary
+    **{name: HEADLINE_FORMATS[c.kind] for name, c in HEADLINE.items()
+       if c.kind in HEADLINE_FORMATS},
 }
+COLUMN_UNITS = {**UNITS, **HEADLINE_UNITS}

@@ -250,7 +250,7 @@ class Comparisons:
 
     def report(self, plan: Plan) -> None:
         """Add the `comparisons` table, and the summary keys `limits_cost` and
-        `stockpiles_worth` (with `_low` and `_high`), to `plan`."""
+        `stockpiles_worth` (with `_low`, `_high` and `_resolved`), to `plan`."""
         if not self.items:
             return
         rows: list[dict[str, Any]] = []
@@ -268,7 +268,8 @@ class Comparisons:
             return [{**base, "note": f"no counterfactual plan: {item.side.outcome.termination}"}]
         headline = self._headline(item, plan, base, sign)
         plan.summary.update({key: headline["difference"], f"{key}_low": headline["low"],
-                             f"{key}_high": headline["high"]})
+                             f"{key}_high": headline["high"],
+                             f"{key}_resolved": headline["resolved"]})
         log.info("%s: %s %.6g in [%.6g, %.6g]", item.comparison, measure,
                  headline["difference"], headline["low"], headline["high"])
         return [headline, *self._plan_rows(item, plan, base, sign)]

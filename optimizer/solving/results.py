@@ -396,13 +396,30 @@ def _summary(f: Formulation, outcome: SolveOutcome,
     for w in data.scenario_names:
         summary[f"scenario_cost_{w}"] = float(costs.loc[costs.scenario == w, "discounted"].sum())
     builds = tables["builds"]
-    shortages = tables["shortages"]
-    base_short = shortages[shortages.scenario == BASELINE]
     dependence = tables["dependence"]
     summary.update({
         "builds": len(builds),
         "build_capex": float(builds["capex"].sum()) if len(builds) else 0.0,
-        "baseline_shortage": float(base_short["shortage"].sum()),
+        **_shortage_totals(f, tables["shortages"]),
         "limits_binding": int(dependence[dependence.scenario == BASELINE]["binding"].sum()),
     })
     return summary
+
+
+def _shortage_totals(f: Formulation, shortages: pd.DataFrame) -> dict[str, float]:
+    """Unmet demand over the whole horizon: in the baseline, expected over the scenarios
+    (probability-weighted) and in the scenario that leaves the most unmet."""
+    names = f.data.scenario_names
+    per_scenario = shortages.groupby("scenario")["shortage"].sum().reindex(names, fill_value=0)
+    probability = pd.Series({w: pyo.value(f.model.probability[w]) for w in names})
+    return {"baseline_shortage": float(per_scenario.get(BASELINE, 0.0)),
+            "expected_shortage": float((per_scenario * probability).sum()),
+            "worst_shortage": float(per_scenario.max())}
+
+
+def marginal_cost_per_limit(dependence: pd.DataFrame) -> pd.Series:
+    """What loosening each limit row by a point saves in each year, summed over scenarios
+    (the `dependence` table splits it by scenario); blank where no marginal costs were
+    computed."""
+    keys = [c for c in ("input_row", "year") if c in dependence.columns]
+    return dependence.groupby(keys, dropna=False)["marginal_cost"].sum(min_count=1)

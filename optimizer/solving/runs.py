@@ -1,4 +1,5 @@
-"""What one solve reports in a study: a sweep run's row and a batch case's row."""
+"""What one solve reports in a study: a sweep run's row and a batch case's row. Results may
+come back from other processes or Dask workers: they hold plain, small data."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class RunResult:
     message: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
     shares: list[dict[str, Any]] = field(default_factory=list)
+    headline: dict[str, Any] = field(default_factory=dict)  # see solving.headline; {} failed
 
 
 @dataclass
@@ -32,12 +34,15 @@ class CaseResult:
     message: str = ""
     plan: str = ""  # the plan's path once written
     plan_bytes: bytes | None = None
+    headline: dict[str, Any] = field(default_factory=dict)  # see solving.headline; {} failed
 
     @property
     def failed(self) -> bool:
         return self.exit_code not in (ExitCode.OK, ExitCode.TIME_LIMIT_WITH_PLAN)
 
     def row(self) -> dict[str, Any]:
+        """The summary's row: the result's fields with the headline's spread out."""
         row = asdict(self)
         row.pop("plan_bytes")
-        return row
+        headline = row.pop("headline")
+        return {**row, **headline}

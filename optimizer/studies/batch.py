@@ -26,6 +26,7 @@ from optimizer.errors import ExitCode, OptimizerError, Status, UsageError
 from optimizer.excel.batch_writer import write_summary
 from optimizer.excel.output import atomic_output, check_output_path, make_folder, writable_target
 from optimizer.parallel import Progress, cap_jobs
+from optimizer.solving.headline import headline
 from optimizer.solving.runs import CaseResult
 from optimizer.studies.run import solve_workbook
 
@@ -60,7 +61,8 @@ def solve_case(case: Case, threads: int | None = 1) -> CaseResult:
         summary = result.plan.summary
         return CaseResult(case.path, summary["status"], int(result.exit_code),
                           summary["objective"], summary.get("mip_gap"),
-                          time.perf_counter() - start, plan_bytes=target.read_bytes())
+                          time.perf_counter() - start, plan_bytes=target.read_bytes(),
+                          headline=headline(summary, result.plan.tables))
 
 
 # ---------------------------------------------------------------------------------------------

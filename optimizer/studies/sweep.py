@@ -35,6 +35,7 @@ from optimizer.excel.output import check_output_path, make_folder
 from optimizer.excel.sweep_writer import write_sweep
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
 from optimizer.solving import pipeline
+from optimizer.solving.headline import headline
 from optimizer.solving.pipeline import new_solver, post_solve, prepare
 from optimizer.solving.runs import RunResult
 from optimizer.solving.solve import solve_model
@@ -43,9 +44,9 @@ from optimizer.solving.warm import incumbent, repaired_start, solve_from
 log = logging.getLogger(__name__)
 
 
-# A run's row keeps the plan's summary and shares only: a budget's saving is one more MIP
-# solve per budget and run, and a comparison one more per counterfactual, for columns no
-# sweep table shows (cold and persistent runs alike).
+# A run's row keeps the plan's summary, shares and headline only: a budget's saving is one
+# more MIP solve per budget and run, and a comparison one more per counterfactual, so the
+# headline's limits_cost and stockpiles_worth stay blank (cold and persistent runs alike).
 BUDGETS = False
 COMPARISONS = False
 
@@ -67,7 +68,8 @@ def _result(run: Run, outcome: Any, plan: Any, start: float) -> RunResult:
     dep = plan.tables["dependence"]
     return RunResult(run, plan.summary["status"], int(outcome.exit_code),
                      plan.summary["objective"], time.perf_counter() - start,
-                     summary=plan.summary, shares=dep.to_dict("records"))
+                     summary=plan.summary, shares=dep.to_dict("records"),
+                     headline=headline(plan.summary, plan.tables))
 
 
 def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
