@@ -174,18 +174,18 @@ def test_charts_are_native_and_read_chart_data(written: Path) -> None:
     with zipfile.ZipFile(written) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = {n: z.read(n).decode() for n in charts}
-    # sourcing JPN/OXIDE, one dependence pair, capacity, stockpiles
-    assert len(charts) == 4
+    # sourcing JPN/OXIDE, one dependence pair, capacity, stockpiles; sourcing in the embargo
+    assert len(charts) == 5
     assert all("chart_data!" in text for text in xml.values())
     assert all('<c:smooth val="1"/>' not in text for text in xml.values())
     assert any('prstDash val="dash"' in text for text in xml.values())
     ws = openpyxl.load_workbook(written)["chart_data"]
     titles = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str)]
-    assert "OXIDE supply to JPN by origin (baseline)" in titles
+    assert "OXIDE supply to JPN by source country (baseline)" in titles
 
 
 def test_sourcing_chart_uses_baseline_only() -> None:
-    spec = plan_charts.sourcing_specs(small_plan().tables)[0]
+    spec = plan_charts.supply_specs(small_plan().tables)[0]
     assert spec.data.loc[2027].to_dict() == {"AUS": 60.0, "JPN": 40.0, "CHN": 0.0}
 
 
