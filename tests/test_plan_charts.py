@@ -21,6 +21,7 @@ from optimizer.excel.plan_charts import (
     chart_layout,
     chart_specs,
     disruption_scenarios,
+    stockpile_specs,
     supply_specs,
 )
 from optimizer.excel.plan_writer import write_plan
@@ -98,6 +99,22 @@ def test_no_shortage_no_shortage_chart_and_the_sections_are_bounded() -> None:
     assert disruption_scenarios(frames) == list(many[1:])
     assert [s.section for s in specs if s.section != B] == list(many[1:MAX_SCENARIO_SECTIONS + 1])
     assert not [s for s in specs if s.topic == "shortage"]
+
+
+def test_stock_lines_take_the_holders_colour_and_a_dash_per_cut() -> None:
+    frames = tables((B, "cut_a", "cut_b"))
+    frames["stockpiles"] = pd.DataFrame(
+        [[w, t, c, "MAG", level] for w in (B, "cut_a", "cut_b") for t in (2026, 2027)
+         for c, level in (("USA", 10.0), ("JPN", 0.0 if w == B else 5.0))],
+        columns=["scenario", "year", "country", "material", "level"])
+    spec = stockpile_specs(frames)[0]
+    assert spec.title == "Stockpile levels of MAG"
+    # Japan's stock is never filled in the baseline: no flat zero line
+    assert set(spec.data.columns) == {"USA (baseline)", "USA (cut_a)", "USA (cut_b)",
+                                      "JPN (cut_a)", "JPN (cut_b)"}
+    assert spec.dashes == {"USA (cut_a)": "dash", "JPN (cut_a)": "dash",
+                           "USA (cut_b)": "round_dot", "JPN (cut_b)": "round_dot"}
+    assert spec.colours["USA (cut_b)"] == spec.colours["USA (baseline)"] == palette.colour("USA")
 
 
 def test_each_section_starts_under_its_heading_on_a_new_page() -> None:

@@ -30,9 +30,10 @@ MAX_SCENARIO_SECTIONS = 4  # disruption scenarios charted: the first the tables 
 SUPPLY_CHARTS_PER_SCENARIO = 3  # with the shortage chart, a 2 x 2 block per scenario
 MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
 MAX_LINE_SERIES = 8
-SCENARIO_TABLES = ("origins", "sourcing", "shortages")
+SCENARIO_TABLES = ("origins", "sourcing", "shortages", "stockpiles")
 USE_FLOWS = ("demand_met", "plant_inputs")  # what a dependence limit counts as use
 LIMIT_COLOUR = "#404040"
+DISRUPTION_DASHES = ("dash", "round_dot", "long_dash", "dash_dot")  # the baseline is solid
 
 # Two charts per row, each 18 rows x 10 columns of the default grid, three rows a page.
 CHART_ROWS, CHART_COLUMNS, CHARTS_PER_ROW, CHART_ROWS_PER_PAGE = 19, 10, 2, 3
@@ -48,7 +49,7 @@ class ChartSpec:
     y_title: str
     data: pd.DataFrame
     y_format: str = "#,##0"
-    dashed: tuple[str, ...] = ()
+    dashes: dict[str, str] = field(default_factory=dict)  # series -> xlsxwriter dash_type
     colours: dict[str, str] = field(default_factory=dict)
     section: str = BASELINE  # the scenario whose part of the sheet the chart goes to
     topic: str = ""  # "supply", "share", "capacity", "stock" or "shortage"
@@ -213,7 +214,7 @@ def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
         what = "all materials" if is_blank(material) else material
         specs.append(ChartSpec(f"Share of {consumer}'s {what} supply from {supplier}",
                                "line", "share of supply", data, "0%",
-                               dashed=("max share (limit)",),
+                               dashes={"max share (limit)": "dash"},
                                colours={"achieved share": colour(str(supplier)),
                                         "max share (limit)": LIMIT_COLOUR}, topic="share"))
     return specs
@@ -238,8 +239,8 @@ def capacity_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 
 def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
-    """Stock levels, a line per country, material and scenario in the country's colour;
-    scenarios other than the baseline dashed."""
+    """Stock levels, a line per country, material and scenario in the country's colour,
+    each disruption scenario in a dash of its own."""
     st = _frame(tables, "stockpiles", ["scenario", "year", "country", "material", "level"])
     if st is None:
         return []
@@ -249,12 +250,21 @@ def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
     # Stockpiles never filled draw as flat zero lines that hide the ones that matter.
     chosen = peaks[peaks > 0].sort_values(ascending=False).index[:MAX_LINE_SERIES]
     data = data[chosen]
-    names = [f"{c} {m} ({w})" for c, m, w in data.columns]
-    colours = {n: colour(str(c)) for n, (c, _, _) in zip(names, data.columns, strict=True)}
-    dashed = tuple(n for n, (_, _, w) in zip(names, data.columns, strict=True) if w != BASELINE)
+    materials = {m for _, m, _ in data.columns}
+    # one material stocked: named once in the title, keeping the legend short
+    one = next(iter(materials)) if len(materials) == 1 else None
+    names = [f"{c} ({w})" if one else f"{c} {m} ({w})" for c, m, w in data.columns]
+    dash_of = {w: DISRUPTION_DASHES[i % len(DISRUPTION_DASHES)]
+               for i, w in enumerate(disruption_scenarios(tables))}
+    colours, dashes = {}, {}
+    for name, (country, _, scenario) in zip(names, data.columns, strict=True):
+        colours[name] = colour(str(country))
+        if scenario in dash_of:
+            dashes[name] = dash_of[scenario]
     data.columns = names
-    return [ChartSpec("Stockpile levels", "line", f"level ({_unit('level')})", data,
-                      dashed=dashed, colours=colours, topic="stock")]
+    return [ChartSpec(f"Stockpile levels of {one}" if one else "Stockpile levels", "line",
+                      f"level ({_unit('level')})", data, dashes=dashes, colours=colours,
+                      topic="stock")]
 
 
 # ---- drawing ---------------------------------------------------------------------------------
@@ -331,7 +341,7 @@ def _with_names(spec: ChartSpec, names: Mapping[str, str]) -> ChartSpec:
     spec.title = named(spec.title, names)
     spec.data = spec.data.rename(columns=lambda c: renamed[str(c)])
     spec.colours = {renamed.get(k, k): v for k, v in spec.colours.items()}
-    spec.dashed = tuple(renamed.get(d, d) for d in spec.dashed)
+    spec.dashes = {renamed.get(k, k): v for k, v in spec.dashes.items()}
     return spec
 
 
@@ -370,7 +380,7 @@ def _make_chart(wb: Workbook, spec: ChartSpec, sheet: str, first: int, last: int
         if stacked:
             options.update(_column_style(colour_of))
         else:
-            options.update(_line_style(name in spec.dashed, colour_of))
+            options.update(_line_style(spec.dashes.get(name), colour_of))
         chart.add_series(options)
     chart.set_title({"name": spec.title, "name_font": {"size": 12}})
     # Axes spelled out, visible, titled with units: readers differ in their defaults.
@@ -391,12 +401,12 @@ def _column_style(colour_of: str | None) -> dict[str, Any]:
                                          "border": {"color": colour_of}}
 
 
-def _line_style(dashed: bool, colour_of: str | None) -> dict[str, Any]:
-    line: dict[str, Any] = {"width": 2 if dashed else 2.25}
+def _line_style(dash: str | None, colour_of: str | None) -> dict[str, Any]:
+    line: dict[str, Any] = {"width": 2 if dash else 2.25}
     if colour_of is not None:
         line["color"] = colour_of
-    if dashed:
-        return {"smooth": False, "line": {**line, "dash_type": "dash"},
+    if dash:
+        return {"smooth": False, "line": {**line, "dash_type": dash},
                 "marker": {"type": "none"}}
     # Markers keep a series with a single year visible.
     marker: dict[str, Any] = {"type": "circle", "size": 5}
