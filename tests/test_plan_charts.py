@@ -182,3 +182,18 @@ def test_example_charts_china_where_its_dependence_chart_does(example_tables) ->
     share = next(s for s in specs if s.title == "Share of USA's NDFEB supply from CHINA")
     shares = (usa[0].data["CHN"] / usa[0].data.sum(axis=1)).loc[share.data.index]
     assert shares.round(6).tolist() == share.data["achieved share"].round(6).tolist()
+
+
+def test_odd_codes_and_blanks_still_chart() -> None:
+    """Codes read as numbers, a blank material and blank quantities: charts, no traceback."""
+    frames = tables((B, CUT))
+    for name in ("origins", "shortages"):
+        frames[name] = frames[name].assign(country=frames[name]["country"].map(
+            {"USA": 840, "JPN": 392, "KOR": 410}))
+    frames["shortages"].loc[frames["shortages"]["country"] == 392, "material"] = None
+    frames["origins"] = frames["origins"].astype({"quantity": object})
+    frames["origins"].loc[0, "quantity"] = ""
+    specs = chart_specs(frames)
+    shortage = next(s for s in specs if s.topic == "shortage")
+    assert set(shortage.data.columns) == {"840 MAG", "392 (blank)"}
+    assert {s.section for s in specs if s.topic == "supply"} == {B, CUT}

@@ -181,9 +181,11 @@ def shortage_specs(tables: Mapping[str, pd.DataFrame], scenario: str) -> list[Ch
     rows = rows[rows["shortage"] > 0]
     if rows.empty:
         return []
-    several = rows["material"].nunique() > 1
+    several = rows["material"].nunique(dropna=False) > 1
     # one series per consumer, and per material where several go short
-    series = rows["country"] + (" " + rows["material"] if several else "")
+    series = _labels(rows["country"])
+    if several:
+        series += " " + _labels(rows["material"])
     data = rows.assign(series=series).pivot_table(
         index="year", columns="series", values="shortage", aggfunc="sum",
         fill_value=0).reindex(years, fill_value=0)
@@ -193,6 +195,11 @@ def shortage_specs(tables: Mapping[str, pd.DataFrame], scenario: str) -> list[Ch
     return [ChartSpec(f"Shortage{what} by consumer ({scenario})", "stacked",
                       f"shortage ({_unit('shortage')})", data, colours=colours,
                       section=scenario, topic="shortage")]
+
+
+def _labels(codes: pd.Series) -> pd.Series:
+    """Codes as series labels: a blank code would drop its rows from a pivot."""
+    return codes.astype(object).where(codes.notna(), "(blank)").astype(str)
 
 
 def dependence_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
