@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from optimizer.errors import OutputError
-from optimizer.excel import plan_writer
+from optimizer.excel import plan_charts, plan_writer
 from optimizer.excel.plan_writer import gap_note, write_plan
 from optimizer.solving.results import Plan
 
@@ -174,18 +174,18 @@ def test_charts_are_native_and_read_chart_data(written: Path) -> None:
     with zipfile.ZipFile(written) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = {n: z.read(n).decode() for n in charts}
-    # sourcing JPN/OXIDE, one dependence pair, capacity, stockpiles
-    assert len(charts) == 4
+    # sourcing JPN/OXIDE, one dependence pair, capacity, stockpiles; sourcing in the embargo
+    assert len(charts) == 5
     assert all("chart_data!" in text for text in xml.values())
     assert all('<c:smooth val="1"/>' not in text for text in xml.values())
     assert any('prstDash val="dash"' in text for text in xml.values())
     ws = openpyxl.load_workbook(written)["chart_data"]
     titles = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str)]
-    assert "OXIDE supply to JPN by origin (baseline)" in titles
+    assert "OXIDE supply to JPN by source country (baseline)" in titles
 
 
 def test_sourcing_chart_uses_baseline_only() -> None:
-    spec = plan_writer.sourcing_specs(small_plan().tables)[0]
+    spec = plan_charts.supply_specs(small_plan().tables)[0]
     assert spec.data.loc[2027].to_dict() == {"AUS": 60.0, "JPN": 40.0, "CHN": 0.0}
 
 
@@ -239,7 +239,7 @@ def failing(*args: object, **kwargs: object) -> None:
 
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(plan_writer, "_write_charts", failing)
+    monkeypatch.setattr(plan_writer, "write_charts", failing)
     path = tmp_path / "plan.xlsx"
     with pytest.raises(RuntimeError):
         write_plan(small_plan(), path)
@@ -272,7 +272,7 @@ def test_a_plan_open_in_excel_is_written_beside_it(tmp_path: Path) -> None:
 
 
 def test_chart_titles_use_names_not_codes():
-    from optimizer.excel.plan_writer import named
+    from optimizer.excel.plan_charts import named
 
     names = {"NDPR_OXIDE": "NdPr oxide", "USA": "United States", "NA": "Namibia"}
     assert named("NDPR_OXIDE supply to USA by origin (baseline)", names) == \

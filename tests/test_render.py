@@ -13,6 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import run_cli
+from test_plan_charts import tables
+
+from models.data import BASELINE
+from optimizer.excel.plan_writer import write_plan
+from optimizer.solving.results import Plan
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
@@ -26,17 +31,21 @@ def charts(path: Path) -> dict[str, str]:
                 if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The example's plan, and the same plan as LibreOffice re-saves it (recalculated)."""
-    tmp_path = tmp_path_factory.mktemp("render")
-    plan = tmp_path / "plan.xlsx"
-    assert run_cli("solve", str(EXAMPLE), "-o", str(plan)).returncode == 0
-    out = tmp_path / "rendered"
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+def resaved(plan: Path) -> Path:
+    """`plan` as LibreOffice re-saves it (recalculated, each chart's data cached in it)."""
+    out = plan.parent / "rendered"
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{plan.parent}/lo",
                     "--convert-to", "xlsx", "--outdir", str(out), str(plan)],
                    capture_output=True, timeout=300, check=True)
-    return plan, out / "plan.xlsx"
+    return out / plan.name
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example's plan, and the same plan as LibreOffice re-saves it."""
+    plan = tmp_path_factory.mktemp("render") / "plan.xlsx"
+    assert run_cli("solve", str(EXAMPLE), "-o", str(plan)).returncode == 0
+    return plan, resaved(plan)
 
 
 def test_every_formula_evaluates_in_libreoffice(rendered):
@@ -53,8 +62,8 @@ def test_every_formula_evaluates_in_libreoffice(rendered):
     assert totals and any(isinstance(v, int | float) and v for v in totals[0])
 
 
-def test_every_chart_has_data_as_libreoffice_draws_it(rendered):
-    plan, drawn_plan = rendered
+def assert_every_chart_has_data(plan: Path, drawn_plan: Path) -> list[str]:
+    """Every chart LibreOffice re-saved draws some non-zero point; return their titles."""
     written, drawn = charts(plan), charts(drawn_plan)
     assert written and len(drawn) == len(written)
     for name, xml in drawn.items():
@@ -64,3 +73,19 @@ def test_every_chart_has_data_as_libreoffice_draws_it(rendered):
             r"<c:pt idx=\"\d+\"><c:v>([-0-9.eE+]+)</c:v>",
             "".join(re.findall(r"<c:val>.*?</c:val>", s, flags=re.S)))]
         assert points and any(abs(p) > 0 for p in points), f"{name}: the chart draws no data"
+    return ["".join(re.findall(r"<a:t>(.*?)</a:t>", xml.split("</c:title>")[0]))
+            for xml in drawn.values()]
+
+
+def test_every_chart_has_data_as_libreoffice_draws_it(rendered):
+    titles = assert_every_chart_has_data(*rendered)
+    cut = [t for t in titles if "china_cut_2028" in t]
+    assert len(cut) == 3 and all("supply to" in t and "by origin" in t for t in cut), titles
+
+
+def test_scenario_shortage_charts_have_data_as_libreoffice_draws_them(tmp_path):
+    plan = write_plan(Plan({"status": "optimal"}, tables((BASELINE, "cut_a", "cut_b"))),
+                      tmp_path / "plan.xlsx")
+    titles = assert_every_chart_has_data(plan, resaved(plan))
+    assert sorted(t for t in titles if t.startswith("Shortage")) == [
+        "Shortage of MAG by consumer (cut_a)", "Shortage of MAG by consumer (cut_b)"]

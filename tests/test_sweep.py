@@ -3,11 +3,17 @@ and every way a sweep can go wrong."""
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import pandas as pd
 import pytest
 from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
 from optimizer.contract.variations import parse_vary
+from optimizer.excel import palette
+from optimizer.excel.sweep_writer import tornado_height, write_sweep
+from optimizer.solving.runs import Run, RunResult
 
 LIMITS = [["consumer", "supplier", "material", "year", "max_share"],
           ["JPN", "CHINA", "OXIDE", None, 0.3]]
@@ -311,3 +317,34 @@ def test_a_sweep_above_10000_runs_is_refused_before_any_work(tmp_path):
     assert result.returncode == 2
     assert "10,202 runs, more than --max-runs 10,000" in result.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_tornado_grows_with_its_bars_so_every_label_shows():
+    assert tornado_height(3) == 290
+    assert tornado_height(30) == 1100
+    # every bar keeps the same room, whatever the number of bars
+    assert tornado_height(30) - tornado_height(3) == 27 * (tornado_height(4) - tornado_height(3))
+
+
+def frontier_result(vary: str, share: float, objective: float):
+    v = parse_vary(vary)
+    return RunResult(Run(v.label, ((v, share),)), "optimal", 0, objective)
+
+
+def series_colours(path) -> set[str]:
+    with zipfile.ZipFile(path) as zf:
+        xml = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/"))
+    series = "".join(re.findall(r"<c:ser>.*?</c:ser>", xml, flags=re.S))
+    return set(re.findall(r'<a:srgbClr val="([0-9A-F]{6})"', series))
+
+
+def test_frontier_draws_each_limit_in_its_consumers_colour(tmp_path):
+    """The colours are the plan's: China's limit in China's red, the USA's in the USA's."""
+    results = [frontier_result(f"dependence_limits.max_share[consumer={c}]=0.3,0.5", s,
+                               100 - 10 * s) for c in ("CHN", "USA") for s in (0.3, 0.5)]
+    colours = series_colours(write_sweep(results, tmp_path / "sweep.xlsx"))
+    assert colours == {palette.CHINA_RED[1:], palette.colour("USA")[1:]}
+    # two limits of one consumer would look alike: the spreadsheet's own colours then
+    same = [frontier_result(f"dependence_limits.max_share[consumer=USA; material={m}]=0.3,0.5",
+                            s, 100 - 10 * s) for m in ("A", "B") for s in (0.3, 0.5)]
+    assert series_colours(write_sweep(same, tmp_path / "same.xlsx")) == set()

@@ -14,11 +14,14 @@ from models.data import BASELINE
 from models.terms import COST_CATEGORIES
 from optimizer.contract.variations import BASE, Variation
 from optimizer.excel.output import new_workbook, writable_target
+from optimizer.excel.palette import colour
 from optimizer.excel.plan_writer import Formats, write_table_sheet
 from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import RunResult
 
 LIMIT_COLUMN = ("dependence_limits", "max_share")
+# A tornado's height: title, axis and legend, then room for each bar's label to show.
+TORNADO_FRAME_PX, TORNADO_BAR_PX = 200, 30
 
 
 def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = ()) -> Path:
@@ -35,7 +38,8 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
         tornado_ws = wb.add_worksheet("tornado")
         write_table_sheet(tornado_ws, tornado, "tbl_tornado", fmt)
         if len(frontier):
-            frontier_ws.insert_chart(1, len(frontier.columns) + 1, _frontier_chart(wb, frontier))
+            frontier_ws.insert_chart(1, len(frontier.columns) + 1,
+                                     _frontier_chart(wb, frontier, limit_colours(results)))
         if len(tornado):
             tornado_ws.insert_chart(1, len(tornado.columns) + 1, _tornado_chart(wb, tornado))
         for ws in (frontier_ws, tornado_ws):  # table and chart print on one page
@@ -154,13 +158,30 @@ def tornado_table(results: list[RunResult]) -> pd.DataFrame:
     return frame.sort_values("swing", ascending=False, ignore_index=True)
 
 
-def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame):
+def limit_colours(results: list[RunResult]) -> dict[str, str]:
+    """Each swept limit in its consumer's colour (the plan's), when every swept limit names
+    a consumer of its own; otherwise none (two series of one colour could not be told apart)."""
+    consumers = {v.label: dict(v.where).get("consumer")
+                 for v in _single_variation_runs(results) if (v.sheet, v.column) == LIMIT_COLUMN}
+    named = [c for c in consumers.values() if c is not None]
+    if len(named) < len(consumers) or len(set(named)) < len(named):
+        return {}
+    return {label: colour(str(consumer)) for label, consumer in consumers.items()}
+
+
+def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame,
+                    colours: dict[str, str]):
     chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
     start = 1
     for label, rows in frontier.groupby("limit", sort=False):
         end = start + len(rows) - 1
-        chart.add_series({"name": label, "categories": ["frontier", start, 1, end, 1],
-                          "values": ["frontier", start, 3, end, 3]})
+        series = {"name": label, "categories": ["frontier", start, 1, end, 1],
+                  "values": ["frontier", start, 3, end, 3]}
+        if label in colours:
+            series.update(line={"color": colours[label]},
+                          marker={"type": "circle", "fill": {"color": colours[label]},
+                                  "border": {"color": colours[label]}})
+        chart.add_series(series)
         start = end + 1
     chart.set_title({"name": "Cost of independence"})
     # tighter limits to the right; the cost axis stays on the left (crossing at the max)
@@ -185,5 +206,10 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
     # labels beside the axis's low end, not across the bars at zero
     chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 60 + 40 * max(n, 3)})
+    chart.set_size({"width": 720, "height": tornado_height(n)})
     return chart
+
+
+def tornado_height(bars: int) -> int:
+    """Pixels a tornado of `bars` bars needs for every bar's label to show."""
+    return TORNADO_FRAME_PX + TORNADO_BAR_PX * max(bars, 1)
