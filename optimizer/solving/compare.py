@@ -30,15 +30,12 @@ from optimizer.contract.schema import COMPARE_CHOICES
 from optimizer.errors import Status
 from optimizer.solving.results import EPS, Plan, cost_table, shortage_table
 from optimizer.solving.solve import (
-    ABS_GAP,
-    OPTIMAL_GAP,
     Highs,
     SolveOutcome,
     new_solver,
-    relative_gap,
     solve_model,
 )
-from optimizer.solving.warm import incumbent, repaired_start, solve_from
+from optimizer.solving.warm import GapSolve, repaired_start, solve_from
 
 log = logging.getLogger(__name__)
 
@@ -105,69 +102,15 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
     return min(low, a - b), max(high, a - b)
 
 
-def absolute_gap(outcome: SolveOutcome) -> float:
-    """How far the solve's plan may be from the optimum, in the objective's currency."""
-    if outcome.objective is None or outcome.bound is None:
-        return 0.0
-    return max(outcome.objective - outcome.bound, 0.0)
-
-
-def merged(first: SolveOutcome, again: SolveOutcome) -> SolveOutcome:
-    """A solve continued from its incumbent: the plan now loaded (the first one if the second
-    found none), the better of the two bounds, the time of both, the first one's status and
-    exit code (narrowing a gap for a comparison never changes what the plan's run reports)."""
-    objective = again.objective if again.has_plan else first.objective
-    bounds = [b for b in (first.bound, again.bound) if b is not None]
-    bound = max(bounds) if bounds else None
-    if objective is not None and bound is not None:
-        bound = min(bound, objective)
-    gap = relative_gap(objective, bound)
-    status = first.status
-    if status in (Status.OPTIMAL, Status.WITHIN_GAP) and gap is not None:
-        status = Status.OPTIMAL if gap <= OPTIMAL_GAP else Status.WITHIN_GAP
-    return dataclasses.replace(first, status=status, objective=objective, bound=bound, gap=gap,
-                               seconds=first.seconds + again.seconds,
-                               log=first.log + again.log)
-
-
-@dataclass
-class Side:
-    """One side of the comparisons, the plan or a counterfactual: its model on its own
-    persistent solver, the outcome so far, and what is left of its time limit."""
-
-    formulation: Formulation
-    solver: Highs
-    outcome: SolveOutcome
-    seconds_left: float
-    timed_out: bool = False
-
-    @property
-    def gap(self) -> float:
-        return absolute_gap(self.outcome)
-
-    def narrow(self, gap: float) -> None:
-        """Continue the solve from its incumbent until its absolute gap is at most `gap`."""
-        started = time.perf_counter()
-        settings = {**self.formulation.data.settings, "mip_gap": 0.0, ABS_GAP: gap,
-                    "time_limit_s": self.seconds_left}
-        again = solve_from(self.formulation.model, settings, self.solver,
-                           incumbent(self.solver))
-        self.outcome = merged(self.outcome, again)
-        self.seconds_left -= time.perf_counter() - started
-        self.timed_out = again.status is Status.TIME_LIMIT
-        log.info("gap narrowed to %.6g (asked %.6g) in %.1f s", self.gap, gap,
-                 time.perf_counter() - started)
-
-
 @dataclass
 class Counterfactual:
     """One comparison: its data (None when skipped, with the reason) and, once solved, its
-    side."""
+    side of the comparison (the plan is the other)."""
 
     comparison: str
     data: ModelData | None
     skipped: str
-    side: Side | None = None
+    side: GapSolve | None = None
 
     @property
     def solved(self) -> bool:
@@ -189,7 +132,7 @@ class Comparisons:
         self.limit = float(settings.get("compare_time_limit_s") or settings["time_limit_s"])
         self.items = [Counterfactual(c, *variant(data, c))
                       for c in requested(settings.get("compare"))]
-        self.plan: Side | None = None
+        self.plan: GapSolve | None = None
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -200,7 +143,7 @@ class Comparisons:
         its gap was the wider part of an interval."""
         if not outcome.has_plan:
             return outcome
-        self.plan = Side(f, solver, outcome, self.limit)
+        self.plan = GapSolve(f, solver, outcome, self.limit)
         for item in self.items:
             if item.data is not None:
                 item.side = self._first_solve(item.data, f)
@@ -209,7 +152,7 @@ class Comparisons:
                 break
         return self.plan.outcome
 
-    def _first_solve(self, data: ModelData, f: Formulation) -> Side:
+    def _first_solve(self, data: ModelData, f: Formulation) -> GapSolve:
         g, solver = build_model(data), new_solver()
         for key, var in f.model.build.items():
             if key in g.model.build:
@@ -219,7 +162,7 @@ class Comparisons:
         start = repaired_start(g.model, settings, solver)
         outcome = solve_from(g.model, settings, solver, start) if start else \
             solve_model(g.model, settings, solver)
-        side = Side(g, solver, outcome, self.limit - (time.perf_counter() - started))
+        side = GapSolve(g, solver, outcome, self.limit - (time.perf_counter() - started))
         side.timed_out = outcome.status is Status.TIME_LIMIT
         return side
 
@@ -265,7 +208,8 @@ class Comparisons:
         if item.data is None:
             return [{**base, "note": item.skipped}]
         if not item.solved:
-            return [{**base, "note": f"no counterfactual plan: {item.side.outcome.termination}"}]
+            ended = item.side.outcome.termination if item.side else "not solved"
+            return [{**base, "note": f"no counterfactual plan: {ended}"}]
         headline = self._headline(item, plan, base, sign)
         plan.summary.update({key: headline["difference"], f"{key}_low": headline["low"],
                              f"{key}_high": headline["high"],
