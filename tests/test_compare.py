@@ -76,7 +76,7 @@ def test_what_the_limits_cost(tmp_path):
     skipped = rows(plan, "no_stockpiles").iloc[0]
     assert "skipped: no stockpiles" in skipped.note
     assert "stockpiles_worth" not in plan.summary
-    assert list(plan.tables)[-1] == "comparisons"
+    assert list(plan.tables)[-2:] == ["comparisons", "consumers"]
 
 
 def test_what_the_stockpiles_are_worth(tmp_path):

@@ -28,7 +28,7 @@ from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.schema import COMPARE_CHOICES
 from optimizer.errors import Status
-from optimizer.solving.results import EPS, Plan, cost_table, shortage_table
+from optimizer.solving.results import EPS, Plan
 from optimizer.solving.solve import (
     Highs,
     SolveOutcome,
@@ -72,10 +72,13 @@ def variant(data: ModelData, comparison: str) -> tuple[ModelData | None, str]:
     """The data of a counterfactual, or None with the reason it is skipped."""
     common = {"warnings": [], "reference_exports": dict(data.reference_exports)}
     if comparison == "no_limits":
-        if data.dependence_limits.empty:
+        limits = data.dependence_limits
+        if limits.empty:
             return None, "skipped: no dependence limits to remove"
-        empty = pd.DataFrame(columns=data.dependence_limits.columns)
-        return dataclasses.replace(data, dependence_limits=empty, **common), ""
+        # A share never exceeds 1: limits at 1 constrain nothing, and keep origin tracked, so
+        # the counterfactual still says how much of each consumer's use is the supplier's.
+        return dataclasses.replace(data, dependence_limits=limits.assign(max_share=1.0),
+                                   **common), ""
     if comparison == "no_stockpiles":
         piles = data.stockpiles
         if piles.empty:
@@ -133,6 +136,7 @@ class Comparisons:
         self.items = [Counterfactual(c, *variant(data, c))
                       for c in requested(settings.get("compare"))]
         self.plan: GapSolve | None = None
+        self.tables: dict[str, dict[str, pd.DataFrame]] = {}  # each counterfactual's plan
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -191,11 +195,17 @@ class Comparisons:
                 narrowed = True
         return narrowed
 
-    def report(self, plan: Plan) -> None:
+    def solved(self) -> dict[str, GapSolve]:
+        """The counterfactuals that have a plan, by name."""
+        return {item.comparison: item.side for item in self.items if item.solved}
+
+    def report(self, plan: Plan, counterfactuals: dict[str, Plan]) -> None:
         """Add the `comparisons` table, and the summary keys `limits_cost` and
-        `stockpiles_worth` (with `_low`, `_high` and `_resolved`), to `plan`."""
+        `stockpiles_worth` (with `_low`, `_high` and `_resolved`), to `plan`, from each
+        counterfactual's plan (read off its solve as the plan is: see `solved`)."""
         if not self.items:
             return
+        self.tables = {name: other.tables for name, other in counterfactuals.items()}
         rows: list[dict[str, Any]] = []
         for item in self.items:
             rows += self._rows(item, plan)
@@ -245,7 +255,8 @@ class Comparisons:
                    sign: float) -> list[dict[str, Any]]:
         """Differences of the two plans: per scenario, in expected cost (under cvar) and in
         shortage per consumer, scenario and material."""
-        costs = cost_table(item.side.formulation)
+        counterfactual = self.tables[item.comparison]
+        costs = counterfactual["costs"]
         rows = []
         if "risk_adjusted_objective" in plan.summary:
             mine, theirs = float(plan.summary["objective"]), float(costs["expected"].sum())
@@ -259,7 +270,7 @@ class Comparisons:
                          "difference": sign * (mine - theirs),
                          "note": "difference of the two plans' discounted scenario costs"})
         shortages = shortage_rows(self.data, plan.tables["shortages"],
-                                  shortage_table(item.side.formulation))
+                                  counterfactual["shortages"])
         for row in shortages:
             rows.append({**base, **row, "measure": "shortage", "unit": "t",
                          "difference": sign * (row["plan"] - row["counterfactual"]),

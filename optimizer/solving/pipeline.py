@@ -27,6 +27,7 @@ from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, Status, TimeLimitNoPlanError
 from optimizer.solving.cleanup import clean_up
 from optimizer.solving.compare import Comparisons
+from optimizer.solving.consumers import consumer_view
 from optimizer.solving.diagnose import explain_infeasibility
 from optimizer.solving.duals import budget_savings, fixed_build_lp
 from optimizer.solving.reference import with_reference_exports
@@ -99,8 +100,12 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
         timer.lap("compare")
     plan = post_solve(f, outcome, solver, timer, budgets)
     if study:
-        study.report(plan)
+        # each counterfactual's plan read as the plan's is (operations cleaned up)
+        others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False)
+                  for name, side in study.solved().items()}
+        study.report(plan, others)
         timer.lap("compare")
+    plan.tables["consumers"] = consumer_view(data, plan.tables, study.tables if study else {})
     return Solved(f, outcome, plan)
 
 

@@ -43,7 +43,8 @@ UNITS: dict[str, str] = {
     "plan": "the row's `unit`", "counterfactual": "the row's `unit`",
     "difference": "the row's `unit`", "low": "currency (discounted)",
     "high": "currency (discounted)", "plan_gap": "currency (discounted)",
-    "counterfactual_gap": "currency (discounted)",
+    "counterfactual_gap": "currency (discounted)", "no_limits": "the row's `unit`",
+    "no_stockpiles": "the row's `unit`",
 }
 
 
@@ -354,16 +355,6 @@ def _costs(f: Formulation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "year", "category", "cost",
                                        "discount_factor", "discounted", "probability",
                                        "expected"])
-
-
-def cost_table(f: Formulation) -> pd.DataFrame:
-    """The `costs` table of a solved model (counterfactual solves read their scenario costs)."""
-    return _costs(f)
-
-
-def shortage_table(f: Formulation) -> pd.DataFrame:
-    """The `shortages` table of a solved model (counterfactual solves read it)."""
-    return _shortages(f.model, f.data)
 
 
 def _summary(f: Formulation, outcome: SolveOutcome,
