@@ -31,7 +31,8 @@ COMPARISON_COLUMNS = ["comparison", "measure", "scenario", "plan", "counterfactu
 
 def comparisons(resolved: bool = True) -> pd.DataFrame:
     """What compare.py writes: the limits cost 5e6 in [4e6, 6e6] (or [-1e6, 6e6]), the
-    stockpiles were skipped; a per-scenario row and an extra column someone may add."""
+    stockpiles were skipped; a per-scenario row, and a per-consumer row in a column compare.py
+    may add."""
     low = 4e6 if resolved else -1e6
     rows = [["no_limits", "what the limits cost", "objective", 1.2e7, 7e6, 5e6, low, 6e6,
              resolved, "" if resolved else "not resolved at this gap: at most 6e+06"],
@@ -39,8 +40,9 @@ def comparisons(resolved: bool = True) -> pd.DataFrame:
              None, "difference of the two plans' discounted scenario costs"],
             ["no_stockpiles", "what the stockpiles are worth", "objective", None, None, None,
              None, None, None, "skipped: no stockpiles to remove"]]
+    rows.append(["no_limits", "shortage", "objective", 3.0, 1.0, 2.0, 1.5, 2.5, True, ""])
     frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    return frame.assign(consumer=["", "JPN", ""])
+    return frame.assign(consumer=["", "JPN", "", "JPN"])
 
 
 def rich_plan(resolved: bool = True) -> Plan:

@@ -17,11 +17,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.excel.xlsx import MARGINS, SHARE, YEAR, is_blank, set_printing, write_value
+from optimizer.excel.xlsx import (
+    MARGINS,
+    SHARE,
+    YEAR,
+    Formats,
+    is_blank,
+    set_printing,
+    write_value,
+)
 
 MAX_BUILDS = 10
 MAX_LIMITS = 8
@@ -118,22 +125,23 @@ def _years(first: float, last: float) -> str:
 def _runs(frame: pd.DataFrame, keys: list[str]) -> list[tuple[pd.DataFrame, str]]:
     """The rows of `frame` that share `keys` over consecutive years, each with its years
     ("2027-2040"): one line per limit or cut instead of one per year."""
-    frame = frame.sort_values([*keys, "year"], kind="stable")
-    runs: list[list[Any]] = []
-    previous: tuple | None = None
-    for label, key, year in zip(frame.index, frame[keys].itertuples(index=False, name=None),
-                                frame["year"], strict=True):
-        if runs and key == previous and year == runs[-1][2] + 1:
-            runs[-1][1:] = [runs[-1][1] + [label], year]
+    frame = frame.sort_values([*keys, "year"], kind="stable").reset_index(drop=True)
+    key_rows = list(frame[keys].itertuples(index=False, name=None))
+    years = frame["year"].tolist()
+    runs: list[list[int]] = []
+    for i, (key, year) in enumerate(zip(key_rows, years, strict=True)):
+        if runs and key == key_rows[i - 1] and year == years[i - 1] + 1:
+            runs[-1].append(i)
         else:
-            runs.append([year, [label], year])
-        previous = key
-    return [(frame.loc[labels], _years(first, last)) for first, labels, last in runs]
+            runs.append([i])
+    return [(frame.iloc[run], _years(years[run[0]], years[run[-1]])) for run in runs]
 
 
-def _more(shown: int, total: int, what: str, sheet: str) -> list[str]:
-    return [f"and {total - shown} more {what}(see {sheet})".replace("  ", " ")] \
-        if total > shown else []
+def _more(shown: int, total: int, sheet: str, what: str = "") -> list[str]:
+    """The note under a list cut short: "and 5 more binding (see dependence)"."""
+    if total <= shown:
+        return []
+    return [f"and {total - shown} more {what + ' ' if what else ''}(see {sheet})"]
 
 
 # ---- the headline --------------------------------------------------------------------------
@@ -201,7 +209,7 @@ def builds_section(builds: pd.DataFrame | None, summary: Mapping[str, Any],
                    ["site", "technology", "country", "build year", "capacity t/yr", "capex",
                     "fin. benefit"], rows,
                    [None, None, None, YEAR, "#,##0", money, money],
-                   _more(MAX_BUILDS, len(frame), "", "builds"))
+                   _more(MAX_BUILDS, len(frame), "builds"))
 
 
 def comparison_reading(row: Mapping[str, Any], currency: str) -> Any:
@@ -226,7 +234,11 @@ def comparisons_section(comparisons: pd.DataFrame | None, currency: str) -> Sect
     title = "What the limits cost and the stockpiles are worth"
     if comparisons is None or not {"measure", "scenario"} <= set(comparisons.columns):
         return Section(title, notes=[NOT_ASKED])
-    frame = comparisons[comparisons["scenario"].map(_text) == "objective"]
+    headline = comparisons["scenario"].map(_text) == "objective"
+    for detail in ("consumer", "material"):  # rows per consumer or material are details
+        if detail in comparisons.columns:
+            headline &= comparisons[detail].map(_text) == ""
+    frame = comparisons[headline]
     records = frame.to_dict("records")
     if not records:
         return Section(title, notes=["No comparison was solved (see comparisons)."])
@@ -272,8 +284,8 @@ def shortages_section(tables: Mapping[str, pd.DataFrame], horizon: str) -> Secti
                 rows.append([material, consumer,
                              *[sums.get((material, consumer, w), 0.0) for w in shown]])
         rows.append([material, "world", *[world.get((material, w), 0.0) for w in shown]])
-    notes = _more(MAX_SHORTAGE_ROWS, len(rows), "rows ", "shortages")
-    notes += _more(len(shown), len(scenarios), "scenarios ", "shortages")
+    notes = _more(MAX_SHORTAGE_ROWS, len(rows), "shortages", "rows")
+    notes += _more(len(shown), len(scenarios), "shortages", "scenarios")
     if not frame["shortage"].fillna(0).any():
         notes.insert(0, "No shortage in any scenario.")
     return Section(title, ["material", "consumer", *shown], rows[:MAX_SHORTAGE_ROWS],
@@ -304,7 +316,7 @@ def limits_section(dependence: pd.DataFrame | None, currency: str) -> Section:
     return Section(f"{title} ({unit} per point, the most over the years)",
                    ["consumer", "supplier", "material", "years", "max share",
                     "marginal cost"], rows, [None, None, None, None, SHARE, money],
-                   _more(MAX_LIMITS, len(groups), "binding ", "dependence"))
+                   _more(MAX_LIMITS, len(groups), "dependence", "binding"))
 
 
 def cuts_section(disruptions: pd.DataFrame | None) -> Section:
@@ -321,7 +333,7 @@ def cuts_section(disruptions: pd.DataFrame | None) -> Section:
     return Section(title, ["scenario", "supplier", "to", "material", "years", "cut",
                            "reference", "allowance"], rows,
                    [None, None, None, None, None, SHARE, "#,##0.0", "#,##0.0"],
-                   _more(MAX_CUTS, len(runs), "", "disruptions"))
+                   _more(MAX_CUTS, len(runs), "disruptions"))
 
 
 def answer_page(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
@@ -403,24 +415,18 @@ def page_grid(page: AnswerPage) -> tuple[list[float], int]:
 
 
 class _Styles:
-    def __init__(self, wb: Workbook):
+    """The answer page's own styles; number formats come from the workbook's `Formats`."""
+
+    def __init__(self, wb: Workbook, fmt: Formats):
+        header = {"bold": True, "bottom": 1, "bg_color": "#DDE3EE"}
         self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.warning = wb.add_format({"bold": True, "font_color": "#C00000"})
-        self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": "#1F3864"})
-        self.header = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDE3EE"})
-        self.header_number = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDE3EE",
-                                            "align": "right"})
+        self.section = wb.add_format({"bold": True, "font_color": "#1F3864"})
+        self.header = wb.add_format(header)
+        self.header_number = wb.add_format({**header, "align": "right"})
         self.note = wb.add_format({"italic": True, "font_color": "#595959"})
         self.indented = wb.add_format({"indent": 1})  # words among numbers
-        self._numbers: dict[str, Format] = {}
-        self._wb = wb
-
-    def number(self, num_format: str | None) -> Format | None:
-        if num_format is None:
-            return None
-        if num_format not in self._numbers:
-            self._numbers[num_format] = self._wb.add_format({"num_format": num_format})
-        return self._numbers[num_format]
+        self.warning = fmt.note
+        self.number = fmt.get
 
 
 def _write_section(ws: Worksheet, row: int, col: int, s: Section, style: _Styles) -> int:
@@ -445,9 +451,9 @@ def _write_section(ws: Worksheet, row: int, col: int, s: Section, style: _Styles
     return row
 
 
-def write_answer(wb: Workbook, ws: Worksheet, page: AnswerPage) -> None:
+def write_answer(wb: Workbook, ws: Worksheet, page: AnswerPage, fmt: Formats) -> None:
     """Lay `page` out on `ws` and set it up to print on one page."""
-    style = _Styles(wb)
+    style = _Styles(wb, fmt)
     widths, rows = page_grid(page)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)

@@ -63,8 +63,8 @@ def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> Path:
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     fmt = Formats(wb)
-    write_answer(wb, wb.add_worksheet("answer"), answer_page(plan.summary, plan.tables,
-                                                             plan.run_info))
+    write_answer(wb, wb.add_worksheet("answer"),
+                 answer_page(plan.summary, plan.tables, plan.run_info), fmt)
     _write_summary(wb.add_worksheet("summary"), plan, fmt)
     sheet_names = {name.lower() for name in OWN_SHEETS}
     table_names = {"tbl_summary", "tbl_cost_breakdown", "tbl_limits", "tbl_run_info"}
