@@ -84,7 +84,8 @@ def test_a_crowded_answer_sheet_prints_on_one_page(tmp_path):
 
 
 def test_the_example_plan_prints_without_splitting_tables_by_column(rendered, tmp_path):
-    """Every table one page wide: 57 pages (90 when tables were split by column)."""
+    """Every table one page wide, two rows of charts a page: 56 pages (90 when tables were split
+    by column and charts across pages)."""
     plan, _ = rendered
     assert pdf_pages(plan, tmp_path) <= 60
 

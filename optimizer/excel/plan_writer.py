@@ -48,6 +48,7 @@ LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share
 
 OWN_SHEETS = ("answer", "summary", "charts", "run_info", "chart_data")
 CHARTS_PER_KIND = 4
+CHART_ROWS_PER_PAGE = 2
 MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
 MAX_LINE_SERIES = 8
 
@@ -343,9 +344,12 @@ def _write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
                         else "No data to chart", fmt.bold)
     data_ws.set_column(0, 0, 10)
     set_printing(data_ws, pages_tall=0)
-    # Printed (or exported to PDF) two charts wide, a page per three rows of charts.
+    # Printed (or exported to PDF) two charts wide, scaled to about 80% to fit the page's
+    # width: two rows of charts fill an A4 landscape page.
     set_printing(charts, pages_tall=0)
-    breaks = [2 + chart_row * 19 - 1 for chart_row in range(3, (len(specs) + 1) // 2, 3)]
+    breaks = [2 + chart_row * 19 - 1 for chart_row in range(CHART_ROWS_PER_PAGE,
+                                                            (len(specs) + 1) // 2,
+                                                            CHART_ROWS_PER_PAGE)]
     if breaks:
         charts.set_h_pagebreaks(breaks)
     row = 0
