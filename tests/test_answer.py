@@ -132,9 +132,13 @@ def test_every_table_sheet_prints_one_page_wide_with_its_header(written: Path) -
 
 def test_headline_reads_status_cost_horizon_and_scenarios(written: Path) -> None:
     rows = sheet_rows(written)
-    assert rows[1][0] == "Proven optimal: no plan of this model costs less."
+    assert rows[1][0] == "Proven optimal (proven gap 0.0000%): no plan of this model costs less."
     assert rows[2][0] == ("Total discounted expected cost 951,270 USD over 2026-2028; "
                           "2 scenarios (baseline, embargo).")
+    names = {f"scenario_cost_disruption_number_{i}": 1.0 for i in range(9)}
+    line = answer.cost_line({**names, "objective": 2.5e9, "currency": "EUR"})
+    assert line.startswith("Total discounted expected cost 2.50 billion EUR; 9 scenarios (")
+    assert line.endswith("disruption_number_2, ...).") and len(line) < 150
     plan = small_plan("time_limit", 0.02)
     page = answer_page(plan.summary, plan.tables, {})
     assert page.warning and "2.0% more expensive than optimal" in page.lines[0]

@@ -35,7 +35,7 @@ MAX_LIMITS = 8
 MAX_CUTS = 8
 MAX_SHORTAGE_ROWS = 10
 MAX_SCENARIO_COLUMNS = 5
-MAX_NAMES = 6  # scenario names spelled out in the headline
+MAX_LISTED = 80  # characters of scenario names spelled out in the headline
 MAX_WIDTH = 30  # characters; longer codes are cut on the page, whole in their sheets
 MIN_SCALE = 0.6
 MIN_WIDTH = 8
@@ -163,10 +163,22 @@ def gap_note(status: str, mip_gap: float | None) -> str:
     return f"{head}; up to {mip_gap / (1 - mip_gap):.1%} more expensive than optimal"
 
 
+def _listed(names: list[str], limit: int) -> str:
+    """As many of `names` as `limit` characters hold, then "..." for the rest."""
+    shown: list[str] = []
+    for name in names:
+        if len(", ".join([*shown, name, "..."])) > limit:
+            return ", ".join([*shown, "..."])
+        shown.append(name)
+    return ", ".join(shown)
+
+
 def status_line(summary: Mapping[str, Any]) -> str:
     status = _text(summary.get("status"))
     if status == "optimal":
-        return "Proven optimal: no plan of this model costs less."
+        gap = _number(summary.get("mip_gap"))
+        proven = "" if gap is None else f" (proven gap {gap:.4%})"
+        return f"Proven optimal{proven}: no plan of this model costs less."
     return gap_note(status, _number(summary.get("mip_gap")))
 
 
@@ -178,7 +190,7 @@ def cost_line(summary: Mapping[str, Any]) -> str:
     horizon = _text(summary.get("horizon"))
     names = [k.removeprefix("scenario_cost_") for k in summary if k.startswith("scenario_cost_")]
     count = int(_number(summary.get("scenarios")) or len(names) or 1)
-    listed = ", ".join(names[:MAX_NAMES]) + (", ..." if len(names) > MAX_NAMES else "")
+    listed = _listed(names, MAX_LISTED)
     scenarios = f"{count} scenario{'s' if count != 1 else ''}" + (f" ({listed})" if listed
                                                                    else "")
     over = f" over {horizon}" if horizon else ""
