@@ -260,7 +260,8 @@ def comparisons_section(comparisons: pd.DataFrame | None, currency: str) -> Sect
              comparison_reading(r, currency)] for r in records]
     return Section(f"{title} ({unit})", ["measure", "low", "high", "difference"],
                    rows, [None, money, money, money],
-                   ["Objective with them minus without; low-high: where the gaps leave it."],
+                   ["Limits: the objective with them minus without; stockpiles: without minus "
+                    "with.", "low-high: where the two solves' gaps leave the difference."],
                    runs_on=True)
 
 
