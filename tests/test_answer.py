@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from test_plan_writer import small_plan
+from test_writer_tables import fit
 
 from optimizer.excel import answer
 from optimizer.excel.answer import (
@@ -111,9 +112,7 @@ def test_answer_is_the_first_sheet_and_set_up_to_print_on_one_page(written: Path
     assert wb.sheetnames[0] == "answer"
     ws = wb["answer"]
     assert ws.page_setup.orientation == "landscape"
-    # a 1 is Excel's default, left out of the file
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight or 1) == (1, 1)
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and fit(ws) == (1, 1)
     assert ws.print_area
     assert "&A" in ws.oddFooter.left.text and "&P" in ws.oddFooter.right.text
     assert ws["A1"].value == "The plan for case.xlsx, at a glance"
@@ -125,7 +124,7 @@ def test_every_table_sheet_prints_one_page_wide_with_its_header(written: Path) -
         ws = wb[name]
         assert ws.page_setup.orientation == "landscape", name
         assert ws.page_setup.paperSize == 9, name  # A4
-        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), name
+        assert fit(ws) == (1, 0), name
         assert ws.print_title_rows == "$1:$1", name
         assert "&A" in ws.oddFooter.left.text, name
 
