@@ -158,7 +158,7 @@ def test_names_up_to_the_limit_are_written(tmp_path: Path, name: str) -> None:
 def test_a_name_of_250_bytes_is_solved_and_written(tmp_path: Path, source: Path) -> None:
     target = tmp_path / ("p" * 245 + ".xlsx")
     assert solve_workbook(source, target).output == target
-    assert openpyxl.load_workbook(target).sheetnames[0] == "summary"
+    assert openpyxl.load_workbook(target).sheetnames[0] == "answer"
 
 
 # ---- a target opened in Excel during the solve ----------------------------------------------
@@ -187,7 +187,7 @@ def test_plan_opened_in_excel_during_the_solve_is_written_beside_it(
         result = solve_workbook(source, target)
     assert result.exit_code == ExitCode.OK
     assert result.output == tmp_path / "plan (2).xlsx"
-    assert openpyxl.load_workbook(result.output).sheetnames[0] == "summary"
+    assert openpyxl.load_workbook(result.output).sheetnames[0] == "answer"
     assert target.read_bytes() == b"previous plan"  # Excel's copy is left alone
     assert "open in Excel" in caplog.text and "plan (2).xlsx instead" in caplog.text
 

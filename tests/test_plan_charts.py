@@ -123,8 +123,8 @@ def test_each_section_starts_under_its_heading_on_a_new_page() -> None:
     assert layout.places == [(3, 0), (3, 10), (3 + CHART_ROWS, 0), (4 + 2 * CHART_ROWS, 0),
                              (4 + 2 * CHART_ROWS, 10)]
     assert layout.breaks == [3 + 2 * CHART_ROWS]
-    # a fourth row of charts in one section starts a new page
-    assert chart_layout([B] * 8).breaks == [3 + 3 * CHART_ROWS]
+    # a third row of charts in one section starts a new page (two rows fill an A4 page)
+    assert chart_layout([B] * 8).breaks == [3 + 2 * CHART_ROWS]
 
 
 def test_a_country_has_one_colour_whatever_the_case() -> None:

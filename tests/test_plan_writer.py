@@ -17,7 +17,7 @@ from optimizer.solving.results import Plan
 
 TABLE_SHEETS = ["builds", "capacity", "production", "purchases", "shipments", "sourcing",
                 "dependence", "stockpiles", "shortages", "costs"]
-SHEETS = ["summary", *TABLE_SHEETS, "charts", "run_info", "chart_data"]
+SHEETS = ["answer", "summary", *TABLE_SHEETS, "charts", "run_info", "chart_data"]
 
 
 def small_plan(status: str = "optimal", gap: float = 0.0) -> Plan:

@@ -1,6 +1,7 @@
-"""The plan's charts as a spreadsheet app draws them: LibreOffice re-saves the plan, and every
-chart must come back with data (LibreOffice writes each series' values into the chart).
-Skipped when LibreOffice is not installed (`apt-get install libreoffice-calc`)."""
+"""The plan as a spreadsheet app draws and prints it: LibreOffice re-saves the plan, and every
+chart must come back with data (LibreOffice writes each series' values into the chart); printed
+to PDF, the answer sheet is one page and the whole plan a sensible number of pages. Skipped
+when LibreOffice is not installed (`apt-get install libreoffice-calc`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import run_cli
+from test_answer import rich_plan
 from test_plan_charts import tables
 
 from models.data import BASELINE
@@ -46,6 +49,52 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     plan = tmp_path_factory.mktemp("render") / "plan.xlsx"
     assert run_cli("solve", str(EXAMPLE), "-o", str(plan)).returncode == 0
     return plan, resaved(plan)
+
+
+def pdf_pages(workbook: Path, folder: Path) -> int:
+    """Pages of `workbook` printed to PDF by LibreOffice (with its own user profile)."""
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/lo",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(workbook)],
+                   capture_output=True, timeout=300, check=True)
+    pdf = (folder / workbook.name).with_suffix(".pdf").read_bytes()
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+def answer_only(plan: Path, folder: Path) -> Path:
+    """A copy of `plan` that keeps only its answer sheet (LibreOffice prints every sheet)."""
+    book = openpyxl.load_workbook(plan)
+    for name in book.sheetnames[1:]:
+        del book[name]
+    book.save(folder / "answer.xlsx")
+    return folder / "answer.xlsx"
+
+
+def test_the_answer_sheet_prints_on_one_page(rendered, tmp_path):
+    plan, _ = rendered
+    assert openpyxl.load_workbook(plan).sheetnames[0] == "answer"
+    assert pdf_pages(answer_only(plan, tmp_path), tmp_path) == 1
+
+
+def test_a_crowded_answer_sheet_prints_on_one_page(tmp_path):
+    """Thirty builds, twenty scenarios, twelve binding limits: summarised to one page."""
+    plan = rich_plan()
+    builds = plan.tables["builds"]
+    plan.tables["builds"] = pd.concat([builds.assign(site=f"SITE_{i}", capex=1e6 * i)
+                                       for i in range(30)])
+    plan.tables["shortages"] = pd.concat([plan.tables["shortages"].assign(
+        scenario=f"scenario_{i}") for i in range(20)])
+    dependence = plan.tables["dependence"]
+    plan.tables["dependence"] = pd.concat([dependence.assign(consumer=f"C{i}")
+                                           for i in range(12)])
+    write_plan(plan, tmp_path / "plan.xlsx")
+    assert pdf_pages(answer_only(tmp_path / "plan.xlsx", tmp_path), tmp_path) == 1
+
+
+def test_the_example_plan_prints_without_splitting_tables_by_column(rendered, tmp_path):
+    """Every table one page wide, two rows of charts a page: 56 pages (90 when tables were split
+    by column and charts across pages)."""
+    plan, _ = rendered
+    assert pdf_pages(plan, tmp_path) <= 60
 
 
 def test_every_formula_evaluates_in_libreoffice(rendered):

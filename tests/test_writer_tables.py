@@ -208,3 +208,21 @@ def test_sweep_whose_runs_all_failed(tmp_path: Path) -> None:
 def test_sweep_of_no_finished_run(tmp_path: Path) -> None:
     path = write_sweep([], tmp_path / "sweep.xlsx")
     assert openpyxl.load_workbook(path).sheetnames == ["runs", "frontier", "tornado"]
+
+
+def fit(ws: Any) -> tuple[int, int]:
+    """Pages wide and tall a sheet is fitted to (1, Excel's default, is left out of the file)."""
+    width, height = ws.page_setup.fitToWidth, ws.page_setup.fitToHeight
+    return (1 if width is None else width, 1 if height is None else height)
+
+
+def test_sweep_and_batch_sheets_print_one_page_wide(tmp_path: Path) -> None:
+    """The shared table writer sets every table sheet up to print: A4 landscape, one page
+    wide, the header row on every page; the sweep's frontier and tornado on one page."""
+    sweep = openpyxl.load_workbook(write_sweep([], tmp_path / "sweep.xlsx"))
+    batch = openpyxl.load_workbook(write_summary([], tmp_path / "batch_summary.xlsx"))
+    for ws, tall in ((sweep["runs"], 0), (sweep["frontier"], 1), (sweep["tornado"], 1),
+                     (batch["summary"], 0)):
+        assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and fit(ws) == (1, tall)
+        assert ws.print_title_rows == "$1:$1" and "&P" in ws.oddFooter.right.text

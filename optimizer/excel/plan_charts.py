@@ -21,7 +21,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from models.data import BASELINE
 from optimizer.excel.palette import colour
-from optimizer.excel.xlsx import COLUMN_FORMATS, YEAR, Formats, is_blank, table_columns, write_value
+from optimizer.excel.xlsx import (
+    COLUMN_FORMATS,
+    YEAR,
+    Formats,
+    is_blank,
+    set_printing,
+    table_columns,
+    write_value,
+)
 from optimizer.solving.results import UNITS
 
 CHARTS_PER_KIND = 4
@@ -36,7 +44,8 @@ LIMIT_COLOUR = "#404040"
 DISRUPTION_DASHES = ("dash", "round_dot", "long_dash", "dash_dot")  # the baseline is solid
 
 # Two charts per row, each 18 rows x 10 columns of the default grid, three rows a page.
-CHART_ROWS, CHART_COLUMNS, CHARTS_PER_ROW, CHART_ROWS_PER_PAGE = 19, 10, 2, 3
+# two rows of two charts fill an A4 landscape page at the scale that fits two charts wide
+CHART_ROWS, CHART_COLUMNS, CHARTS_PER_ROW, CHART_ROWS_PER_PAGE = 19, 10, 2, 2
 
 
 @dataclass
@@ -286,10 +295,10 @@ def write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
                         else "No data to chart", fmt.bold)
     data_ws.set_column(0, 0, 10)
     layout = chart_layout([s.section for s in specs])
-    # Printed (or exported to PDF) two charts wide, a page per three rows of charts and
+    # Printed (or exported to PDF) two charts wide, a page per two rows of charts and
     # each scenario's section on a page of its own.
-    charts.set_landscape()
-    charts.fit_to_pages(1, 0)
+    set_printing(charts, pages_tall=0)
+    set_printing(data_ws, pages_tall=0)
     if layout.breaks:
         charts.set_h_pagebreaks(layout.breaks)
     for row, section in layout.headings:

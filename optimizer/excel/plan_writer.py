@@ -1,7 +1,8 @@
 """Writing a `Plan` as the plan workbook (see DESIGN.md, "Plan workbook (output)").
 
-Sheets: `summary`, one sheet per plan table, `charts`, `run_info`, `chart_data` (the pivoted
-series the charts read; see `optimizer.excel.plan_charts`). Everything is written to a
+Sheets: `answer` (one printed page: see `optimizer.excel.answer`), `summary`, one sheet per
+plan table, `charts`, `run_info`, `chart_data` (the pivoted series the charts read; see
+`optimizer.excel.plan_charts`). Everything is written to a
 temporary file that replaces the target only when complete (`atomic_output`), so a failure
 never leaves half a workbook and the output can never be an input.
 """
@@ -17,13 +18,14 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from optimizer.excel.answer import answer_page, gap_note, write_answer
 from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.plan_charts import write_charts
 from optimizer.excel.xlsx import (
     MONEY,
     QUANTITY,
     Formats,
-    is_blank,
+    set_printing,
     sheet_name,
     unique_name,
     write_table,
@@ -40,7 +42,7 @@ SUMMARY_FORMATS = {"mip_gap": "0.00%", "solve_seconds": "0.00",
 LIMIT_COLUMNS = ("consumer", "supplier", "material", "year", "max_share", "share", "binding",
                  "marginal_cost")
 
-OWN_SHEETS = ("summary", "charts", "run_info", "chart_data")
+OWN_SHEETS = ("answer", "summary", "charts", "run_info", "chart_data")
 
 
 def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> Path:
@@ -54,6 +56,8 @@ def write_plan(plan: Plan, path: Path, inputs: Iterable[Path] = ()) -> Path:
 
 def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     fmt = Formats(wb)
+    write_answer(wb, wb.add_worksheet("answer"),
+                 answer_page(plan.summary, plan.tables, plan.run_info), fmt)
     _write_summary(wb.add_worksheet("summary"), plan, fmt)
     sheet_names = {name.lower() for name in OWN_SHEETS}
     table_names = {"tbl_summary", "tbl_cost_breakdown", "tbl_limits", "tbl_run_info"}
@@ -119,22 +123,7 @@ def _write_summary(ws: Worksheet, plan: Plan, fmt: Formats) -> None:
         write_table(ws, row, 3, limits, "tbl_limits", fmt)
     ws.set_column(3, 3, 26)
     ws.set_column(4, 11, 13)
-
-
-def gap_note(status: str, mip_gap: float | None) -> str:
-    """The warning shown on a plan not proven optimal.
-
-    mip_gap is (objective - bound) / objective, so the optimum is at least
-    objective x (1 - gap): this plan costs at most gap / (1 - gap) more than it.
-    """
-    if status == "within_gap" and mip_gap is not None and not is_blank(mip_gap):
-        return (f"Stopped at the requested mip_gap: proven at most "
-                f"{mip_gap / (1 - mip_gap):.2%} more expensive than optimal")
-    limit = "iteration limit" if status == "iteration_limit" else "time limit"
-    head = f"Best plan found within the {limit}"
-    if mip_gap is None or is_blank(mip_gap) or not 0 <= mip_gap < 1:
-        return f"{head}; how far it is from optimal is unknown (status {status})"
-    return f"{head}; up to {mip_gap / (1 - mip_gap):.1%} more expensive than optimal"
+    set_printing(ws, pages_tall=0, header_rows=1)
 
 
 def _cost_breakdown(costs: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -179,6 +168,7 @@ def _write_run_info(ws: Worksheet, run_info: Mapping[str, Any], fmt: Formats) ->
     _write_key_values(ws, list(_flatten(run_info)), "tbl_run_info", fmt)
     ws.set_column(1, 1, 60)
     ws.freeze_panes(1, 0)
+    set_printing(ws, pages_tall=0, header_rows=1)
 
 
 def _set_properties(wb: Workbook, run_info: Mapping[str, Any]) -> None:

@@ -16,6 +16,7 @@ from optimizer.contract.variations import BASE, Variation
 from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.palette import colour
 from optimizer.excel.plan_writer import Formats, write_table_sheet
+from optimizer.excel.xlsx import set_printing
 from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import RunResult
 
@@ -43,8 +44,7 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
         if len(tornado):
             tornado_ws.insert_chart(1, len(tornado.columns) + 1, _tornado_chart(wb, tornado))
         for ws in (frontier_ws, tornado_ws):  # table and chart print on one page
-            ws.set_landscape()
-            ws.fit_to_pages(1, 1)
+            set_printing(ws, pages_tall=1, header_rows=1)
     return path
 
 

@@ -27,6 +27,11 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 EXCEL_MAX_NUMBER = 9.99999999999999e307
 
+# Every printed sheet: A4 landscape, these margins (inches), the sheet name and page number below.
+A4 = 9  # Excel's paper code
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6}
+FOOTER = "&L&A&RPage &P of &N"
+
 
 class Formats:
     """One xlsxwriter Format per number format: Excel caps a workbook at 64,000 styles."""
@@ -155,11 +160,25 @@ def _width(header: str, series: pd.Series) -> float:
 
 
 def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats) -> None:
-    """`frame` as an Excel Table at the top left of `ws`, columns sized to fit, header frozen."""
+    """`frame` as an Excel Table at the top left of `ws`, columns sized to fit, header frozen
+    and printed atop every page."""
     write_table(ws, 0, 0, frame, name, fmt)
     for j, (header, (_, series)) in enumerate(zip(_headers(frame), frame.items(), strict=True)):
         ws.set_column(j, j, _width(header, series))
     ws.freeze_panes(1, 0)
+    set_printing(ws, pages_tall=0, header_rows=1)
+
+
+def set_printing(ws: Worksheet, pages_tall: int, header_rows: int = 0) -> None:
+    """Print `ws` one page wide (never a table split by column) and `pages_tall` pages tall
+    (0: as many as it takes), repeating its first `header_rows` rows on every page."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.set_margins(**MARGINS)
+    ws.set_footer(FOOTER)
+    ws.fit_to_pages(1, pages_tall)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
 
 
 def sheet_name(name: str) -> str:
