@@ -182,3 +182,28 @@ def test_short_help_and_version():
     assert "--output" in run_cli("solve", "-h").stdout
     version = run_cli("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"optimizer {__version__}"
+
+
+LIMITED = [["consumer", "supplier", "material", "year", "max_share"],
+           ["JPN", "CHINA", "OXIDE", None, 0.3]]
+
+
+def test_compare_on_the_command_line_overrides_the_setting(tmp_path):
+    """`--compare none` skips the counterfactuals the workbook asks for; the default prints
+    what the limits cost (1,540 on this hand case: tests/test_compare.py); a word that names
+    no counterfactual is exit 2 before anything is solved or written."""
+    source = write_workbook(tmp_path / "case.xlsx", tiny_sheets(dependence_limits=LIMITED))
+    plan = tmp_path / "plan.xlsx"
+    asked = run_cli("solve", str(source), "-o", str(plan))
+    assert asked.returncode == 0, asked.stderr
+    assert "what the limits cost: 1,540 (between 1,540 and 1,540)" in asked.stdout
+    assert "comparisons" in pd.ExcelFile(plan, engine="calamine").sheet_names
+    skipped = run_cli("solve", str(source), "-o", str(plan), "--compare", "none")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "limits cost" not in skipped.stdout
+    assert "comparisons" not in pd.ExcelFile(plan, engine="calamine").sheet_names
+    before = sha256(plan)
+    wrong = run_cli("solve", str(source), "-o", str(plan), "--compare", "no_limit")
+    assert wrong.returncode == 2
+    assert "--compare 'no_limit'" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert sha256(plan) == before
