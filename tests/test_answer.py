@@ -207,6 +207,21 @@ def test_many_scenarios_are_cut_to_columns_that_fit() -> None:
     assert section.notes == ["and 4 more scenarios (see shortages)"]
 
 
+def test_a_group_named_in_a_limit_shows_its_members_shortage() -> None:
+    """With the `consumers` table (a group sums its members there), a group consumer gets
+    its row: EU (DEU 4 t + FRA 2 t) short in the embargo, the world 7 t with KOR's 1 t."""
+    shortages = pd.DataFrame([["embargo", 2030, c, "OXIDE", 10.0, q, q / 10]
+                              for c, q in (("DEU", 4.0), ("FRA", 2.0), ("KOR", 1.0))],
+                             columns=["scenario", "year", "country", "material", "demand",
+                                      "shortage", "unmet_share"])
+    consumers = pd.DataFrame([["EU", "shortage", "embargo", "OXIDE", "t", 6.0],
+                              ["EU", "demand", "embargo", "OXIDE", "t", 20.0]],
+                             columns=["consumer", "measure", "scenario", "material", "unit",
+                                      "plan"])
+    section = shortages_section({"shortages": shortages, "consumers": consumers}, "")
+    assert section.rows == [["OXIDE", "EU", 6.0], ["OXIDE", "world", 7.0]]
+
+
 def test_binding_limits_grouped_over_years_with_their_marginal_cost(written: Path) -> None:
     [limit] = table_under(sheet_rows(written), "Binding limits")
     dependence = rich_plan().tables["dependence"]

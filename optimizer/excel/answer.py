@@ -284,10 +284,18 @@ def shortages_section(tables: Mapping[str, pd.DataFrame], horizon: str) -> Secti
         return Section(title, notes=["No demand to fall short of."])
     scenarios = list(dict.fromkeys(frame["scenario"]))
     shown = scenarios[:MAX_SCENARIO_COLUMNS]
-    sums = frame.groupby(["material", "country", "scenario"])["shortage"].sum()
     world = frame.groupby(["material", "scenario"])["shortage"].sum()
-    consumers = _consumers(tables, set(frame["country"]))
-    demanded = set(zip(frame["material"], frame["country"], strict=True))
+    per_consumer = _clean(tables.get("consumers"), ["consumer", "measure", "scenario",
+                                                    "material"], ["plan"])
+    if per_consumer is not None:  # a group named in a limit sums its members there
+        short = per_consumer[per_consumer["measure"] == "shortage"]
+        sums = short.groupby(["material", "consumer", "scenario"])["plan"].sum()
+        consumers = list(dict.fromkeys(short["consumer"]))
+        demanded = set(zip(short["material"], short["consumer"], strict=True))
+    else:
+        sums = frame.groupby(["material", "country", "scenario"])["shortage"].sum()
+        consumers = _consumers(tables, set(frame["country"]))
+        demanded = set(zip(frame["material"], frame["country"], strict=True))
     # the materials short in the world first
     materials = world.groupby(level=0).sum().sort_values(ascending=False, kind="stable").index
     rows = []
