@@ -53,6 +53,7 @@ SHORTAGE_NOTES = {"no_limits": "shortage the limits add (plan minus counterfactu
 RESOLUTION = 0.10  # an interval may be as wide as this share of its difference ...
 FLOOR = 5e-5  # ... or this share of the plan's objective (8 M USD on the base case)
 ROUNDS = 3  # narrowing rounds: each may change the difference, and so the width it needs
+SHARE = 0.45  # of a target, each of its two solves' gap (a margin for the final clean-up)
 WORLD = "world"  # the consumer of the shortage rows summed over every country
 
 
@@ -148,6 +149,7 @@ class Comparisons:
         if not outcome.has_plan:
             return outcome
         self.plan = GapSolve(f, solver, outcome, self.limit)
+        self.plan.polish()
         for item in self.items:
             if item.data is not None:
                 item.side = self._first_solve(item.data, f)
@@ -166,8 +168,10 @@ class Comparisons:
         start = repaired_start(g.model, settings, solver)
         outcome = solve_from(g.model, settings, solver, start) if start else \
             solve_model(g.model, settings, solver)
-        side = GapSolve(g, solver, outcome, self.limit - (time.perf_counter() - started))
+        side = GapSolve(g, solver, outcome, self.limit)
         side.timed_out = outcome.status is Status.TIME_LIMIT
+        side.polish()
+        side.seconds_left -= time.perf_counter() - started
         return side
 
     def _target(self, item: Counterfactual) -> float:
@@ -176,20 +180,21 @@ class Comparisons:
         return max(RESOLUTION * abs(a - b), FLOOR * abs(a))
 
     def _narrow(self) -> bool:
-        """One round: narrow the plan's gap to half the narrowest target among the intervals
-        too wide, then each of their counterfactuals' to what is left of its target. False
+        """One round: narrow the plan's gap to SHARE of the narrowest target among the
+        intervals too wide, then each of their counterfactuals' to what is left. False
         when no interval is too wide or no solve has time left to narrow it."""
         wide = [(item, self._target(item)) for item in self.items
                 if item.solved and self.plan.gap + item.side.gap > self._target(item)]
         if not wide:
             return False
         narrowed = False
-        plan_gap = min(target for _, target in wide) / 2
+        plan_gap = SHARE * min(target for _, target in wide)
         if self.plan.gap > plan_gap and self.plan.seconds_left > 0:
             self.plan.narrow(plan_gap)
             narrowed = True
         for item, target in wide:
-            gap = max(target - self.plan.gap, target / 2)
+            # what is left, for this one, of the width aimed at (2 x SHARE of the target)
+            gap = max(2 * SHARE * target - self.plan.gap, SHARE * target)
             if item.side.gap > gap and item.side.seconds_left > 0:
                 item.side.narrow(gap)
                 narrowed = True

@@ -33,19 +33,26 @@ from optimizer.solving.solve import (
 log = logging.getLogger(__name__)
 
 
-def repaired_start(model: pyo.ConcreteModel, settings: dict,
-                   solver: Highs) -> list[float] | None:
-    """A MIP start from the builds now in `model`: their best operations, from the
-    fixed-build LP solved by the MIP's own HiGHS instance (so that its columns line up with
-    the MIP's). None when that LP does not solve."""
+def repaired(model: pyo.ConcreteModel, settings: dict,
+             solver: Highs) -> tuple[list[float], float] | None:
+    """The best operations for the builds now in `model`, from the fixed-build LP solved by
+    the MIP's own HiGHS instance (so that its columns line up with the MIP's): the LP's
+    solution, a MIP start, and its cost. None when that LP does not solve."""
     with fixed_builds(model):
         forget_mip(solver)
         results = solver.solve(model, load_solutions=False,
                                raise_exception_on_nonoptimal_result=False,
                                **solver_options(settings, solver))
         if results.termination_condition is TerminationCondition.convergenceCriteriaSatisfied:
-            return incumbent(solver)
+            return incumbent(solver), float(results.incumbent_objective)
     return None
+
+
+def repaired_start(model: pyo.ConcreteModel, settings: dict,
+                   solver: Highs) -> list[float] | None:
+    """A MIP start from the builds now in `model`: their best operations (see `repaired`)."""
+    repair = repaired(model, settings, solver)
+    return repair[0] if repair else None
 
 
 def incumbent(solver: Highs) -> list[float]:
@@ -106,6 +113,21 @@ class GapSolve:
     def gap(self) -> float:
         return absolute_gap(self.outcome)
 
+    def polish(self) -> None:
+        """The incumbent's builds with their best operations: a MIP stopped within its gap
+        may run its plants worse than it could, and the plan reports the fixed-build LP's
+        cost, so the gap is measured from it. Leaves that LP's solution in the solver, a
+        MIP start for the next narrowing."""
+        settings = {**self.formulation.data.settings, "time_limit_s": max(self.seconds_left, 1)}
+        repair = repaired(self.formulation.model, settings, self.solver)
+        if repair is not None and self.outcome.objective is not None \
+                and repair[1] < self.outcome.objective:
+            objective = repair[1]
+            bound = min(self.outcome.bound, objective) if self.outcome.bound is not None \
+                else None
+            self.outcome = dataclasses.replace(self.outcome, objective=objective, bound=bound,
+                                               gap=relative_gap(objective, bound))
+
     def narrow(self, gap: float) -> None:
         """Continue the solve from its incumbent until its absolute gap is at most `gap`."""
         started = time.perf_counter()
@@ -114,7 +136,8 @@ class GapSolve:
         again = solve_from(self.formulation.model, settings, self.solver,
                            incumbent(self.solver))
         self.outcome = merged(self.outcome, again)
-        self.seconds_left -= time.perf_counter() - started
         self.timed_out = again.status is Status.TIME_LIMIT
+        self.polish()
+        self.seconds_left -= time.perf_counter() - started
         log.info("gap narrowed to %.6g (asked %.6g) in %.1f s", self.gap, gap,
                  time.perf_counter() - started)
