@@ -28,6 +28,7 @@ from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.schema import COMPARE_CHOICES
 from optimizer.errors import Status
+from optimizer.solving.cleanup import CLEAN_UP_TOLERANCE
 from optimizer.solving.results import EPS, Plan
 from optimizer.solving.solve import (
     Highs,
@@ -179,12 +180,19 @@ class Comparisons:
         a, b = self.plan.outcome.objective, item.side.outcome.objective
         return max(RESOLUTION * abs(a - b), FLOOR * abs(a))
 
+    def _width(self, item: Counterfactual) -> float:
+        """The widest the reported interval can be: both gaps, and what each plan's clean-up
+        may add to its cost (see `cleanup`)."""
+        slack = CLEAN_UP_TOLERANCE * (abs(self.plan.outcome.objective)
+                                      + abs(item.side.outcome.objective))
+        return self.plan.gap + item.side.gap + slack
+
     def _narrow(self) -> bool:
         """One round: narrow the plan's gap to SHARE of the narrowest target among the
         intervals too wide, then each of their counterfactuals' to what is left. False
         when no interval is too wide or no solve has time left to narrow it."""
         wide = [(item, self._target(item)) for item in self.items
-                if item.solved and self.plan.gap + item.side.gap > self._target(item)]
+                if item.solved and self._width(item) > self._target(item)]
         if not wide:
             return False
         narrowed = False
