@@ -22,7 +22,9 @@ Tables = Mapping[str, pd.DataFrame]
 USED = ("demand_met", "plant_inputs")  # the flows a dependence limit counts as use
 OTHER = "other"  # the origin class of everything no limited supplier holds
 FIXED_COLUMNS = ["consumer", "measure", "scenario", "material", "unit", "plan"]
-# (measure, unit); the last three only for materials whose origin is tracked
+# (measure, unit): demand and shortage for the materials the consumer demands, the others
+# for materials whose origin is tracked
+DEMAND_MEASURES = ("demand", "shortage")
 FLOW_MEASURES = (("demand", "t over the horizon"), ("shortage", "t over the horizon"),
                  ("use", "t over the horizon"),
                  ("supplier_origin_use", "t over the horizon"),
@@ -40,11 +42,14 @@ def consumer_view(data: ModelData, plan: Tables, counterfactuals: Mapping[str, T
     for consumer in data.named_consumers:
         members = set(data.members(consumer))
         rows += _build_rows(consumer, members, plans, currency)
+        demanded = _demanded(members, plan)
         for w in data.scenario_names:
             for material in _materials(members, plan):
                 values = {name: _flows(tables, members, w, material)
                           for name, tables in plans.items()}
-                measures = FLOW_MEASURES if material in tracked else FLOW_MEASURES[:2]
+                measures = [(measure, unit) for measure, unit in FLOW_MEASURES
+                            if (measure in DEMAND_MEASURES and material in demanded)
+                            or (measure not in DEMAND_MEASURES and material in tracked)]
                 for measure, unit in measures:
                     rows.append({"consumer": consumer, "measure": measure, "scenario": w,
                                  "material": material, "unit": unit,
@@ -52,12 +57,16 @@ def consumer_view(data: ModelData, plan: Tables, counterfactuals: Mapping[str, T
     return pd.DataFrame(rows, columns=[*FIXED_COLUMNS, *counterfactuals])
 
 
+def _demanded(members: set[str], plan: Tables) -> set[str]:
+    shortages = plan["shortages"]
+    return set(shortages.loc[shortages.country.isin(members), "material"])
+
+
 def _materials(members: set[str], plan: Tables) -> list[str]:
     """The materials the consumer demands or uses."""
-    shortages, origins = plan["shortages"], plan["origins"]
-    demanded = shortages.loc[shortages.country.isin(members), "material"]
+    origins = plan["origins"]
     used = origins.loc[origins.country.isin(members) & origins.flow.isin(USED), "material"]
-    return sorted({*demanded, *used})
+    return sorted(_demanded(members, plan) | set(used))
 
 
 def _flows(tables: Tables, members: set[str], scenario: str, material: str
