@@ -54,7 +54,7 @@ SHORTAGE_NOTES = {"no_limits": "shortage the limits add (plan minus counterfactu
 RESOLUTION = 0.10  # an interval may be as wide as this share of its difference ...
 FLOOR = 5e-5  # ... or this share of the plan's objective (8 M USD on the base case)
 ROUNDS = 3  # narrowing rounds: each may change the difference, and so the width it needs
-SHARE = 0.45  # of a target, each of its two solves' gap (a margin for the final clean-up)
+SHARE = 0.4  # of a target, each solve's gap: a margin, as narrowing moves the difference too
 WORLD = "world"  # the consumer of the shortage rows summed over every country
 
 
