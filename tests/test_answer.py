@@ -280,3 +280,9 @@ def test_the_page_fits_at_no_less_than_the_minimum_scale() -> None:
     widths, rows = page_grid(page)
     assert print_scale(widths, rows) >= MIN_SCALE
     assert rows <= 45
+
+
+def test_a_small_gap_is_not_shown_as_zero() -> None:
+    """A gap of 2.9e-5 (the base case's after narrowing for the comparisons) reads 0.0029%."""
+    assert "proven at most 0.0029% more expensive" in gap_note("within_gap", 2.9e-5)
+    assert "proven at most 0.50% more expensive" in gap_note("within_gap", 0.004975)

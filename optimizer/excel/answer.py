@@ -147,6 +147,11 @@ def _more(shown: int, total: int, sheet: str, what: str = "") -> list[str]:
 # ---- the headline --------------------------------------------------------------------------
 
 
+def _small_percent(share: float) -> str:
+    """A share as a percentage with two significant digits below 0.01% (never "0.00%")."""
+    return f"{share:.2%}" if share >= 1e-4 or share == 0 else f"{share * 100:.2g}%"
+
+
 def gap_note(status: str, mip_gap: float | None) -> str:
     """The warning shown on a plan not proven optimal.
 
@@ -155,7 +160,7 @@ def gap_note(status: str, mip_gap: float | None) -> str:
     """
     if status == "within_gap" and mip_gap is not None and not is_blank(mip_gap):
         return (f"Stopped at the requested mip_gap: proven at most "
-                f"{mip_gap / (1 - mip_gap):.2%} more expensive than optimal")
+                f"{_small_percent(mip_gap / (1 - mip_gap))} more expensive than optimal")
     limit = "iteration limit" if status == "iteration_limit" else "time limit"
     head = f"Best plan found within the {limit}"
     if mip_gap is None or is_blank(mip_gap) or not 0 <= mip_gap < 1:
