@@ -18,6 +18,7 @@ from optimizer.excel.answer import (
     builds_section,
     comparisons_section,
     cuts_section,
+    gap_note,
     limits_section,
     page_grid,
     print_scale,
