@@ -96,7 +96,8 @@ def test_without_narrowing_the_interval_includes_zero_and_says_so(tmp_path):
     assert run.effect_note.startswith("not resolved at this gap: at most 4,000")
     assert "a plan with other builds could be up to 5,000 cheaper" in run.effect_note
     bar = tornado_table(results).iloc[0]
-    assert (bar.change_low_min, bar.change_low_max) == pytest.approx((-6000, 4000), abs=1e-2)
+    # the interval reaches 5,000 below and above the change of -1,000
+    assert (bar.change_low_minus, bar.change_low_plus) == pytest.approx((5000, 5000), abs=1e-2)
     assert "the change at the low value is not resolved at this gap (between -6,000 and " \
            "4,000)" in bar.note
     assert "high value" in bar.note  # 800 in [-4,200, 5,800]
@@ -145,12 +146,15 @@ def test_every_mode_gives_the_same_effects_in_the_workbook(tmp_path):
         tornado = book["tornado"].iloc[0]
         assert (tornado.change_low, tornado.change_high) == \
             pytest.approx(EFFECTS, abs=TOLERANCE)
-        assert (tornado.change_high_min, tornado.change_high_max) == \
-            pytest.approx((800, 800), abs=TOLERANCE)
+        assert (tornado.change_high_minus, tornado.change_high_plus) == \
+            pytest.approx((0, 0), abs=TOLERANCE)
     with zipfile.ZipFile(tmp_path / "jobs.xlsx") as zf:
         chart = "".join(zf.read(n).decode() for n in zf.namelist()
                         if n.startswith("xl/charts/"))
     assert len(re.findall("<c:errBars>", chart)) == 2
+    # each bar's error bars read the sheet's distances, low and high: J, K, L and M
+    assert re.findall(r"<c:(?:plus|minus)><c:numRef><c:f>tornado!\$(\w)\$2", chart) == \
+        ["K", "J", "M", "L"]
 
 
 def test_the_frontier_gives_each_points_effect(tmp_path):

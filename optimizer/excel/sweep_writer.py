@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_range_abs
 
 from models.data import BASELINE
 from models.terms import COST_CATEGORIES
@@ -157,8 +158,8 @@ def _equals(column: pd.Series, wanted: object) -> pd.Series:
 
 
 TORNADO_COLUMNS = ["parameter", "low", "high", "objective_low", "objective_high",
-                   "objective_base", "change_low", "change_high", "swing", "change_low_min",
-                   "change_low_max", "change_high_min", "change_high_max", "note"]
+                   "objective_base", "change_low", "change_high", "swing", "change_low_minus",
+                   "change_low_plus", "change_high_minus", "change_high_plus", "note"]
 
 
 def tornado_table(results: list[RunResult]) -> pd.DataFrame:
@@ -180,8 +181,8 @@ def tornado_table(results: list[RunResult]) -> pd.DataFrame:
                "swing": abs(high.objective - low.objective), "note": _tornado_note(changes)}
         for side, found in changes.items():
             row.update({f"change_{side}": found and found.value,
-                        f"change_{side}_min": found and found.low,
-                        f"change_{side}_max": found and found.high})
+                        f"change_{side}_minus": found and found.value - found.low,
+                        f"change_{side}_plus": found and found.high - found.value})
         if all(changes.values()):
             row["swing"] = abs(changes["high"].value - changes["low"].value)
         rows.append(row)
@@ -240,7 +241,7 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
         col = TORNADO_COLUMNS.index(f"change_{side}")
         chart.add_series({"name": name, "categories": ["tornado", 1, 0, n, 0],
                           "values": ["tornado", 1, col, n, col], "overlap": 100,
-                          "y_error_bars": _interval_bars(tornado, side)})
+                          "y_error_bars": _interval_bars(n, side)})
     chart.set_title({"name": "Change of the objective from the base run"})
     chart.set_x_axis({"name": "change of total discounted expected cost (billions)",
                       "num_format": '#,##0.0,,,'})
@@ -251,12 +252,12 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
     return chart
 
 
-def _interval_bars(tornado: pd.DataFrame, side: str) -> dict:
-    """Error bars from each bar's end to the ends of its interval (none without one)."""
-    change = tornado[f"change_{side}"].astype(float)
-    plus = (tornado[f"change_{side}_max"].astype(float) - change).fillna(0)
-    minus = (change - tornado[f"change_{side}_min"].astype(float)).fillna(0)
-    return {"type": "custom", "plus_values": plus.tolist(), "minus_values": minus.tolist(),
+def _interval_bars(n: int, side: str) -> dict:
+    """Error bars from each bar's end to the ends of its interval (the sheet's distances)."""
+    def cells(direction: str) -> str:
+        col = TORNADO_COLUMNS.index(f"change_{side}_{direction}")
+        return f"=tornado!{xl_range_abs(1, col, n, col)}"
+    return {"type": "custom", "plus_values": cells("plus"), "minus_values": cells("minus"),
             "end_style": 1}
 
 
