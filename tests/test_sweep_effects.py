@@ -69,12 +69,14 @@ def test_effects_are_exact_at_gap_zero(tmp_path, persistent):
     assert runs[1]["built"] == "JPN SEP 2026"
 
 
-def test_a_loose_bound_is_narrowed_to_the_exact_effects(tmp_path):
+@pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "cold"])
+def test_a_loose_bound_is_narrowed_to_the_exact_effects(tmp_path, persistent):
     """Every first solve leaves a gap of 5,000: each interval 10,000 wide, far more than
     the targets (10% of 1,000 and of 800). Each run is continued to half its target, the
-    base run last to half the narrowest (40): every interval closes on its effect."""
+    base run last to half the narrowest (40), on the shared model or its own: every
+    interval closes on its effect."""
     with _loose_bound(5000):
-        results = sweep_runs(tmp_path)
+        results = sweep_runs(tmp_path, persistent)
     table = runs_table(results)
     assert list(table["gap"]) == pytest.approx([0, 0, 0], abs=TOLERANCE)
     assert list(table["effect_low"][1:]) == pytest.approx(EFFECTS, abs=TOLERANCE)
