@@ -73,7 +73,7 @@ class Kept:
 
     side: GapSolve
     data: ModelData
-    builds: dict[Any, float]
+    builds: dict[Any, int]
     lp_solver: Highs
 
 
@@ -118,7 +118,7 @@ def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
 def _keep(side: GapSolve, lp_solver: Highs) -> Kept | None:
     if not side.outcome.has_plan:
         return None
-    builds = {key: pyo.value(var) for key, var in side.formulation.model.build.items()}
+    builds = {key: round(pyo.value(var)) for key, var in side.formulation.model.build.items()}
     return Kept(side, side.formulation.data, builds, lp_solver)
 
 
