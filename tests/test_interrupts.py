@@ -29,19 +29,23 @@ STOP_S = 10  # "within a few seconds", generously: the machine may be busy
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-def _generated(folder: Path, mip_gap: float) -> Path:
+def _generated(folder: Path, mip_gap: float, narrowing_s: float = 600) -> Path:
     """A generated case, built in a second, that HiGHS takes minutes to prove optimal (gap 0);
-    with gap 1 its first plan stops it, within a second or two on any machine."""
+    with gap 1 its first plan stops it, within a second or two on any machine. Narrowing a
+    gap (a sweep run's, against its effect) stops after `narrowing_s`."""
     case = sheets(Size(30, 4, 10, 3, 2))
-    keep = [r for r in case["settings"] if r[0] not in ("time_limit_s", "mip_gap")]
-    case["settings"] = [*keep, ["time_limit_s", 600], ["mip_gap", mip_gap]]
+    keep = [r for r in case["settings"]
+            if r[0] not in ("time_limit_s", "mip_gap", "compare_time_limit_s")]
+    case["settings"] = [*keep, ["time_limit_s", 600], ["mip_gap", mip_gap],
+                        ["compare_time_limit_s", narrowing_s]]
     return write_sheets(folder / f"gap{mip_gap:g}.xlsx", case)
 
 
 @pytest.fixture(scope="module")
 def quick_case(tmp_path_factory) -> Path:
-    """A sweep's quick runs; varying mip_gap to 0 makes a slow one."""
-    return _generated(tmp_path_factory.mktemp("quick"), 1)
+    """A sweep's quick runs (their gaps narrowed for a second at most); varying mip_gap to 0
+    makes a slow one."""
+    return _generated(tmp_path_factory.mktemp("quick"), 1, narrowing_s=1)
 
 
 @pytest.fixture(scope="module")

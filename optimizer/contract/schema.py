@@ -267,8 +267,9 @@ SETTINGS: tuple[Setting, ...] = tuple(
                "`no_limits` (without the dependence limits), `no_stockpiles` (no acquisitions "
                "and no cover; initial stock may be released), or `none`.", "",
                "no_limits, no_stockpiles", excel_format="@"),
-        Column("compare_time_limit_s", Kind.NUMBER, "Time limit of each counterfactual, and "
-               "of narrowing the plan's gap for them (all its solves together).", "s",
+        Column("compare_time_limit_s", Kind.NUMBER, "Time limit of each counterfactual, "
+               "of narrowing the plan's gap for them (all its solves together), and of "
+               "narrowing each sweep run's gap against its effect.", "s",
                FromSetting("time_limit_s"), gt=0),
         Column("trace_origin", Kind.BOOL, "The former name of `origin_rule`: true reads as "
                "`content`, false as `shipper`.", "", BLANK),

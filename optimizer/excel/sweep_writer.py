@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_range_abs
 
 from models.data import BASELINE
 from models.terms import COST_CATEGORIES
@@ -17,6 +18,7 @@ from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.palette import colour
 from optimizer.excel.plan_writer import Formats, write_table_sheet
 from optimizer.excel.xlsx import set_printing
+from optimizer.solving import effects
 from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import RunResult
 
@@ -56,9 +58,11 @@ def runs_table(results: list[RunResult]) -> pd.DataFrame:
     """One row per run: what was varied, how it ended, its costs, its headline and achieved
     shares (blank for a run without a plan)."""
     rows = []
+    base = base_run(results)
     for i, r in enumerate(results):
         row = {"run": i, "sweep": r.run.name, **_labels(r), "status": r.status,
-               "exit_code": r.exit_code, "objective": r.objective}
+               "exit_code": r.exit_code, "objective": r.objective,
+               **effects.columns(r, base)}
         for category in COST_CATEGORIES:
             row[f"cost_{category}"] = r.summary.get(f"cost_{category}")
         row.update({column: r.headline.get(column) for column in HEADLINE_COLUMNS})
@@ -71,6 +75,10 @@ def runs_table(results: list[RunResult]) -> pd.DataFrame:
     first = ["run", "sweep", *varied]
     # reindex, not []: no run finished (an early Ctrl-C) is an empty table, not a KeyError
     return frame.reindex(columns=first + [c for c in frame.columns if c not in first])
+
+
+def base_run(results: list[RunResult]) -> RunResult | None:
+    return next((r for r in results if r.run.name == BASE), None)
 
 
 def _max_shares(r: RunResult) -> dict[str, float]:
@@ -93,8 +101,10 @@ def _single_variation_runs(results: list[RunResult]) -> dict[Variation, list[Run
 
 
 def frontier_table(results: list[RunResult]) -> pd.DataFrame:
-    """Cost against each swept dependence limit: the cost of independence."""
+    """Cost against each swept dependence limit: the cost of independence, with each point's
+    effect (its change from the base run) and interval."""
     rows = []
+    base = base_run(results)
     for v, runs in _single_variation_runs(results).items():
         if (v.sheet, v.column) != LIMIT_COLUMN or v.mode != "set":
             continue
@@ -108,10 +118,22 @@ def frontier_table(results: list[RunResult]) -> pd.DataFrame:
                 step = (r.objective - previous[1]) / ((previous[0] - value) * 100)
             rows.append({"limit": v.label, "max_share": value, "status": r.status,
                          "objective": r.objective, "cost_per_pp_tightened": step,
-                         "marginal_cost": _limit_marginal(r, v, value)})
+                         "marginal_cost": _limit_marginal(r, v, value),
+                         **_effect_columns(effects.effect(r, base))})
             previous = (value, r.objective)
     return pd.DataFrame(rows, columns=["limit", "max_share", "status", "objective",
-                                       "cost_per_pp_tightened", "marginal_cost"])
+                                       "cost_per_pp_tightened", "marginal_cost",
+                                       *EFFECT_COLUMNS])
+
+
+EFFECT_COLUMNS = ["effect", "effect_low", "effect_high", "effect_resolved"]
+
+
+def _effect_columns(found: effects.Effect | None) -> dict[str, object]:
+    if found is None:
+        return dict.fromkeys(EFFECT_COLUMNS)
+    return dict(zip(EFFECT_COLUMNS, (found.value, found.low, found.high, found.resolved),
+                    strict=True))
 
 
 def _limit_marginal(r: RunResult, v: Variation, value: float) -> float | None:
@@ -135,27 +157,45 @@ def _equals(column: pd.Series, wanted: object) -> pd.Series:
     return (pd.to_numeric(column, errors="coerce") - number).abs() <= 1e-9
 
 
+TORNADO_COLUMNS = ["parameter", "low", "high", "objective_low", "objective_high",
+                   "objective_base", "change_low", "change_high", "swing", "change_low_minus",
+                   "change_low_plus", "change_high_minus", "change_high_plus", "note"]
+
+
 def tornado_table(results: list[RunResult]) -> pd.DataFrame:
-    """Objective at each parameter's lowest and highest value, largest swing first."""
-    base = next((r.objective for r in results if r.run.name == BASE), None)
+    """Objective at each parameter's lowest and highest value, and its change from the base
+    run (the runs' effects, with their intervals), largest swing first."""
+    base = base_run(results)
     rows = []
     for v, runs in _single_variation_runs(results).items():
         if len(v.values) < 2:
             continue
-        by_value = {value: r.objective for r in runs for _, value in r.run.changes}
-        low, high = min(by_value), max(by_value)
-        if by_value[low] is None or by_value[high] is None:
+        by_value = {value: r for r in runs for _, value in r.run.changes}
+        low, high = by_value[min(by_value)], by_value[max(by_value)]
+        if low.objective is None or high.objective is None:
             continue
-        rows.append({"parameter": v.label, "low": low, "high": high,
-                     "objective_low": by_value[low], "objective_high": by_value[high],
-                     "objective_base": base,
-                     "change_low": None if base is None else by_value[low] - base,
-                     "change_high": None if base is None else by_value[high] - base,
-                     "swing": abs(by_value[high] - by_value[low])})
-    frame = pd.DataFrame(rows, columns=["parameter", "low", "high", "objective_low",
-                                        "objective_high", "objective_base", "change_low",
-                                        "change_high", "swing"])
+        changes = {side: effects.effect(r, base) for side, r in (("low", low), ("high", high))}
+        row = {"parameter": v.label, "low": min(by_value), "high": max(by_value),
+               "objective_low": low.objective, "objective_high": high.objective,
+               "objective_base": base.objective if base else None,
+               "swing": abs(high.objective - low.objective), "note": _tornado_note(changes)}
+        for side, found in changes.items():
+            row.update({f"change_{side}": found and found.value,
+                        f"change_{side}_minus": found and found.value - found.low,
+                        f"change_{side}_plus": found and found.high - found.value})
+        if all(changes.values()):
+            row["swing"] = abs(changes["high"].value - changes["low"].value)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
     return frame.sort_values("swing", ascending=False, ignore_index=True)
+
+
+def _tornado_note(changes: dict[str, effects.Effect | None]) -> str | None:
+    """Which bars are not resolved at the runs' gaps: their intervals include zero."""
+    unresolved = [f"the change at the {side} value is not resolved at this gap (between "
+                  f"{found.low:,.6g} and {found.high:,.6g})"
+                  for side, found in changes.items() if found and not found.resolved]
+    return "; ".join(unresolved) or None
 
 
 def limit_colours(results: list[RunResult]) -> dict[str, str]:
@@ -197,9 +237,11 @@ def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame,
 def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
     chart = wb.add_chart({"type": "bar"})
     n = len(tornado)
-    for col, name in ((6, "at the low value"), (7, "at the high value")):
+    for side, name in (("low", "at the low value"), ("high", "at the high value")):
+        col = TORNADO_COLUMNS.index(f"change_{side}")
         chart.add_series({"name": name, "categories": ["tornado", 1, 0, n, 0],
-                          "values": ["tornado", 1, col, n, col], "overlap": 100})
+                          "values": ["tornado", 1, col, n, col], "overlap": 100,
+                          "y_error_bars": _interval_bars(n, side)})
     chart.set_title({"name": "Change of the objective from the base run"})
     chart.set_x_axis({"name": "change of total discounted expected cost (billions)",
                       "num_format": '#,##0.0,,,'})
@@ -208,6 +250,15 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame):
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": tornado_height(n)})
     return chart
+
+
+def _interval_bars(n: int, side: str) -> dict:
+    """Error bars from each bar's end to the ends of its interval (the sheet's distances)."""
+    def cells(direction: str) -> str:
+        col = TORNADO_COLUMNS.index(f"change_{side}_{direction}")
+        return f"=tornado!{xl_range_abs(1, col, n, col)}"
+    return {"type": "custom", "plus_values": cells("plus"), "minus_values": cells("minus"),
+            "end_style": 1}
 
 
 def tornado_height(bars: int) -> int:

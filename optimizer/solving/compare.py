@@ -94,6 +94,11 @@ def variant(data: ModelData, comparison: str) -> tuple[ModelData | None, str]:
     raise ValueError(f"unknown comparison {comparison!r}")
 
 
+def narrowing_limit(settings: dict) -> float:
+    """Seconds each solve may take to narrow its gap."""
+    return float(settings.get("compare_time_limit_s") or settings["time_limit_s"])
+
+
 def minimised(plan: Plan) -> float:
     """The objective the solver minimised (risk-adjusted under cvar)."""
     return float(plan.summary.get("risk_adjusted_objective", plan.summary["objective"]))
@@ -105,6 +110,12 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
     low = a - b if bound_a is None else bound_a - b
     high = a - b if bound_b is None else a - bound_b
     return min(low, a - b), max(high, a - b)
+
+
+def is_resolved(low: float, high: float, objective: float) -> bool:
+    """Whether an interval excludes zero, or is nil (zero width at zero): the difference
+    can be stated."""
+    return bool(low > 0 or high < 0 or high - low <= EPS * max(abs(objective), 1.0))
 
 
 @dataclass
@@ -134,7 +145,7 @@ class Comparisons:
     def __init__(self, data: ModelData):
         self.data = data
         settings = data.settings
-        self.limit = float(settings.get("compare_time_limit_s") or settings["time_limit_s"])
+        self.limit = narrowing_limit(settings)
         self.items = [Counterfactual(c, *variant(data, c))
                       for c in requested(settings.get("compare"))]
         self.plan: GapSolve | None = None
@@ -250,11 +261,10 @@ class Comparisons:
         if sign < 0:
             low, high = -high, -low
         difference = sign * (a - b)
-        # an interval of zero width at zero is resolved too: the difference is nil
-        resolved = bool(low > 0 or high < 0 or high - low <= EPS * max(abs(a), 1.0))
+        resolved = is_resolved(low, high, a)
         gap_a = max(a - bound_a, 0.0) if bound_a is not None else 0.0
         gap_b = item.side.gap
-        notes = [] if resolved else [_unresolved(difference, high, a)]
+        notes = [] if resolved else [unresolved(difference, high, a)]
         for name, side in (("plan", self.plan), ("counterfactual", item.side)):
             if side.timed_out:
                 notes.append(f"the {name}'s solve stopped at compare_time_limit_s "
@@ -327,7 +337,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _unresolved(difference: float, high: float, objective: float) -> str:
+def unresolved(difference: float, high: float, objective: float) -> str:
     """Why a difference cannot be stated, and what gap would state it."""
     text = f"not resolved at this gap: at most {high:,.6g}"
     if abs(difference) > 0 and abs(objective) > 0:

@@ -21,6 +21,10 @@ class RunResult:
     summary: dict[str, Any] = field(default_factory=dict)
     shares: list[dict[str, Any]] = field(default_factory=list)
     headline: dict[str, Any] = field(default_factory=dict)  # see solving.headline; {} failed
+    minimised: float | None = None  # the objective HiGHS minimised (risk-adjusted under cvar)
+    bound: float | None = None  # its best bound
+    builds: tuple[tuple[str, str, int], ...] = ()  # (site, option, year) per build, sorted
+    stopped: str = ""  # why its gap is wider than asked: its solve stopped at a time limit
 
 
 @dataclass

@@ -128,13 +128,14 @@ class GapSolve:
             self.outcome = dataclasses.replace(self.outcome, objective=objective, bound=bound,
                                                gap=relative_gap(objective, bound))
 
-    def narrow(self, gap: float) -> None:
-        """Continue the solve from its incumbent until its absolute gap is at most `gap`."""
+    def narrow(self, gap: float, start: Sequence[float] | None = None) -> None:
+        """Continue the solve from its incumbent (or `start`, when the solver has solved
+        other data since) until its absolute gap is at most `gap`."""
         started = time.perf_counter()
         settings = {**self.formulation.data.settings, "mip_gap": 0.0, ABS_GAP: gap,
                     "time_limit_s": self.seconds_left}
         again = solve_from(self.formulation.model, settings, self.solver,
-                           incumbent(self.solver))
+                           incumbent(self.solver) if start is None else start)
         self.outcome = merged(self.outcome, again)
         self.timed_out = again.status is Status.TIME_LIMIT
         self.polish()

@@ -10,17 +10,21 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from functools import partial
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from models import build_model
+import pandas as pd
+import pyomo.environ as pyo
+
+from models import Formulation, build_model
 from models.data import ModelData
 from optimizer import interrupt
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
 from optimizer.contract.variations import (
+    BASE,
     Run,
     apply_changes,
     check_ranges,
@@ -34,47 +38,152 @@ from optimizer.errors import ExitCode, OptimizerError, UsageError
 from optimizer.excel.output import check_output_path, make_folder
 from optimizer.excel.sweep_writer import write_sweep
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
-from optimizer.solving import pipeline
+from optimizer.solving.compare import SHARE, minimised, narrowing_limit
+from optimizer.solving.effects import absolute_gap, base_gap_needed, target
 from optimizer.solving.headline import headline
 from optimizer.solving.pipeline import new_solver, post_solve, prepare
 from optimizer.solving.runs import RunResult
-from optimizer.solving.solve import solve_model
-from optimizer.solving.warm import incumbent, repaired_start, solve_from
+from optimizer.solving.solve import Highs, SolveOutcome, solve_model
+from optimizer.solving.warm import GapSolve, incumbent, repaired_start, solve_from
 
 log = logging.getLogger(__name__)
 
 
 # A run's row keeps the plan's summary, shares and headline only: a budget's saving is one
-# more MIP solve per budget and run, and a comparison one more per counterfactual, so the
-# headline's limits_cost and stockpiles_worth stay blank (cold and persistent runs alike).
+# more MIP solve per budget and run, and a comparison one more per counterfactual (none is
+# solved), so the headline's limits_cost and stockpiles_worth stay blank (cold and persistent
+# runs alike).
 BUDGETS = False
-COMPARISONS = False
+# Each run's gap is narrowed until its effect's interval is narrow enough (see
+# optimizer.solving.effects); without, every run stops at the workbook's mip_gap.
+NARROW = True
 
 
-def solve_run(inputs: Inputs, run: Run, threads: int | None = None) -> RunResult:
-    """Build and solve one run from scratch (cold); failures are results, never raised."""
+class BaseRun(NamedTuple):
+    """What a run needs of the base run to narrow its own gap against its effect."""
+
+    objective: float  # minimised
+    gap: float  # absolute
+
+
+@dataclass
+class Kept:
+    """The base run's solve, kept to narrow its gap again once every run says how narrow
+    it must be: its solver, the data and builds of its plan, the solver of its plan's LPs."""
+
+    side: GapSolve
+    data: ModelData
+    builds: dict[Any, int]
+    lp_solver: Highs
+
+
+def solve_run(inputs: Inputs, run: Run, threads: int | None = None,
+              base: BaseRun | None = None) -> RunResult:
+    """Build and solve one run from scratch (cold), its gap narrowed against `base`;
+    failures are results, never raised."""
+    return _solve_cold(inputs, run, threads, base)[0]
+
+
+def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | None
+                ) -> tuple[RunResult, Kept | None]:
+    """A cold run's result, and its solve kept for narrowing (None without a plan)."""
     start = time.perf_counter()
     try:
         varied = apply_changes(inputs, run.changes)
         check_ranges(varied, run)
-        solved = pipeline.solve_data(pipeline.prepare(varied, threads), budgets=BUDGETS,
-                                     comparisons=COMPARISONS)
-        return _result(run, solved.outcome, solved.plan, start)
+        data = prepare(varied, threads)
+        f, solver = build_model(data), new_solver()
+        side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
+        kept = _keep(side, solver)
+        plan = post_solve(f, side.outcome, solver, budgets=BUDGETS)
+        return _result(run, side, plan, start), kept
     except OptimizerError as err:
-        return _failed(run, err, start)
+        return _failed(run, err, start), None
 
 
-def _result(run: Run, outcome: Any, plan: Any, start: float) -> RunResult:
+def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
+              base: BaseRun | None) -> GapSolve:
+    """The run's solve, continued from its incumbent to SHARE of its effect's target when
+    the interval its gap and the base's leave is wider than the target (the base run,
+    narrowed after all runs, takes as much)."""
+    side = GapSolve(f, solver, outcome, narrowing_limit(f.data.settings))
+    if not (NARROW and base is not None and outcome.has_plan):
+        return side
+    wanted = target(outcome.objective, base.objective)
+    if side.gap + base.gap > wanted and side.gap > SHARE * wanted:
+        side.narrow(SHARE * wanted)
+    return side
+
+
+def _keep(side: GapSolve, lp_solver: Highs) -> Kept | None:
+    if not side.outcome.has_plan:
+        return None
+    builds = {key: round(pyo.value(var)) for key, var in side.formulation.model.build.items()}
+    return Kept(side, side.formulation.data, builds, lp_solver)
+
+
+def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
+    """The base run's result with its gap narrowed to `gap`: its builds and data back in its
+    model (a persistent one has solved other runs since), their best operations as the MIP
+    start, the solve continued from there; `result` unchanged when that LP does not solve."""
+    start = time.perf_counter()
+    f = kept.side.formulation
+    f.set_data(kept.data)
+    for key, value in kept.builds.items():
+        f.model.build[key].set_value(value)
+    repaired = repaired_start(f.model, kept.data.settings, kept.side.solver)
+    if repaired is None:
+        return result
+    kept.side.narrow(gap, repaired)
+    plan = post_solve(f, kept.side.outcome, kept.lp_solver, budgets=BUDGETS)
+    return _result(result.run, kept.side, plan, start, result.seconds)
+
+
+def _result(run: Run, side: GapSolve, plan: Any, start: float,
+            earlier: float = 0.0) -> RunResult:
     dep = plan.tables["dependence"]
-    return RunResult(run, plan.summary["status"], int(outcome.exit_code),
-                     plan.summary["objective"], time.perf_counter() - start,
+    return RunResult(run, plan.summary["status"], int(side.outcome.exit_code),
+                     plan.summary["objective"], time.perf_counter() - start + earlier,
                      summary=plan.summary, shares=dep.to_dict("records"),
-                     headline=headline(plan.summary, plan.tables))
+                     headline=headline(plan.summary, plan.tables), minimised=minimised(plan),
+                     bound=plan.summary.get("best_bound"),
+                     builds=build_keys(plan.tables["builds"]), stopped=_stopped(side))
+
+
+def build_keys(builds: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
+    """Each build's (site, option, year), sorted: two plans build the same when equal."""
+    rows = builds[["site", "option", "year"]].itertuples(index=False, name=None)
+    return tuple(sorted((str(site), str(option), int(year)) for site, option, year in rows))
+
+
+def _stopped(side: GapSolve) -> str:
+    if not side.timed_out:
+        return ""
+    return f"narrowing its gap stopped at compare_time_limit_s " \
+           f"({narrowing_limit(side.formulation.data.settings):g} s) with a gap of " \
+           f"{side.gap:,.6g}"
 
 
 def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
     return RunResult(run, err.status, int(err.exit_code),
                      seconds=time.perf_counter() - start, message=err.detail)
+
+
+class ColdRuns:
+    """Each run built and solved from scratch; the base run's solve kept for narrowing."""
+
+    def __init__(self, inputs: Inputs, threads: int | None = None):
+        self.inputs, self.threads = inputs, threads
+        self.kept: Kept | None = None
+
+    def solve(self, run: Run, base: BaseRun | None = None) -> RunResult:
+        result, kept = _solve_cold(self.inputs, run, self.threads, base)
+        if run.name == BASE:
+            self.kept = kept
+        return result
+
+    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
+        return narrow_kept(self.kept, result, gap) if self.kept else result
 
 
 class PersistentRuns:
@@ -100,8 +209,9 @@ class PersistentRuns:
         self.base = {key: param.value for key, param in self.params.items()}
         self.cold_runs = 0
         self.start: list[float] | None = None  # the previous run's solution, a MIP start
+        self.kept: Kept | None = None
 
-    def solve(self, run: Run) -> RunResult:
+    def solve(self, run: Run, base: BaseRun | None = None) -> RunResult:
         start = time.perf_counter()
         try:
             varied = apply_changes(self.inputs, run.changes)
@@ -110,13 +220,17 @@ class PersistentRuns:
             data = prepare(varied) if changed is not None else None
             if changed is None or not _same_default_end_values(self.built_from, data):
                 self.cold_runs += 1
-                return solve_run(self.inputs, run)
+                return solve_run(self.inputs, run, base=base)
             for key, value in changed.items():
                 self.params[key].set_value(value)
             self.formulation.set_data(data)  # the plan reads this run's values
-            outcome = self._solve(data.settings)
-            plan = post_solve(self.formulation, outcome, self.lp_solver, budgets=BUDGETS)
-            return _result(run, outcome, plan, start)
+            side = _narrowed(self.formulation, self.solver, self._solve(data.settings), base)
+            self.start = incumbent(self.solver) if side.outcome.has_plan else self.start
+            if run.name == BASE:
+                self.kept = _keep(side, self.lp_solver)
+            plan = post_solve(self.formulation, side.outcome, self.lp_solver,
+                              budgets=BUDGETS)
+            return _result(run, side, plan, start)
         except OptimizerError as err:
             return _failed(run, err, start)
         finally:
@@ -124,17 +238,17 @@ class PersistentRuns:
                 if self.params[key].value != value:
                     self.params[key].set_value(value)
 
+    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
+        return narrow_kept(self.kept, result, gap) if self.kept else result
+
     def _solve(self, settings: dict) -> Any:
         """Re-solve in place, starting the MIP from the previous run's builds with this run's
         best operations (`warm`): most of a sweep's speed-up. Falls back to the previous
         solution as it was when the repair does not solve."""
         if self.start is None:
-            outcome = solve_model(self.model, settings, solver=self.solver)
-        else:
-            start = repaired_start(self.model, settings, self.solver) or self.start
-            outcome = solve_from(self.model, settings, self.solver, start)
-        self.start = incumbent(self.solver) if outcome.has_plan else self.start
-        return outcome
+            return solve_model(self.model, settings, solver=self.solver)
+        start = repaired_start(self.model, settings, self.solver) or self.start
+        return solve_from(self.model, settings, self.solver, start)
 
     def _changed_cells(self, varied: Inputs, run: Run) -> dict[tuple, float] | None:
         """The model's cells the run changes, or None if it changes anything else."""
@@ -168,8 +282,10 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
             on_result: Callable[[int, RunResult], None] | None = None,
             persistent: bool = True) -> list[RunResult]:
     """Solve every run: on one re-used model (`persistent`), or each from scratch; with
-    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). `on_result(i,
-    result)` as run i finishes (in any order with jobs > 1); the results in run order."""
+    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). The first run
+    (the base run) is solved first, here: every other run narrows its gap against it, and
+    it is narrowed last to what the runs need. `on_result(i, result)` as run i finishes (in
+    any order with jobs > 1); the results in run order."""
     done: dict[int, RunResult] = {}
 
     def finished(i: int, result: RunResult) -> None:
@@ -177,23 +293,36 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         if on_result:
             on_result(i, result)
 
+    runner = PersistentRuns(inputs) if persistent and jobs <= 1 else ColdRuns(inputs)
+    finished(0, runner.solve(runs[0]))
+    base = _base_run(done[0])
     if jobs <= 1:
-        solve = PersistentRuns(inputs).solve if persistent else partial(solve_run, inputs)
-        for i, run in enumerate(runs):
-            finished(i, solve(run))
+        for i, run in enumerate(runs[1:], start=1):
+            finished(i, runner.solve(run, base))
     else:
-        _run_in_pool(inputs, runs, jobs, finished)
-    return [done[i] for i in range(len(runs))]
+        _run_in_pool(inputs, runs, jobs, finished, base)
+    results = [done[i] for i in range(len(runs))]
+    needed = base_gap_needed(results) if base and NARROW else None
+    if needed is not None:
+        results[0] = runner.narrow_base(results[0], needed)
+    return results
+
+
+def _base_run(result: RunResult) -> BaseRun | None:
+    if result.run.name != BASE or result.minimised is None:
+        return None
+    return BaseRun(result.minimised, absolute_gap(result) or 0.0)
 
 
 def _run_in_pool(inputs: Inputs, runs: list[Run], jobs: int,
-                 finished: Callable[[int, RunResult], None]) -> None:
-    """Cold runs in `jobs` worker processes. On an interrupt (or any error) the workers are
-    killed at once: waiting for them would mean waiting for their solves."""
+                 finished: Callable[[int, RunResult], None], base: BaseRun | None) -> None:
+    """Cold runs after the first in `jobs` worker processes. On an interrupt (or any error)
+    the workers are killed at once: waiting for them would mean waiting for their solves."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=interrupt.ignore_in_worker)
     try:
-        futures = {pool.submit(solve_run, inputs, run, 1): i for i, run in enumerate(runs)}
+        futures = {pool.submit(solve_run, inputs, run, 1, base): i
+                   for i, run in enumerate(runs) if i > 0}
         for future in as_completed(futures):
             finished(futures[future], future.result())
     except BaseException:
