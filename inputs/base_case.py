@@ -77,7 +77,7 @@ def _settings() -> list[list]:
     return [["key", "value"], ["first_year", FIRST], ["last_year", LAST],
             ["discount_rate", src("settings", "discount_rate", "value", 0.07,
                                   "[G31, R2] 7% discount rate (Busch et al. 2024); brief")],
-            ["mip_gap", 0.005], ["time_limit_s", 120], ["compare_time_limit_s", 600],
+            ["mip_gap", 0.005], ["time_limit_s", 120], ["compare_time_limit_s", 300],
             ["currency", "USD"],
             ["default_shortage_cost", src("settings", "default_shortage_cost", "value",
                                           r(10 * MAGNET_COST), "assumption: 10x derived "

@@ -174,3 +174,22 @@ def test_the_frontier_gives_each_points_effect(tmp_path):
     assert list(frontier["effect_low"]) == pytest.approx(expected, abs=TOLERANCE)
     assert list(frontier["effect_high"]) == pytest.approx(expected, abs=TOLERANCE)
     assert list(frontier["effect_resolved"]) == [True, True]
+
+
+@pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "cold"])
+def test_a_run_with_the_base_value_is_the_base_run(tmp_path, persistent):
+    """A price x1 changes nothing: the run is the base run's plan, its effect exactly 0 and
+    resolved (solved again, its gap and the base's could never exclude zero), and it is not
+    solved again; x0.5 is solved as usual."""
+    runs = plan_runs([parse_vary("supply.price[country=CHN]*=1,0.5")])
+    with mock.patch.object(sweep, "solve_model", side_effect=sweep.solve_model) as cold, \
+            mock.patch.object(sweep, "solve_from", side_effect=sweep.solve_from) as warm_:
+        results = sweep.run_all(load_inputs(case(tmp_path)), runs, persistent=persistent)
+    assert cold.call_count + warm_.call_count == 2  # the base run and x0.5, not x1
+    table = runs_table(results)
+    same = table.iloc[1]
+    assert same["objective"] == pytest.approx(table.iloc[0]["objective"])
+    assert (same["effect"], same["effect_low"], same["effect_high"]) == (0, 0, 0)
+    assert same["effect_resolved"] is True and same["builds_changed"] is False
+    assert same["effect_note"] == "the same inputs as the base run"
+    assert table.iloc[2]["effect"] == pytest.approx(-1000, abs=TOLERANCE)

@@ -48,6 +48,8 @@ def effect(result: RunResult, base: RunResult | None) -> Effect | None:
     plans."""
     if base is None or result is base or result.minimised is None or base.minimised is None:
         return None
+    if result.same_as_base:
+        return Effect(0.0, 0.0, 0.0, True, "the same inputs as the base run")
     low, high = interval(result.minimised, result.bound, base.minimised, base.bound)
     value = result.minimised - base.minimised
     resolved = is_resolved(low, high, base.minimised)

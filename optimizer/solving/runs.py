@@ -25,6 +25,7 @@ class RunResult:
     bound: float | None = None  # its best bound
     builds: tuple[tuple[str, str, int], ...] = ()  # (site, option, year) per build, sorted
     stopped: str = ""  # why its gap is wider than asked: its solve stopped at a time limit
+    same_as_base: bool = False  # its changes leave the inputs as they are: the base's plan
 
 
 @dataclass

@@ -5,6 +5,7 @@ cost-of-independence frontier and a tornado."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 import time
@@ -296,16 +297,32 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
     runner = PersistentRuns(inputs) if persistent and jobs <= 1 else ColdRuns(inputs)
     finished(0, runner.solve(runs[0]))
     base = _base_run(done[0])
+    # a run that changes nothing (a value equal to the base's) is the base run: solved again
+    # it could never resolve its effect, which is exactly zero
+    same = {i for i, run in enumerate(runs) if i > 0 and _same_as_base(inputs, run)}
+    others = [(i, run) for i, run in enumerate(runs) if i > 0 and i not in same]
     if jobs <= 1:
-        for i, run in enumerate(runs[1:], start=1):
+        for i, run in others:
             finished(i, runner.solve(run, base))
     else:
-        _run_in_pool(inputs, runs, jobs, finished, base)
-    results = [done[i] for i in range(len(runs))]
-    needed = base_gap_needed(results) if base and NARROW else None
+        _run_in_pool(inputs, others, jobs, finished, base)
+    needed = base_gap_needed([done[0], *(done[i] for i, _ in others)]) \
+        if base and NARROW else None
     if needed is not None:
-        results[0] = runner.narrow_base(results[0], needed)
-    return results
+        done[0] = runner.narrow_base(done[0], needed)
+    for i in sorted(same):
+        finished(i, dataclasses.replace(done[0], run=runs[i], seconds=0.0, same_as_base=True))
+    return [done[i] for i in range(len(runs))]
+
+
+def _same_as_base(inputs: Inputs, run: Run) -> bool:
+    """Whether the run's changes leave every table and setting as it is."""
+    try:
+        varied = apply_changes(inputs, run.changes)
+    except OptimizerError:
+        return False  # the run reports its own error
+    return varied.settings == inputs.settings and all(
+        varied.tables[name].equals(table) for name, table in inputs.tables.items())
 
 
 def _base_run(result: RunResult) -> BaseRun | None:
@@ -314,15 +331,14 @@ def _base_run(result: RunResult) -> BaseRun | None:
     return BaseRun(result.minimised, absolute_gap(result) or 0.0)
 
 
-def _run_in_pool(inputs: Inputs, runs: list[Run], jobs: int,
+def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
                  finished: Callable[[int, RunResult], None], base: BaseRun | None) -> None:
-    """Cold runs after the first in `jobs` worker processes. On an interrupt (or any error)
-    the workers are killed at once: waiting for them would mean waiting for their solves."""
+    """Cold runs (numbered) in `jobs` worker processes. On an interrupt (or any error) the
+    workers are killed at once: waiting for them would mean waiting for their solves."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=interrupt.ignore_in_worker)
     try:
-        futures = {pool.submit(solve_run, inputs, run, 1, base): i
-                   for i, run in enumerate(runs) if i > 0}
+        futures = {pool.submit(solve_run, inputs, run, 1, base): i for i, run in runs}
         for future in as_completed(futures):
             finished(futures[future], future.result())
     except BaseException:
