@@ -112,6 +112,12 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
     return min(low, a - b), max(high, a - b)
 
 
+def target(objective: float, other: float) -> float:
+    """The widest interval a difference `objective - other` may have: RESOLUTION of the
+    difference, or FLOOR of `objective` (the plan's, or the base run's) when that is larger."""
+    return max(RESOLUTION * abs(objective - other), FLOOR * abs(objective))
+
+
 def is_resolved(low: float, high: float, objective: float) -> bool:
     """Whether an interval excludes zero, or is nil (zero width at zero): the difference
     can be stated."""
@@ -139,7 +145,7 @@ class Comparisons:
         comparisons = Comparisons(data)
         outcome = comparisons.solve(f, solver, outcome)  # the plan's MIP solved; may narrow it
         plan = post_solve(f, outcome, solver)
-        comparisons.report(plan)                          # the `comparisons` table
+        comparisons.report(plan, {name: post_solve(...) for name, side in comparisons.solved()})
     """
 
     def __init__(self, data: ModelData):
@@ -187,9 +193,7 @@ class Comparisons:
         return side
 
     def _target(self, item: Counterfactual) -> float:
-        """The widest interval this comparison may have."""
-        a, b = self.plan.outcome.objective, item.side.outcome.objective
-        return max(RESOLUTION * abs(a - b), FLOOR * abs(a))
+        return target(self.plan.outcome.objective, item.side.outcome.objective)
 
     def _width(self, item: Counterfactual) -> float:
         """The widest the reported interval can be: both gaps, and what each plan's clean-up

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from optimizer.errors import Status
 from optimizer.solving.compare import (
-    FLOOR,
-    RESOLUTION,
     SHARE,
     interval,
     is_resolved,
+    target,
     unresolved,
 )
 from optimizer.solving.runs import RunResult
@@ -28,12 +27,6 @@ class Effect:
     high: float
     resolved: bool
     note: str
-
-
-def target(objective: float, base_objective: float) -> float:
-    """The widest interval a run's effect may have: a share of the effect, or of the base's
-    objective when the effect is smaller than that."""
-    return max(RESOLUTION * abs(objective - base_objective), FLOOR * abs(base_objective))
 
 
 def absolute_gap(result: RunResult) -> float | None:
@@ -84,8 +77,8 @@ def base_gap_needed(results: list[RunResult]) -> float | None:
     base_gap = absolute_gap(base) if base else None
     if base_gap is None:
         return None
-    wide = [target(r.minimised, base.minimised) for r in results[1:]
+    wide = [target(base.minimised, r.minimised) for r in results[1:]
             if r.minimised is not None
-            and absolute_gap(r) + base_gap > target(r.minimised, base.minimised)]
+            and absolute_gap(r) + base_gap > target(base.minimised, r.minimised)]
     needed = SHARE * min(wide) if wide else None
     return needed if needed is not None and base_gap > needed else None

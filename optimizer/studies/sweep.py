@@ -110,7 +110,7 @@ def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
     side = GapSolve(f, solver, outcome, narrowing_limit(f.data.settings))
     if not (NARROW and base is not None and outcome.has_plan):
         return side
-    wanted = target(outcome.objective, base.objective)
+    wanted = target(base.objective, outcome.objective)
     if side.gap + base.gap > wanted and side.gap > SHARE * wanted:
         side.narrow(SHARE * wanted)
     return side
