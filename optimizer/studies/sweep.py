@@ -300,6 +300,8 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
     # a run that changes nothing (a value equal to the base's) is the base run: solved again
     # it could never resolve its effect, which is exactly zero
     same = {i for i, run in enumerate(runs) if i > 0 and _same_as_base(inputs, run)}
+    for i in sorted(same):
+        finished(i, _as_base(done[0], runs[i]))
     others = [(i, run) for i, run in enumerate(runs) if i > 0 and i not in same]
     if jobs <= 1:
         for i, run in others:
@@ -310,9 +312,12 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         if base and NARROW else None
     if needed is not None:
         done[0] = runner.narrow_base(done[0], needed)
-    for i in sorted(same):
-        finished(i, dataclasses.replace(done[0], run=runs[i], seconds=0.0, same_as_base=True))
+        done.update({i: _as_base(done[0], runs[i]) for i in same})  # reported already
     return [done[i] for i in range(len(runs))]
+
+
+def _as_base(base: RunResult, run: Run) -> RunResult:
+    return dataclasses.replace(base, run=run, seconds=0.0, same_as_base=True)
 
 
 def _same_as_base(inputs: Inputs, run: Run) -> bool:
