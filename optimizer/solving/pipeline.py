@@ -99,13 +99,14 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
         outcome = study.solve(f, solver, outcome)
         timer.lap("compare")
     plan = post_solve(f, outcome, solver, timer, budgets)
+    others: dict[str, Plan] = {}  # each counterfactual's plan, read as the plan's is
     if study:
-        # each counterfactual's plan read as the plan's is (operations cleaned up)
         others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False)
                   for name, side in study.solved().items()}
         study.report(plan, others)
         timer.lap("compare")
-    plan.tables["consumers"] = consumer_view(data, plan.tables, study.tables if study else {})
+    plan.tables["consumers"] = consumer_view(
+        data, plan.tables, {name: other.tables for name, other in others.items()})
     return Solved(f, outcome, plan)
 
 
