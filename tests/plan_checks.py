@@ -155,6 +155,36 @@ def check_origins(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
             assert float(reported) == pytest.approx(share, abs=1e-6)
 
 
+def check_sourcing(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
+    """`sourcing` from the other tables: traced materials split each consumer's use (demand
+    met and plant inputs in `origins`) by class under the case's rule; the others take in from
+    each partner what `shipments` says it sent; shares add up to 1 per consumer."""
+    sourcing = tables["sourcing"]
+    keys = ["scenario", "year", "country", "material"]
+    if sourcing.empty:
+        return
+    assert sourcing.groupby(keys).share.sum().to_numpy() == pytest.approx(1.0)
+    origins = tables["origins"]
+    traced = set(origins.material)
+    rule = data.settings.get("origin_rule") or "transformation"
+    mine = sourcing[sourcing.material.isin(traced)]
+    assert set(mine.rule) <= {rule}
+    use = origins[origins.flow.isin(["demand_met", "plant_inputs"])]
+    expected = use.groupby([*keys, "origin"]).quantity.sum()
+    expected = expected[expected > 0]
+    assert mine.set_index([*keys, "origin"]).quantity.sort_index().to_dict() == \
+        pytest.approx(expected.sort_index().to_dict(), abs=TOL)
+    other = sourcing[~sourcing.material.isin(traced)]
+    assert set(other.rule) <= {"shipper"}
+    ships = tables["shipments"]
+    ships = ships[~ships.material.isin(traced)]
+    sent = ships.groupby(["scenario", "year", "to_country", "material", "from_country"]
+                         ).quantity.sum()
+    imports = other[other.origin != other.country].set_index([*keys, "origin"]).quantity
+    for key, quantity in sent[sent > TOL].items():
+        assert imports.get(key, 0.0) == pytest.approx(quantity, abs=TOL), key
+
+
 def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: float) -> None:
     """The cost table adds up to the objective, and its flow costs match quantities x prices."""
     costs = tables["costs"]
@@ -233,6 +263,7 @@ def check_plan(tables: dict[str, pd.DataFrame], data: ModelData, objective: floa
     check_costs(tables, data, objective)
     check_end_values(tables, data)
     check_origins(tables, data)
+    check_sourcing(tables, data)
 
 
 MOVEMENT_TOL = 1e-6

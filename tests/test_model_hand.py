@@ -270,6 +270,13 @@ def test_transshipment_through_a_third_country_under_each_origin_rule(tmp_path, 
     assert plan.summary["objective"] == pytest.approx(cost)
     share = plan.tables["dependence"]["share"].iloc[0]
     assert share == pytest.approx(0.0 if origin_rule == "shipper" else 0.2)
+    # `sourcing` splits Japan's use by origin class under the rule, never by the shipper
+    # (Korea) unless the rule says so
+    sourcing = plan.tables["sourcing"]
+    assert set(sourcing.rule) == {origin_rule}
+    by_origin = sourcing.set_index("origin")["quantity"].to_dict()
+    assert by_origin == pytest.approx({"other": 100} if origin_rule == "shipper"
+                                      else {"CHN": 20, "other": 80})
 
 
 def test_the_former_trace_origin_setting_still_reads(tmp_path):

@@ -34,13 +34,13 @@ B, CUT = "baseline", "cut"
 def tables(scenarios: tuple[str, ...] = (B, CUT)) -> dict[str, pd.DataFrame]:
     """USA's magnets: made in China, shipped through Korea; in each cut some go short.
 
-    `sourcing` names the shipping country (KOR), `origins` the origin class (CHN)."""
+    `sourcing` splits its use by origin class (CHN), `origins` holds the flows."""
     sourcing, origins, shortages = [], [], []
     for w in scenarios:
         china = 60.0 if w == B else 20.0
         for t in (2026, 2027):
-            sourcing += [[w, t, "USA", "MAG", "KOR", "imports", china],
-                         [w, t, "USA", "MAG", "USA", "production", 40.0]]
+            sourcing += [[w, t, "USA", "MAG", "CHN", "transformation", china],
+                         [w, t, "USA", "MAG", "other", "transformation", 40.0]]
             origins += [[w, t, "MAG", "CHN", "demand_met", "USA", None, china],
                         [w, t, "MAG", "other", "demand_met", "USA", None, 40.0],
                         [w, t, "MAG", "CHN", "shipments", "KOR", "USA", china]]
@@ -49,7 +49,7 @@ def tables(scenarios: tuple[str, ...] = (B, CUT)) -> dict[str, pd.DataFrame]:
                           [w, t, "JPN", "MAG", 50.0, short / 2, short / 100]]
     return {
         "sourcing": pd.DataFrame(sourcing, columns=["scenario", "year", "country", "material",
-                                                    "origin", "channel", "quantity"]),
+                                                    "origin", "rule", "quantity"]),
         "origins": pd.DataFrame(origins, columns=["scenario", "year", "material", "origin",
                                                   "flow", "country", "partner", "quantity"]),
         "shortages": pd.DataFrame(shortages, columns=["scenario", "year", "country",
@@ -64,16 +64,18 @@ def tables(scenarios: tuple[str, ...] = (B, CUT)) -> dict[str, pd.DataFrame]:
 
 
 def test_supply_is_charted_by_origin_class_not_by_shipping_country() -> None:
-    spec = supply_specs(tables(), B, "transformation")[0]
+    spec = supply_specs(tables(), B)[0]
     assert list(spec.data.columns) == ["CHN", "other"]
     assert spec.data.loc[2027].to_dict() == {"CHN": 60.0, "other": 40.0}
     assert spec.title == "MAG supply to USA by origin (baseline, transformation rule)"
     assert spec.colours == {"CHN": palette.CHINA_RED, "other": palette.OTHER_GREY}
 
 
-def test_without_origin_classes_supply_is_charted_by_source_country() -> None:
-    no_origins = {k: v for k, v in tables().items() if k != "origins"}
-    spec = supply_specs(no_origins, B)[0]
+def test_where_origin_is_not_traced_supply_is_charted_by_source_country() -> None:
+    shipped = tables()
+    shipped["sourcing"] = shipped["sourcing"].assign(
+        origin=lambda f: f.origin.map({"CHN": "KOR", "other": "USA"}), rule="shipper")
+    spec = supply_specs(shipped, B)[0]
     assert set(spec.data.columns) == {"KOR", "USA"}
     assert spec.title == "MAG supply to USA by source country (baseline)"
 
@@ -159,21 +161,21 @@ def test_the_plan_draws_china_red_in_baseline_and_cut(tmp_path: Path) -> None:
     path = write_plan(Plan({"status": "optimal"}, tables()), tmp_path / "plan.xlsx")
     colours = chart_colours(path)
     red = palette.CHINA_RED.lstrip("#")
-    assert red in colours["MAG supply to USA by origin (baseline)"]
-    assert red in colours["MAG supply to USA by origin (cut)"]
+    assert red in colours["MAG supply to USA by origin (baseline, transformation rule)"]
+    assert red in colours["MAG supply to USA by origin (cut, transformation rule)"]
     assert palette.colour("USA").lstrip("#") in colours["Shortage of MAG by consumer (cut)"]
 
 
 @pytest.fixture(scope="module")
 def example_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     plan = tmp_path_factory.mktemp("example") / "plan.xlsx"
-    assert run_cli("solve", str(EXAMPLE), "-o", str(plan)).returncode == 0
+    assert run_cli("solve", str(EXAMPLE), "-o", str(plan), "--compare", "none").returncode == 0
     return pd.read_excel(plan, sheet_name=None, engine="openpyxl")
 
 
 def test_example_charts_china_where_its_dependence_chart_does(example_tables) -> None:
     """The USA's magnets ship from Japan, but half their origin is China, as the limit says."""
-    specs = chart_specs(example_tables, "content")
+    specs = chart_specs(example_tables)
     usa = [s for s in specs if s.topic == "supply" and "NDFEB supply to USA" in s.title]
     assert [s.section for s in usa] == ["baseline", "china_cut_2028"]
     for spec in usa:
@@ -187,12 +189,12 @@ def test_example_charts_china_where_its_dependence_chart_does(example_tables) ->
 def test_odd_codes_and_blanks_still_chart() -> None:
     """Codes read as numbers, a blank material and blank quantities: charts, no traceback."""
     frames = tables((B, CUT))
-    for name in ("origins", "shortages"):
+    for name in ("sourcing", "shortages"):
         frames[name] = frames[name].assign(country=frames[name]["country"].map(
             {"USA": 840, "JPN": 392, "KOR": 410}))
     frames["shortages"].loc[frames["shortages"]["country"] == 392, "material"] = None
-    frames["origins"] = frames["origins"].astype({"quantity": object})
-    frames["origins"].loc[0, "quantity"] = ""
+    frames["sourcing"] = frames["sourcing"].astype({"quantity": object})
+    frames["sourcing"].loc[0, "quantity"] = ""
     specs = chart_specs(frames)
     shortage = next(s for s in specs if s.topic == "shortage")
     assert set(shortage.data.columns) == {"840 MAG", "392 (blank)"}

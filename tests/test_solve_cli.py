@@ -19,7 +19,7 @@ from optimizer.excel.sheets import write_sheets
 ORLIB = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 REPO = Path(__file__).resolve().parents[1]
 PLAN_TABLES = ["builds", "capacity", "production", "purchases", "shipments", "dependence",
-               "disruptions", "origins", "stockpiles", "shortages", "costs"]
+               "disruptions", "origins", "sourcing", "stockpiles", "shortages", "costs"]
 
 
 def read_plan(path: Path) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
@@ -53,7 +53,7 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
     source = REPO / "inputs" / "example.xlsx"
     before = sha256(source)
     plan = tmp_path / "plan.xlsx"
-    result = run_cli("solve", str(source), "-o", str(plan))
+    result = run_cli("solve", str(source), "-o", str(plan), "--compare", "none")
     assert result.returncode == 0, result.stderr
     assert sha256(source) == before
     summary, tables = read_plan(plan)
@@ -63,7 +63,8 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
 
 
 def test_default_solve_writes_to_outputs(tmp_path):
-    result = run_cli("solve", cwd=tmp_path)
+    """No input: the bundled base case (its plan alone: the comparisons take minutes)."""
+    result = run_cli("solve", "--compare", "none", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "outputs" / "base_case_plan.xlsx").exists()
 
@@ -151,7 +152,8 @@ def test_verbose_shows_timings_and_the_highs_log_on_stderr_only(tmp_path):
     """The example draws HiGHS's scaling warnings. With -v its log streams to stderr, with
     the phase timings; Pyomo's DEBUG log (megabytes of model construction) never shows."""
     target = tmp_path / "plan.xlsx"
-    result = run_cli("solve", str(REPO / "inputs" / "example.xlsx"), "-o", str(target), "-v")
+    result = run_cli("solve", str(REPO / "inputs" / "example.xlsx"), "-o", str(target), "-v",
+                     "--compare", "none")
     assert result.returncode == 0, result.stderr
     assert "Running HiGHS" in result.stderr and "WARNING: Problem" in result.stderr
     assert re.search(r"read [\d.]+s; build [\d.]+s; solve [\d.]+s; .*write [\d.]+s",

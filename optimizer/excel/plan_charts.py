@@ -38,8 +38,7 @@ MAX_SCENARIO_SECTIONS = 4  # disruption scenarios charted: the first the tables 
 SUPPLY_CHARTS_PER_SCENARIO = 3  # with the shortage chart, a 2 x 2 block per scenario
 MAX_STACKED_SERIES = 8  # more stacked colours than this cannot be told apart: lump as "other"
 MAX_LINE_SERIES = 8
-SCENARIO_TABLES = ("origins", "sourcing", "shortages", "stockpiles")
-USE_FLOWS = ("demand_met", "plant_inputs")  # what a dependence limit counts as use
+SCENARIO_TABLES = ("sourcing", "shortages", "stockpiles")
 LIMIT_COLOUR = "#404040"
 DISRUPTION_DASHES = ("dash", "round_dot", "long_dash", "dash_dot")  # the baseline is solid
 
@@ -74,13 +73,12 @@ def named(title: str, names: Mapping[str, str]) -> str:
     return re.sub(pattern, lambda match: names[match.group(1)], title)
 
 
-def chart_specs(tables: Mapping[str, pd.DataFrame], origin_rule: str | None = None
-                ) -> list[ChartSpec]:
+def chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
     """Every chart of the sheet, the baseline's first, then each disruption scenario's."""
-    specs = (supply_specs(tables, BASELINE, origin_rule) + dependence_specs(tables)
+    specs = (supply_specs(tables, BASELINE) + dependence_specs(tables)
              + capacity_specs(tables) + stockpile_specs(tables))
     for scenario in disruption_scenarios(tables)[:MAX_SCENARIO_SECTIONS]:
-        specs += supply_specs(tables, scenario, origin_rule)[:SUPPLY_CHARTS_PER_SCENARIO]
+        specs += supply_specs(tables, scenario)[:SUPPLY_CHARTS_PER_SCENARIO]
         specs += shortage_specs(tables, scenario)
     # No empty charts: a chart needs at least one year and one series.
     return [s for s in specs if not s.data.empty and s.data.shape[1] > 0]
@@ -126,41 +124,35 @@ def _by_country(data: pd.DataFrame) -> dict[str, str]:
     return {str(c): colour(str(c)) for c in data.columns}
 
 
-def _supply(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, str] | None:
-    """Each consumer's use by origin class (`origins`: demand met and plant inputs, what the
-    dependence limits count), or, in a plan without limits and so without origin classes,
-    its supply by the country it came from (`sourcing`); and the word for the split."""
-    origins = _frame(tables, "origins", ["scenario", "year", "material", "origin", "flow",
-                                         "country", "quantity"])
-    if origins is not None:
-        return origins[origins["flow"].isin(USE_FLOWS)], "origin"
+def supply_specs(tables: Mapping[str, pd.DataFrame], scenario: str = BASELINE) -> list[ChartSpec]:
+    """Stacked supply of the most important (consumer, material) pairs in one scenario, by
+    origin class under the rule the `sourcing` table names for it."""
     sourcing = _frame(tables, "sourcing", ["scenario", "year", "country", "material",
-                                           "origin", "quantity"])
-    return None if sourcing is None else (sourcing, "source country")
-
-
-def supply_specs(tables: Mapping[str, pd.DataFrame], scenario: str = BASELINE,
-                 origin_rule: str | None = None) -> list[ChartSpec]:
-    """Stacked supply of the most important (consumer, material) pairs in one scenario."""
-    supply = _supply(tables)
-    if supply is None:
+                                           "origin", "rule", "quantity"])
+    if sourcing is None:
         return []
-    frame, split = supply
-    rows = frame[frame["scenario"] == scenario]
+    rows = sourcing[sourcing["scenario"] == scenario]
     totals = rows.groupby(["country", "material"])["quantity"].sum()
     years = sorted(rows["year"].unique())
-    rule = f", {origin_rule} rule" if origin_rule and split == "origin" else ""
     specs = []
     for country, material in _sourcing_pairs(totals[totals > 0], tables.get("dependence")):
         pair = rows[(rows["country"] == country) & (rows["material"] == material)]
         data = pair.pivot_table(index="year", columns="origin", values="quantity",
                                 aggfunc="sum", fill_value=0).reindex(years, fill_value=0)
         data = _top_columns(data, MAX_STACKED_SERIES)
-        specs.append(ChartSpec(f"{material} supply to {country} by {split} ({scenario}{rule})",
+        specs.append(ChartSpec(f"{material} supply to {country} by {_split(pair, scenario)}",
                                "stacked", f"quantity ({_unit('quantity')})", data,
-                               colours=_by_country(data), section=scenario,
-                               topic="supply"))
+                               colours=_by_country(data), section=scenario, topic="supply"))
     return specs
+
+
+def _split(pair: pd.DataFrame, scenario: str) -> str:
+    """How a consumer's supply is split: by origin under the workbook's rule where origin is
+    traced, by the country it came from where it is not."""
+    rules = set(pair["rule"].astype(str))
+    if rules == {"shipper"}:
+        return f"source country ({scenario})"
+    return f"origin ({scenario}, {', '.join(sorted(rules - {'shipper'}))} rule)"
 
 
 def _sourcing_pairs(totals: pd.Series,
@@ -288,9 +280,8 @@ def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 def write_charts(wb: Workbook, charts: Worksheet, data_ws: Worksheet,
                  tables: Mapping[str, pd.DataFrame], fmt: Formats,
-                 names: Mapping[str, str] = MappingProxyType({}),
-                 origin_rule: str | None = None) -> None:
-    specs = [_with_names(spec, names) for spec in chart_specs(tables, origin_rule)]
+                 names: Mapping[str, str] = MappingProxyType({})) -> None:
+    specs = [_with_names(spec, names) for spec in chart_specs(tables)]
     charts.write_string(0, 0, "Charts (their data are on the chart_data sheet)" if specs
                         else "No data to chart", fmt.bold)
     data_ws.set_column(0, 0, 10)

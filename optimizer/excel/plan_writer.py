@@ -70,9 +70,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
     run_info = wb.add_worksheet("run_info")
     chart_data = wb.add_worksheet("chart_data")
     _write_run_info(run_info, plan.run_info, fmt)
-    settings = plan.run_info.get("settings")
-    origin_rule = settings.get("origin_rule") if isinstance(settings, Mapping) else None
-    write_charts(wb, charts, chart_data, plan.tables, fmt, plan.names, origin_rule)
+    write_charts(wb, charts, chart_data, plan.tables, fmt, plan.names)
     _set_properties(wb, plan.run_info)
 
 

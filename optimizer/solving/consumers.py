@@ -15,11 +15,10 @@ from typing import Any
 import pandas as pd
 
 from models.data import ModelData
-from optimizer.solving.results import EPS
+from optimizer.solving.results import EPS, USE_FLOWS
 
 Tables = Mapping[str, pd.DataFrame]
 
-USED = ("demand_met", "plant_inputs")  # the flows a dependence limit counts as use
 OTHER = "other"  # the origin class of everything no limited supplier holds
 FIXED_COLUMNS = ["consumer", "measure", "scenario", "material", "unit", "plan"]
 # (measure, unit): demand and shortage for the materials the consumer demands, the others
@@ -65,7 +64,7 @@ def _demanded(members: set[str], plan: Tables) -> set[str]:
 def _materials(members: set[str], plan: Tables) -> list[str]:
     """The materials the consumer demands or uses."""
     origins = plan["origins"]
-    used = origins.loc[origins.country.isin(members) & origins.flow.isin(USED), "material"]
+    used = origins.loc[origins.country.isin(members) & origins.flow.isin(USE_FLOWS), "material"]
     return sorted(_demanded(members, plan) | set(used))
 
 
@@ -75,7 +74,7 @@ def _flows(tables: Tables, members: set[str], scenario: str, material: str
     short = shortages[(shortages.scenario == scenario) & (shortages.material == material)
                       & shortages.country.isin(members)]
     used = origins[(origins.scenario == scenario) & (origins.material == material)
-                   & origins.country.isin(members) & origins.flow.isin(USED)]
+                   & origins.country.isin(members) & origins.flow.isin(USE_FLOWS)]
     use = float(used.quantity.sum())
     supplier = float(used.loc[used.origin != OTHER, "quantity"].sum())
     return {"demand": float(short.demand.sum()), "shortage": float(short.shortage.sum()),

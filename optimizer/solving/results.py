@@ -66,14 +66,15 @@ def extract_plan(f: Formulation, outcome: SolveOutcome,
     """Read the plan off a solved model; `marginals` come from `optimizer.solving.duals`."""
     m, data = f.model, f.data
     marginals = marginals or {}
+    origins = _origins(f)
     tables = {
         "builds": _builds(m, data),
         "capacity": _capacity(m, data, marginals.get("capacity")),
         "production": _production(m, data),
         "purchases": _purchases(m, data),
         "shipments": _shipments(m, data),
-        "sourcing": _sourcing(m, data),
-        "origins": _origins(f),
+        "sourcing": _sourcing(f, origins),
+        "origins": origins,
         "dependence": _dependence(m, data, marginals.get("dependence")),
         "disruptions": _disruptions(m, data),
         "budgets": _budgets(m, data, marginals.get("budgets")),
@@ -223,27 +224,47 @@ def _origins(f: Formulation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ORIGIN_COLUMNS)
 
 
-def _sourcing(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
-    """Where each country's supply of each material came from: domestic purchases and
-    production, stockpile releases, imports by origin."""
+SOURCING_COLUMNS = ["scenario", "year", "country", "material", "origin", "rule", "quantity",
+                    "share"]
+USE_FLOWS = ("demand_met", "plant_inputs")  # what a dependence limit counts as use
+
+
+def _sourcing(f: Formulation, origins: pd.DataFrame) -> pd.DataFrame:
+    """Each consumer's use of each material by origin class, under the workbook's
+    `origin_rule`, for the materials whose origin is traced (from the `origins` table: demand
+    met and plant inputs, what the limits count); for the others, where nobody traces origin,
+    what each country takes in by the country it came from (the shipper rule: its own
+    purchases, production and stock, and each partner's shipments). `share` is the part of the
+    consumer's quantity of that material in that scenario and year."""
+    traced = origins[origins.flow.isin(USE_FLOWS)].assign(
+        rule=f.data.settings.get("origin_rule") or "transformation")
+    untraced = _inflows_by_shipper(f.model, f.data, set(origins.material))
+    frame = pd.concat([traced[untraced.columns], untraced]) if len(traced) else untraced
+    keys = ["scenario", "year", "country", "material"]
+    frame = frame.groupby([*keys, "origin", "rule"], as_index=False, sort=True)["quantity"].sum()
+    frame["share"] = frame.quantity / frame.groupby(keys).quantity.transform("sum")
+    return frame[SOURCING_COLUMNS]
+
+
+def _inflows_by_shipper(m: pyo.ConcreteModel, data: ModelData, skip: set[str]) -> pd.DataFrame:
+    """What each country takes in of each material not in `skip`, by the country it came
+    from: purchases, production and stock releases are its own, imports the shipper's."""
     rows = []
     for c, mat, t, w in m.PURCHASES:
-        rows.append((w, t, c, mat, c, "purchases", _value(m.buy[c, mat, t, w])))
+        rows.append((w, t, c, mat, c, m.buy[c, mat, t, w]))
     for unit, t, w in m.PRODUCTION:
         u = data.units[unit]
         for mat, (_, made) in data.recipes.get(u.technology, {}).items():
             if made:
-                rows.append((w, t, u.country, mat, u.country, "production",
-                             made * _value(m.produce[unit, t, w])))
+                rows.append((w, t, u.country, mat, u.country, made * m.produce[unit, t, w]))
     for c, mat, t, w in m.STOCK:
-        rows.append((w, t, c, mat, c, "stockpile", _value(m.stock_release[c, mat, t, w])))
+        rows.append((w, t, c, mat, c, m.stock_release[c, mat, t, w]))
     for o, d, mat, t, w in m.SHIPMENTS:
-        rows.append((w, t, d, mat, o, "imports", _value(m.ship[o, d, mat, t, w])))
-    frame = pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "origin",
-                                        "channel", "quantity"])
-    frame = frame[frame.quantity > 0]
-    return frame.groupby(["scenario", "year", "country", "material", "origin", "channel"],
-                         as_index=False, sort=True)["quantity"].sum()
+        rows.append((w, t, d, mat, o, m.ship[o, d, mat, t, w]))
+    kept = [(*row[:5], "shipper", q) for row in rows
+            if row[3] not in skip and (q := _value(row[5])) > 0]
+    return pd.DataFrame(kept, columns=["scenario", "year", "country", "material", "origin",
+                                       "rule", "quantity"])
 
 
 def _dependence(m: pyo.ConcreteModel, data: ModelData,
