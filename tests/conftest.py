@@ -114,3 +114,21 @@ def workbook(tmp_path: Path):
         return write_workbook(path, tiny_sheets(**overrides))
 
     return make
+
+
+def edited(source: Path, target: Path, settings: dict[str, Any],
+           no_limits: bool = False) -> Path:
+    """A copy of `source` with `settings` set (replaced or added) and, with `no_limits`,
+    no dependence limits."""
+    wb = openpyxl.load_workbook(source)
+    sheet = wb["settings"]
+    rows = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2) if row[0].value}
+    for key, value in settings.items():
+        if key in rows:
+            rows[key].value = value
+        else:
+            sheet.append([key, value])
+    if no_limits:
+        wb["dependence_limits"].delete_rows(2, wb["dependence_limits"].max_row)
+    wb.save(target)
+    return target

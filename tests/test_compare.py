@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import openpyxl
 import pytest
-from conftest import tiny_sheets, write_workbook
+from conftest import edited, tiny_sheets, write_workbook
 from test_scenarios import BASE, scenario
 
 from optimizer.contract.validate import load_inputs
@@ -29,24 +28,6 @@ LIMIT = [["consumer", "supplier", "material", "year", "max_share"],
 def solve(tmp_path, **sheets):
     path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(**sheets))
     return solve_workbook(path, write=False).plan
-
-
-def edited(source: Path, target: Path, settings: dict[str, Any],
-           no_limits: bool = False) -> Path:
-    """A copy of `source` with `settings` set (replaced or added) and, with `no_limits`,
-    no dependence limits."""
-    wb = openpyxl.load_workbook(source)
-    sheet = wb["settings"]
-    rows = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2) if row[0].value}
-    for key, value in settings.items():
-        if key in rows:
-            rows[key].value = value
-        else:
-            sheet.append([key, value])
-    if no_limits:
-        wb["dependence_limits"].delete_rows(2, wb["dependence_limits"].max_row)
-    wb.save(target)
-    return target
 
 
 def rows(plan, comparison, scenario_name="objective"):

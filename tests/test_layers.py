@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 LAYERS = ["models", "optimizer.contract", "optimizer.solving", "optimizer.excel",
           "optimizer.studies", "optimizer.cli"]
 SHARED = {"optimizer.errors", "optimizer.interrupt", "optimizer.parallel", "optimizer"}
-TOP = {"optimizer.cli", "optimizer.docs", "optimizer.__main__"}
+TOP = {"optimizer.cli", "optimizer.docs", "optimizer.__main__", "optimizer.api"}
 
 
 def layer(module: str) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +56,19 @@ from optimizer.contract.schema import (
     Sheet,
 )
 from optimizer.contract.variations import sweeps_sheet_issues
-from optimizer.errors import InputError
+from optimizer.errors import InputError, UsageError
 
 
-def load_inputs(path: str | Path) -> Inputs:
-    """Read and validate `path`; raise InputError listing every problem."""
+def load_inputs(path: str | Path, settings: Mapping[str, Any] | None = None) -> Inputs:
+    """Read and validate `path`; raise InputError listing every problem. `settings` override
+    the workbook's settings sheet (each checked as its cell would be; UsageError naming the
+    setting otherwise), then everything is validated as if the sheet said so."""
+    for key, value in (settings or {}).items():
+        check_setting(key, value)
     digest = _sha256(path)
     book = read_workbook(path)
+    if settings:
+        _override_settings(book, settings)
     inputs, issues = check_workbook(book)
     if any(not i.warning for i in issues):
         raise InputError(issues, str(path))
@@ -72,6 +78,43 @@ def load_inputs(path: str | Path) -> Inputs:
                          str(path))
     inputs.sha256 = digest or ""
     return inputs
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """The typed value of setting `key` given outside the workbook (a keyword or an
+    option); UsageError naming it when the name or the value is not one the schema takes."""
+    column = SETTINGS_BY_NAME.get(key)
+    if column is None:
+        meant = intended(key, SETTINGS_BY_NAME)
+        hint = f"did you mean '{meant}'?" if meant else f"known: {', '.join(SETTINGS_BY_NAME)}"
+        raise UsageError(f"unknown setting '{key}': {hint}")
+    try:
+        parsed = parse_cell(column, value)
+    except CellError as exc:
+        raise UsageError(f"setting {key}={value!r}: {expected_text(column, value, exc)}") \
+            from None
+    if out_of_range(column, parsed):
+        raise UsageError(f"setting {key}={value!r}: {expected_text(column, value)}")
+    issues: list[Issue] = []
+    _check_compare({key: parsed}, None, issues)
+    if issues:
+        raise UsageError(issues[0].message)
+    return parsed
+
+
+def _override_settings(book: RawWorkbook, settings: Mapping[str, Any]) -> None:
+    """Put `settings` on the workbook's settings sheet as read: a setting it lists takes the
+    new value in its row, any other gets a row below the last (nothing is written to the
+    file)."""
+    raw = book.tables.get("settings")
+    if raw is None or not {"key", "value"} <= set(raw.frame.columns):
+        return  # the sheet's own problem is reported as it is
+    frame = raw.frame.copy()
+    rows = {normalise_name(k): row for row, k in frame["key"].items() if not is_blank(k)}
+    for key, value in settings.items():
+        row = rows.get(key, max(frame.index, default=raw.header_row) + 1)
+        frame.loc[row, ["key", "value"]] = [key, value]
+    raw.frame = frame
 
 
 def _sha256(path: str | Path) -> str | None:

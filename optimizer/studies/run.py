@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from models.data import ModelData
 from optimizer import __version__
@@ -51,10 +53,11 @@ class SolvedWorkbook:
 
 
 def solve_workbook(input_path: Path, output_path: Path | None = None, write: bool = True,
-                   threads: int | None = None, compare: str | None = None) -> SolvedWorkbook:
+                   threads: int | None = None, compare: str | None = None,
+                   settings: Mapping[str, Any] | None = None) -> SolvedWorkbook:
     """Solve `input_path` and write its plan; raise for infeasible or failed solves.
     `threads` overrides the settings' solver threads (batch workers run one each), `compare`
-    the counterfactuals (the CLI's --compare)."""
+    the counterfactuals (the CLI's --compare), `settings` any setting of the workbook."""
     started = datetime.now(UTC)
     timer = PhaseTimer()
     output = output_path or default_output(input_path)
@@ -62,9 +65,8 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
         if output_path is None:
             make_folder(output.parent)
         check_output_path(output, [input_path])
-    inputs = load_inputs(input_path)
-    if compare is not None:
-        inputs.settings["compare"] = compare
+    overrides = {**(settings or {}), **({"compare": compare} if compare is not None else {})}
+    inputs = load_inputs(input_path, overrides)
     data = prepare(inputs, threads)
     for warning in data.warnings:  # the input's, and what preparing the model found
         log.warning("warning: %s", warning)

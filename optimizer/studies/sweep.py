@@ -356,12 +356,12 @@ def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
                    jobs: int = 1, progress: Progress | None = None,
                    persistent: bool = True, max_runs: int | None = MAX_RUNS,
-                   ) -> tuple[list[RunResult], Path]:
+                   write: bool = True) -> tuple[list[RunResult], Path | None]:
     """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
-    comparison workbook; return the results and its path. Interrupted, the workbook holds the
-    runs that finished."""
+    comparison workbook (unless not `write`); return the results and its path. Interrupted,
+    the workbook holds the runs that finished."""
     target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
-    if output is not None:
+    if write and output is not None:
         check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
     inputs = load_inputs(path)  # checks the sweeps sheet too, every problem at once
     variations = [parse_vary(v) for v in vary] if vary else variations_from_sheet(inputs)
@@ -369,7 +369,7 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
         raise UsageError(f"{path}: no variations: fill the 'sweeps' sheet or pass --vary")
     check_variations(inputs, variations)  # before any solve: --vary's values, bounds
     size = check_size(variations, max_runs)  # before the grid exists
-    if output is None:  # the default folder is made only for a sweep that will run
+    if write and output is None:  # the default folder is made only for a sweep that will run
         check_output_path(make_folder(target.parent) / target.name, [Path(path)])
     log.info("%s: %d runs", path, size)
     runs = plan_runs(variations)
@@ -386,9 +386,10 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     try:
         results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
     except KeyboardInterrupt:  # interrupt.Interrupted too
-        _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
+        if write:
+            _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
         raise
-    return results, _write_finished(results, len(runs), target, path)
+    return results, _write_finished(results, len(runs), target, path) if write else None
 
 
 def _write_finished(results: list[RunResult], planned: int, target: Path,
