@@ -39,10 +39,17 @@ from optimizer.errors import ExitCode, OptimizerError, UsageError
 from optimizer.excel.output import check_output_path, make_folder
 from optimizer.excel.sweep_writer import write_sweep
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
-from optimizer.solving.compare import SHARE, minimised, narrowing_limit
+from optimizer.solving.compare import (
+    SHARE,
+    Comparisons,
+    check_compare,
+    minimised,
+    narrowing_limit,
+)
 from optimizer.solving.effects import absolute_gap, base_gap_needed, target
 from optimizer.solving.headline import headline
-from optimizer.solving.pipeline import new_solver, post_solve, prepare
+from optimizer.solving.pipeline import new_solver, post_solve, prepare, report_comparisons
+from optimizer.solving.results import Plan
 from optimizer.solving.runs import RunResult
 from optimizer.solving.solve import Highs, SolveOutcome, solve_model
 from optimizer.solving.warm import GapSolve, incumbent, repaired_start, solve_from
@@ -51,9 +58,8 @@ log = logging.getLogger(__name__)
 
 
 # A run's row keeps the plan's summary, shares and headline only: a budget's saving is one
-# more MIP solve per budget and run, and a comparison one more per counterfactual (none is
-# solved), so the headline's limits_cost and stockpiles_worth stay blank (cold and persistent
-# runs alike).
+# more MIP solve per budget and run (none is solved). So is each counterfactual: a sweep
+# solves those its `compare` asks for (none by default), whatever the workbook's setting.
 BUDGETS = False
 # Each run's gap is narrowed until its effect's interval is narrow enough (see
 # optimizer.solving.effects); without, every run stops at the workbook's mip_gap.
@@ -70,12 +76,15 @@ class BaseRun(NamedTuple):
 @dataclass
 class Kept:
     """The base run's solve, kept to narrow its gap again once every run says how narrow
-    it must be: its solver, the data and builds of its plan, the solver of its plan's LPs."""
+    it must be: its solver, the data and builds of its plan, the solver of its plan's LPs,
+    its comparisons and their counterfactuals' plans (to report them again)."""
 
     side: GapSolve
     data: ModelData
     builds: dict[Any, int]
     lp_solver: Highs
+    study: Comparisons
+    others: dict[str, Plan]
 
 
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None,
@@ -95,9 +104,9 @@ def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | N
         data = prepare(varied, threads)
         f, solver = build_model(data), new_solver()
         side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
-        kept = _keep(side, solver)
-        plan = post_solve(f, side.outcome, solver, budgets=BUDGETS)
-        return _result(run, side, plan, start), kept
+        study = _compared(side)
+        plan, kept = _planned(side, solver, study)
+        return _result(run, side, plan, start, study), kept
     except OptimizerError as err:
         return _failed(run, err, start), None
 
@@ -116,11 +125,21 @@ def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
     return side
 
 
-def _keep(side: GapSolve, lp_solver: Highs) -> Kept | None:
-    if not side.outcome.has_plan:
-        return None
+def _compared(side: GapSolve) -> Comparisons:
+    """The counterfactuals the run's settings ask for, solved from its builds (its gap and
+    theirs narrowed against their differences, as `solve` does)."""
+    study = Comparisons(side.formulation.data)
+    if study and side.outcome.has_plan:
+        study.compare_with(side)
+    return study
+
+
+def _planned(side: GapSolve, lp_solver: Highs, study: Comparisons) -> tuple[Plan, Kept]:
+    """The run's plan (its LPs on `lp_solver`) with its comparisons; its solve, kept."""
+    plan = post_solve(side.formulation, side.outcome, lp_solver, budgets=BUDGETS)
+    others = report_comparisons(study, plan) if study else {}
     builds = {key: round(pyo.value(var)) for key, var in side.formulation.model.build.items()}
-    return Kept(side, side.formulation.data, builds, lp_solver)
+    return plan, Kept(side, side.formulation.data, builds, lp_solver, study, others)
 
 
 def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
@@ -137,10 +156,12 @@ def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
         return result
     kept.side.narrow(gap, repaired)
     plan = post_solve(f, kept.side.outcome, kept.lp_solver, budgets=BUDGETS)
-    return _result(result.run, kept.side, plan, start, result.seconds)
+    if kept.study:  # the plan's bound moved: so did the comparisons' intervals
+        kept.study.report(plan, kept.others)
+    return _result(result.run, kept.side, plan, start, kept.study, result.seconds)
 
 
-def _result(run: Run, side: GapSolve, plan: Any, start: float,
+def _result(run: Run, side: GapSolve, plan: Plan, start: float, study: Comparisons,
             earlier: float = 0.0) -> RunResult:
     dep = plan.tables["dependence"]
     return RunResult(run, plan.summary["status"], int(side.outcome.exit_code),
@@ -148,7 +169,8 @@ def _result(run: Run, side: GapSolve, plan: Any, start: float,
                      summary=plan.summary, shares=dep.to_dict("records"),
                      headline=headline(plan.summary, plan.tables), minimised=minimised(plan),
                      bound=plan.summary.get("best_bound"),
-                     builds=build_keys(plan.tables["builds"]), stopped=_stopped(side))
+                     builds=build_keys(plan.tables["builds"]), stopped=_stopped(side),
+                     comparisons_stopped=study.stops())
 
 
 def build_keys(builds: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
@@ -226,12 +248,12 @@ class PersistentRuns:
                 self.params[key].set_value(value)
             self.formulation.set_data(data)  # the plan reads this run's values
             side = _narrowed(self.formulation, self.solver, self._solve(data.settings), base)
+            study = _compared(side)
             self.start = incumbent(self.solver) if side.outcome.has_plan else self.start
+            plan, kept = _planned(side, self.lp_solver, study)
             if run.name == BASE:
-                self.kept = _keep(side, self.lp_solver)
-            plan = post_solve(self.formulation, side.outcome, self.lp_solver,
-                              budgets=BUDGETS)
-            return _result(run, side, plan, start)
+                self.kept = kept
+            return _result(run, side, plan, start, study)
         except OptimizerError as err:
             return _failed(run, err, start)
         finally:
@@ -281,12 +303,15 @@ def _same_default_end_values(before: ModelData, after: ModelData) -> bool:
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
             on_result: Callable[[int, RunResult], None] | None = None,
-            persistent: bool = True) -> list[RunResult]:
+            persistent: bool = True, compare: str = "none") -> list[RunResult]:
     """Solve every run: on one re-used model (`persistent`), or each from scratch; with
-    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). The first run
-    (the base run) is solved first, here: every other run narrows its gap against it, and
-    it is narrowed last to what the runs need. `on_result(i, result)` as run i finishes (in
-    any order with jobs > 1); the results in run order."""
+    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each); each run then
+    solves the counterfactuals `compare` names (the `compare` setting's words; the
+    workbook's own setting is not used). The first run (the base run) is solved first,
+    here: every other run narrows its gap against it, and it is narrowed last to what the
+    runs need. `on_result(i, result)` as run i finishes (in any order with jobs > 1); the
+    results in run order."""
+    inputs = dataclasses.replace(inputs, settings={**inputs.settings, "compare": compare})
     done: dict[int, RunResult] = {}
 
     def finished(i: int, result: RunResult) -> None:
@@ -356,10 +381,12 @@ def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
                    jobs: int = 1, progress: Progress | None = None,
                    persistent: bool = True, max_runs: int | None = MAX_RUNS,
-                   ) -> tuple[list[RunResult], Path]:
-    """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
-    comparison workbook; return the results and its path. Interrupted, the workbook holds the
-    runs that finished."""
+                   compare: str = "none") -> tuple[list[RunResult], Path]:
+    """Run every variation of `path` (its sweeps sheet, or `vary` when given), each run with
+    the counterfactuals `compare` names (`no_limits`, `no_stockpiles`, comma-separated, or
+    `none`); write the comparison workbook; return the results and its path. Interrupted,
+    the workbook holds the runs that finished."""
+    check_compare(compare)
     target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
     if output is not None:
         check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
@@ -384,7 +411,7 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
             progress.advance(result.objective is None)
 
     try:
-        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
+        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent, compare)
     except KeyboardInterrupt:  # interrupt.Interrupted too
         _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
         raise
