@@ -4,6 +4,7 @@ with its interval; solved by hand on a tiny case at mip_gap 0."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from unittest import mock
@@ -15,9 +16,9 @@ from test_sweep_effects import _loose_bound
 
 from optimizer.contract.validate import load_inputs
 from optimizer.contract.variations import parse_vary, plan_runs
-from optimizer.errors import Status, UsageError
+from optimizer.errors import ExitCode, Status, UsageError
 from optimizer.excel.sweep_writer import runs_table, tornado_measure, tornado_table
-from optimizer.solving import compare, effects
+from optimizer.solving import compare, effects, warm
 from optimizer.solving.runs import RunResult
 from optimizer.studies import sweep
 
@@ -67,11 +68,16 @@ def test_each_run_measures_what_the_limits_cost_and_its_change(tmp_path, persist
 
 
 def test_without_compare_the_policy_columns_stay_blank(tmp_path):
-    """The default: no counterfactual is built, the columns are blank, and the tornado
-    measures the objective."""
+    """The default, whatever the workbook's `compare` (blank here: both comparisons): no
+    counterfactual is built, by run_all nor by the runners on their own, the columns are
+    blank, and the tornado measures the objective."""
+    base_run = plan_runs([parse_vary(VARY)])[0]
     with mock.patch.object(compare, "build_model") as build:
         results = sweep_runs(tmp_path, compare_words="none")
+        inputs = load_inputs(case(tmp_path))
+        alone = [sweep.solve_run(inputs, base_run), sweep.PersistentRuns(inputs).solve(base_run)]
     build.assert_not_called()
+    assert [r.headline["limits_cost"] for r in alone] == [None, None]
     table = runs_table(results)
     for column in ("limits_cost", "limits_cost_low", "limits_cost_effect",
                    "limits_cost_effect_low", "limits_cost_effect_resolved"):
@@ -90,6 +96,71 @@ def test_loose_plans_are_narrowed_for_their_comparisons(tmp_path):
     assert_exact_limits_costs(table)
     assert list(table["limits_cost_effect_low"][1:]) == pytest.approx(EFFECTS, abs=TOLERANCE)
     assert list(table["limits_cost_effect_high"][1:]) == pytest.approx(EFFECTS, abs=TOLERANCE)
+
+
+def _loose_counterfactuals(gap: float):
+    """Each counterfactual's first solve reports a best bound `gap` below its plan;
+    narrowing (warm.solve_from) reports the truth."""
+    def loose(real):
+        def solve(*args, **kwargs):
+            outcome = real(*args, **kwargs)
+            outcome.bound = outcome.objective - gap
+            return outcome
+        return solve
+    return mock.patch.multiple(compare, solve_model=loose(compare.solve_model),
+                               solve_from=loose(compare.solve_from))
+
+
+def test_without_narrowing_the_effects_keep_the_comparisons_intervals(tmp_path):
+    """Counterfactuals 150 loose: the limits cost of each run lies in [X, X + 150], narrow
+    enough for the comparison (10% of 1,540 and of 4,340); x0.5's (10% of 140) is narrowed
+    to its value. Its effects: x2 in [4,340 - 1,690, 4,490 - 1,540] = [2,650, 2,950] and x0.5
+    in [140 - 1,690, 140 - 1,540] = [-1,550, -1,400], both resolved, wider than their
+    targets (280 and 140)."""
+    with _loose_counterfactuals(150), mock.patch.object(sweep, "NARROW", False):
+        table = runs_table(sweep_runs(tmp_path))
+    assert list(table["limits_cost_high"] - table["limits_cost_low"]) == \
+        pytest.approx([150, 0, 150], abs=TOLERANCE)
+    assert list(table["limits_cost_effect_low"][1:]) == pytest.approx([-1550, 2650],
+                                                                      abs=TOLERANCE)
+    assert list(table["limits_cost_effect_high"][1:]) == pytest.approx([-1400, 2950],
+                                                                       abs=TOLERANCE)
+    assert list(table["limits_cost_effect_resolved"][1:]) == [True, True]
+
+
+@pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "cold"])
+def test_the_comparisons_are_narrowed_for_the_effects(tmp_path, persistent):
+    """The same 150: x2's effect (300 wide, its target 280) has its run's comparison
+    narrowed to what the base's leaves (130), so to its value; x0.5's (150 wide, its target
+    140) then needs the base's comparison narrowed, after all runs: every interval
+    closes on its value."""
+    with _loose_counterfactuals(150), \
+            mock.patch.object(compare.Comparisons, "narrow_to",
+                              side_effect=compare.Comparisons.narrow_to,
+                              autospec=True) as narrow_to:
+        table = runs_table(sweep_runs(tmp_path, persistent))
+    assert narrow_to.call_args.args[1] == {"limits_cost": pytest.approx(140, abs=TOLERANCE)}
+    assert_exact_limits_costs(table)
+    assert list(table["limits_cost_effect_low"][1:]) == pytest.approx(EFFECTS, abs=TOLERANCE)
+    assert list(table["limits_cost_effect_high"][1:]) == pytest.approx(EFFECTS, abs=TOLERANCE)
+
+
+def test_a_comparison_stopped_at_its_time_limit_says_so_in_the_effect(tmp_path):
+    """Narrowing made to stop at its time limit with a gap of 70: x0.5's counterfactual
+    (150 loose, its target 14) stops there, and its effect's note says so."""
+    real = warm.solve_from
+
+    def stopped(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        return dataclasses.replace(outcome, status=Status.TIME_LIMIT,
+                                   exit_code=ExitCode.TIME_LIMIT_WITH_PLAN,
+                                   bound=outcome.objective - 70)
+    with _loose_counterfactuals(150), mock.patch.object(warm, "solve_from", stopped):
+        table = runs_table(sweep_runs(tmp_path))
+    run = table.iloc[1]
+    assert run.limits_cost_high - run.limits_cost_low == pytest.approx(70, abs=TOLERANCE)
+    assert "the run: the counterfactual's solve stopped at compare_time_limit_s (300 s) " \
+           "with a gap of 70" in run.limits_cost_effect_note
 
 
 def result(limits_cost: tuple[float, float, float], stopped: str = "") -> RunResult:

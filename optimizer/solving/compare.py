@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +58,8 @@ FLOOR = 5e-5  # ... or this share of the plan's objective (8 M USD on the base c
 ROUNDS = 3  # narrowing rounds: each may change the difference, and so the width it needs
 SHARE = 0.4  # of a target, each solve's gap: a margin, as narrowing moves the difference too
 WORLD = "world"  # the consumer of the shortage rows summed over every country
+# The widest interval a caller allows a comparison (by summary key), given its difference
+Widths = Callable[[str, float], float]
 
 
 def requested(text: Any) -> list[str]:
@@ -168,6 +172,7 @@ class Comparisons:
                       for c in requested(settings.get("compare"))]
         self.plan: GapSolve | None = None
         self.tables: dict[str, dict[str, pd.DataFrame]] = {}  # each counterfactual's plan
+        self.widths: Widths | None = None  # narrower than the comparisons' own targets
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -180,14 +185,27 @@ class Comparisons:
             self.compare_with(GapSolve(f, solver, outcome, self.limit))
         return self.plan.outcome if self.plan else outcome
 
-    def compare_with(self, plan: GapSolve) -> None:
+    def compare_with(self, plan: GapSolve, widths: Widths | None = None) -> None:
         """`solve`, from the plan's solve as it stands (a sweep run's, narrowed for its
-        effect already and with what is left of its time)."""
-        self.plan = plan
+        effect already and with what is left of its time); `widths(key, difference)` the
+        widest interval the caller allows each comparison, when narrower than its target."""
+        self.plan, self.widths = plan, widths
         self.plan.polish()
         for item in self.items:
             if item.data is not None:
                 item.side = self._first_solve(item.data, plan.formulation)
+        self._narrow_rounds()
+
+    def narrow_to(self, widths: dict[str, float]) -> None:
+        """Narrow the gaps again until each comparison's interval is at most `widths[key]`
+        wide (a sweep's base run, for the runs' effects on the policy costs). Each solve
+        starts from its plan's best operations: a solver may have solved other data since."""
+        for side in (self.plan, *self.solved().values()):
+            side.polish()
+        self.widths = lambda key, _: widths.get(key, math.inf)
+        self._narrow_rounds()
+
+    def _narrow_rounds(self) -> None:
         for _ in range(ROUNDS):
             if not self._narrow():
                 break
@@ -209,7 +227,12 @@ class Comparisons:
         return side
 
     def _target(self, item: Counterfactual) -> float:
-        return target(self.plan.outcome.objective, item.side.outcome.objective)
+        plan, other = self.plan.outcome.objective, item.side.outcome.objective
+        own = target(plan, other)
+        if self.widths is None:
+            return own
+        _, sign, key = MEASURES[item.comparison]
+        return min(own, self.widths(key, sign * (plan - other)))
 
     def _width(self, item: Counterfactual) -> float:
         """The widest the reported interval can be: both gaps, and what each plan's clean-up

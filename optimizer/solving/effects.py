@@ -12,6 +12,7 @@ from optimizer.errors import Status
 from optimizer.solving.compare import (
     MEASURES,
     SHARE,
+    allowed_width,
     interval,
     is_resolved,
     target,
@@ -92,6 +93,48 @@ def policy_effect(result: RunResult, base: RunResult | None, key: str) -> Effect
         if r.comparisons_stopped.get(key):
             notes.append(f"{who}: {r.comparisons_stopped[key]}")
     return Effect(value, low, high, resolved, "; ".join(notes))
+
+
+def comparison_width(result: RunResult, key: str) -> float | None:
+    """How wide the run's interval of the policy cost `key` is (None unless measured)."""
+    found = result.headline
+    return None if found.get(key) is None else found[f"{key}_high"] - found[f"{key}_low"]
+
+
+def policy_target(value: float, base_value: float, base_objective: float) -> float:
+    """The widest interval a run's change of a policy cost from `base_value` may have: the
+    rule of the objective effects (`compare.allowed_width`), on the base run's objective."""
+    return allowed_width(value - base_value, base_objective)
+
+
+def width_left(target: float, other: float) -> float:
+    """The widest one side of an effect's interval may be (a run's comparison, or the base
+    run's): what the other side leaves of the target, and at least SHARE of it."""
+    return max(target - other, SHARE * target)
+
+
+def base_widths_needed(results: list[RunResult]) -> dict[str, float]:
+    """By policy cost: the widest the base run's comparison may be for every run's effect
+    on it to be narrow enough (the narrowest `width_left` among the effects too wide);
+    absent when none is, or the base's is that narrow already. `results` the base run's
+    first, then the runs solved on their own."""
+    base = results[0] if results else None
+    needed = {}
+    for key in POLICY_COSTS if base and base.minimised is not None else ():
+        base_width = comparison_width(base, key)
+        if base_width is None:
+            continue
+        left = []
+        for r in results[1:]:
+            width = comparison_width(r, key)
+            if width is None:
+                continue
+            wanted = policy_target(r.headline[key], base.headline[key], base.minimised)
+            if width + base_width > wanted:
+                left.append(width_left(wanted, width))
+        if left and base_width > min(left):
+            needed[key] = min(left)
+    return needed
 
 
 def policy_columns(result: RunResult, base: RunResult | None) -> dict[str, object]:

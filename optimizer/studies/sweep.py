@@ -42,11 +42,21 @@ from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
 from optimizer.solving.compare import (
     SHARE,
     Comparisons,
+    Widths,
     check_compare,
     minimised,
     narrowing_limit,
 )
-from optimizer.solving.effects import absolute_gap, base_gap_needed, target
+from optimizer.solving.effects import (
+    POLICY_COSTS,
+    absolute_gap,
+    base_gap_needed,
+    base_widths_needed,
+    comparison_width,
+    policy_target,
+    target,
+    width_left,
+)
 from optimizer.solving.headline import headline
 from optimizer.solving.pipeline import new_solver, post_solve, prepare, report_comparisons
 from optimizer.solving.results import Plan
@@ -71,6 +81,7 @@ class BaseRun(NamedTuple):
 
     objective: float  # minimised
     gap: float  # absolute
+    policy: dict[str, tuple[float, float]]  # by policy cost measured: its value and width
 
 
 @dataclass
@@ -88,10 +99,16 @@ class Kept:
 
 
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None,
-              base: BaseRun | None = None) -> RunResult:
-    """Build and solve one run from scratch (cold), its gap narrowed against `base`;
-    failures are results, never raised."""
-    return _solve_cold(inputs, run, threads, base)[0]
+              base: BaseRun | None = None, compare: str = "none") -> RunResult:
+    """Build and solve one run from scratch (cold), its gap narrowed against `base`, then
+    the counterfactuals `compare` names; failures are results, never raised."""
+    return _solve_cold(with_compare(inputs, compare), run, threads, base)[0]
+
+
+def with_compare(inputs: Inputs, compare: str) -> Inputs:
+    """`inputs` whose runs solve the counterfactuals `compare` names (a sweep's
+    `--compare`), whatever the workbook's `compare` setting."""
+    return dataclasses.replace(inputs, settings={**inputs.settings, "compare": compare})
 
 
 def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | None
@@ -104,7 +121,7 @@ def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | N
         data = prepare(varied, threads)
         f, solver = build_model(data), new_solver()
         side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
-        study = _compared(side)
+        study = _compared(side, base)
         plan, kept = _planned(side, solver, study)
         return _result(run, side, plan, start, study), kept
     except OptimizerError as err:
@@ -125,13 +142,29 @@ def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
     return side
 
 
-def _compared(side: GapSolve) -> Comparisons:
+def _compared(side: GapSolve, base: BaseRun | None) -> Comparisons:
     """The counterfactuals the run's settings ask for, solved from its builds (its gap and
-    theirs narrowed against their differences, as `solve` does)."""
+    theirs narrowed against their differences, as `solve` does, and against the effects on
+    them when the base run measured them too)."""
     study = Comparisons(side.formulation.data)
     if study and side.outcome.has_plan:
-        study.compare_with(side)
+        study.compare_with(side, _effect_widths(base))
     return study
+
+
+def _effect_widths(base: BaseRun | None) -> Widths | None:
+    """How wide a run's comparison may be for its effect's interval to be narrow enough:
+    what the base's comparison leaves of the effect's target (the base run, narrowed after
+    all runs, takes the rest)."""
+    if not (NARROW and base and base.policy):
+        return None
+
+    def widths(key: str, value: float) -> float:
+        if key not in base.policy:
+            return math.inf
+        base_value, base_width = base.policy[key]
+        return width_left(policy_target(value, base_value, base.objective), base_width)
+    return widths
 
 
 def _planned(side: GapSolve, lp_solver: Highs, study: Comparisons) -> tuple[Plan, Kept]:
@@ -142,10 +175,13 @@ def _planned(side: GapSolve, lp_solver: Highs, study: Comparisons) -> tuple[Plan
     return plan, Kept(side, side.formulation.data, builds, lp_solver, study, others)
 
 
-def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
-    """The base run's result with its gap narrowed to `gap`: its builds and data back in its
+def narrow_kept(kept: Kept, result: RunResult, gap: float | None,
+                widths: dict[str, float]) -> RunResult:
+    """The base run's result with its gap narrowed to `gap` (None: as it is) and its
+    comparisons' intervals to `widths` (by policy cost): its builds and data back in its
     model (a persistent one has solved other runs since), their best operations as the MIP
-    start, the solve continued from there; `result` unchanged when that LP does not solve."""
+    start, the solves continued from there; `result` unchanged when that LP does not
+    solve."""
     start = time.perf_counter()
     f = kept.side.formulation
     f.set_data(kept.data)
@@ -154,7 +190,10 @@ def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
     repaired = repaired_start(f.model, kept.data.settings, kept.side.solver)
     if repaired is None:
         return result
-    kept.side.narrow(gap, repaired)
+    if gap is not None:
+        kept.side.narrow(gap, repaired)
+    if widths:
+        kept.study.narrow_to(widths)
     plan = post_solve(f, kept.side.outcome, kept.lp_solver, budgets=BUDGETS)
     if kept.study:  # the plan's bound moved: so did the comparisons' intervals
         kept.study.report(plan, kept.others)
@@ -195,8 +234,8 @@ def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
 class ColdRuns:
     """Each run built and solved from scratch; the base run's solve kept for narrowing."""
 
-    def __init__(self, inputs: Inputs, threads: int | None = None):
-        self.inputs, self.threads = inputs, threads
+    def __init__(self, inputs: Inputs, threads: int | None = None, compare: str = "none"):
+        self.inputs, self.threads = with_compare(inputs, compare), threads
         self.kept: Kept | None = None
 
     def solve(self, run: Run, base: BaseRun | None = None) -> RunResult:
@@ -205,19 +244,21 @@ class ColdRuns:
             self.kept = kept
         return result
 
-    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
-        return narrow_kept(self.kept, result, gap) if self.kept else result
+    def narrow_base(self, result: RunResult, gap: float | None,
+                    widths: dict[str, float]) -> RunResult:
+        return narrow_kept(self.kept, result, gap, widths) if self.kept else result
 
 
 class PersistentRuns:
     """One model built with mutable cells and one persistent HiGHS instance, re-used by every
     run whose changes are cells the model has (prices, costs, capacities, demand, limits,
     stock parameters, budgets); other runs (settings, recipes, years, a value becoming
-    unlimited) are built and solved cold."""
+    unlimited) are built and solved cold. Each run then solves the counterfactuals
+    `compare` names."""
 
-    def __init__(self, inputs: Inputs):
-        self.inputs = inputs
-        self.formulation = build_model(prepare(inputs), mutable=True)
+    def __init__(self, inputs: Inputs, compare: str = "none"):
+        self.inputs, self.compare = with_compare(inputs, compare), compare
+        self.formulation = build_model(prepare(self.inputs), mutable=True)
         self.model = self.formulation.model
         self.built_from = self.formulation.data  # the data the model's structure comes from
         self.solver = new_solver()
@@ -243,12 +284,12 @@ class PersistentRuns:
             data = prepare(varied) if changed is not None else None
             if changed is None or not _same_default_end_values(self.built_from, data):
                 self.cold_runs += 1
-                return solve_run(self.inputs, run, base=base)
+                return solve_run(self.inputs, run, base=base, compare=self.compare)
             for key, value in changed.items():
                 self.params[key].set_value(value)
             self.formulation.set_data(data)  # the plan reads this run's values
             side = _narrowed(self.formulation, self.solver, self._solve(data.settings), base)
-            study = _compared(side)
+            study = _compared(side, base)
             self.start = incumbent(self.solver) if side.outcome.has_plan else self.start
             plan, kept = _planned(side, self.lp_solver, study)
             if run.name == BASE:
@@ -261,8 +302,9 @@ class PersistentRuns:
                 if self.params[key].value != value:
                     self.params[key].set_value(value)
 
-    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
-        return narrow_kept(self.kept, result, gap) if self.kept else result
+    def narrow_base(self, result: RunResult, gap: float | None,
+                    widths: dict[str, float]) -> RunResult:
+        return narrow_kept(self.kept, result, gap, widths) if self.kept else result
 
     def _solve(self, settings: dict) -> Any:
         """Re-solve in place, starting the MIP from the previous run's builds with this run's
@@ -306,12 +348,11 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
             persistent: bool = True, compare: str = "none") -> list[RunResult]:
     """Solve every run: on one re-used model (`persistent`), or each from scratch; with
     jobs > 1 from scratch in a pool of processes (HiGHS on one thread each); each run then
-    solves the counterfactuals `compare` names (the `compare` setting's words; the
-    workbook's own setting is not used). The first run (the base run) is solved first,
+    solves the counterfactuals `compare` names (the `compare` setting's words: see
+    `with_compare`). The first run (the base run) is solved first,
     here: every other run narrows its gap against it, and it is narrowed last to what the
     runs need. `on_result(i, result)` as run i finishes (in any order with jobs > 1); the
     results in run order."""
-    inputs = dataclasses.replace(inputs, settings={**inputs.settings, "compare": compare})
     done: dict[int, RunResult] = {}
 
     def finished(i: int, result: RunResult) -> None:
@@ -319,7 +360,8 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         if on_result:
             on_result(i, result)
 
-    runner = PersistentRuns(inputs) if persistent and jobs <= 1 else ColdRuns(inputs)
+    runner = PersistentRuns(inputs, compare) if persistent and jobs <= 1 \
+        else ColdRuns(inputs, compare=compare)
     finished(0, runner.solve(runs[0]))
     base = _base_run(done[0])
     # a run that changes nothing (a value equal to the base's) is the base run: solved again
@@ -332,11 +374,12 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         for i, run in others:
             finished(i, runner.solve(run, base))
     else:
-        _run_in_pool(inputs, others, jobs, finished, base)
-    needed = base_gap_needed([done[0], *(done[i] for i, _ in others)]) \
-        if base and NARROW else None
-    if needed is not None:
-        done[0] = runner.narrow_base(done[0], needed)
+        _run_in_pool(inputs, others, jobs, finished, base, compare)
+    solved = [done[0], *(done[i] for i, _ in others)]
+    needed = base_gap_needed(solved) if base and NARROW else None
+    widths = base_widths_needed(solved) if base and NARROW else {}
+    if needed is not None or widths:
+        done[0] = runner.narrow_base(done[0], needed, widths)
         done.update({i: _as_base(done[0], runs[i]) for i in same})  # reported already
     return [done[i] for i in range(len(runs))]
 
@@ -358,17 +401,21 @@ def _same_as_base(inputs: Inputs, run: Run) -> bool:
 def _base_run(result: RunResult) -> BaseRun | None:
     if result.run.name != BASE or result.minimised is None:
         return None
-    return BaseRun(result.minimised, absolute_gap(result) or 0.0)
+    policy = {key: (result.headline[key], comparison_width(result, key))
+              for key in POLICY_COSTS if result.headline.get(key) is not None}
+    return BaseRun(result.minimised, absolute_gap(result) or 0.0, policy)
 
 
 def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
-                 finished: Callable[[int, RunResult], None], base: BaseRun | None) -> None:
+                 finished: Callable[[int, RunResult], None], base: BaseRun | None,
+                 compare: str) -> None:
     """Cold runs (numbered) in `jobs` worker processes. On an interrupt (or any error) the
     workers are killed at once: waiting for them would mean waiting for their solves."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=interrupt.ignore_in_worker)
     try:
-        futures = {pool.submit(solve_run, inputs, run, 1, base): i for i, run in runs}
+        futures = {pool.submit(solve_run, inputs, run, 1, base, compare): i
+                   for i, run in runs}
         for future in as_completed(futures):
             finished(futures[future], future.result())
     except BaseException:
