@@ -211,6 +211,7 @@ def test_every_mode_gives_the_same_policy_effects_and_tornado(tmp_path):
             chart = "".join(zf.read(n).decode() for n in zf.namelist()
                             if n.startswith("xl/charts/"))
         assert "Change of what the limits cost from the base run" in chart, mode
+        assert 'formatCode="#,##0,,"' in chart  # its axis in millions
         assert len(re.findall("<c:errBars>", chart)) == 2
 
 

@@ -119,10 +119,10 @@ def base_widths_needed(results: list[RunResult]) -> dict[str, float]:
     absent when none is, or the base's is that narrow already. `results` the base run's
     first, then the runs solved on their own."""
     base = results[0] if results else None
-    needed = {}
-    for key in POLICY_COSTS if base and base.minimised is not None else ():
-        base_width = comparison_width(base, key)
-        if base_width is None:
+    needed: dict[str, float] = {}
+    for key in POLICY_COSTS:
+        base_width = comparison_width(base, key) if base else None
+        if base_width is None:  # not measured, or no plan
             continue
         left = []
         for r in results[1:]:
