@@ -117,18 +117,21 @@ def validate(path: str | Path, **settings: Any) -> list[Issue]:
 
 
 def sweep(path: str | Path, vary: Sequence[str] | None = None, *,
-          output: str | Path | None = None, jobs: int = 1, cold: bool = False) -> pd.DataFrame:
+          output: str | Path | None = None, jobs: int = 1, cold: bool = False,
+          compare: str = "none") -> pd.DataFrame:
     """Run the sensitivity runs of `path` (its `sweeps` sheet, or `vary`: strings such as
     `"supply.price[country=CHN]=x0.8,x1.2"`) and return the `runs` table (one row per run:
-    the varied values, status, objective, effects and headline columns). With `output` the
-    comparison workbook (runs, frontier, tornado) is written there too."""
+    the varied values, status, objective, effects and headline columns). `compare`
+    (`"no_limits"`, `"no_stockpiles"`, comma-separated) solves each run's counterfactuals,
+    so the table holds what the limits cost per run and its change from the base run. With
+    `output` the comparison workbook (runs, frontier, tornado) is written there too."""
     from optimizer.excel.sweep_writer import runs_table
     from optimizer.studies.sweep import sweep_workbook
 
     with _interruptible():
         results, _ = sweep_workbook(Path(path), Path(output) if output else None,
                                     list(vary) if vary else None, jobs, persistent=not cold,
-                                    write=output is not None)
+                                    compare=compare, write=output is not None)
     return runs_table(results)
 
 

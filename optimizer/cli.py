@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from optimizer import __version__, interrupt
-from optimizer.errors import ExitCode, InputError, OptimizerError, UsageError
+from optimizer.errors import ExitCode, InputError, OptimizerError
 from optimizer.parallel import MAX_RUNS, Progress, kill_children
 
 log = logging.getLogger("optimizer")
@@ -164,12 +164,10 @@ def solve(
     """Solve one workbook and write its plan workbook."""
 
     def action() -> int:
-        from optimizer.solving.compare import COMPARE_CHOICES, bad_words, summary_lines
+        from optimizer.solving.compare import check_compare, summary_lines
         from optimizer.studies.run import default_input, solve_workbook
 
-        if compare is not None and (bad_words(compare) or not compare.strip()):
-            raise UsageError(f"--compare {compare!r}: name counterfactuals from "
-                             f"{', '.join(COMPARE_CHOICES)}, comma-separated")
+        check_compare(compare)
         source = input or default_input()
         result = solve_workbook(source, output, compare=compare)
         summary = result.plan.summary if result.plan else {}
@@ -202,6 +200,11 @@ def sweep(
     max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="Refuse a sweep of more "
                                           "runs than this.")] = MAX_RUNS,
     force: Annotated[bool, typer.Option("--force", help="Run a sweep of any size.")] = False,
+    compare: Annotated[str, typer.Option("--compare", help="Counterfactuals each run solves "
+                                         "after its plan, to measure the policy cost and its "
+                                         "change per run: `no_limits`, `no_stockpiles` "
+                                         "(comma-separated) or `none` (the default: each "
+                                         "one is one more MIP solve per run).")] = "none",
     debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
@@ -212,7 +215,8 @@ def sweep(
         with Progress("run", quiet) as progress:
             results, target = sweep_workbook(input, output, vary, jobs, progress,
                                              persistent=not cold,
-                                             max_runs=None if force else max_runs)
+                                             max_runs=None if force else max_runs,
+                                             compare=compare)
         for i, r in enumerate(results):
             changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
             objective = "-" if r.objective is None else f"{r.objective:,.2f}"

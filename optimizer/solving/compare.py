@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,7 @@ import pyomo.environ as pyo
 from models import Formulation, build_model
 from models.data import ModelData
 from optimizer.contract.schema import COMPARE_CHOICES
-from optimizer.errors import Status
+from optimizer.errors import Status, UsageError
 from optimizer.solving.cleanup import CLEAN_UP_TOLERANCE
 from optimizer.solving.results import EPS, Plan
 from optimizer.solving.solve import (
@@ -56,6 +58,8 @@ FLOOR = 5e-5  # ... or this share of the plan's objective (8 M USD on the base c
 ROUNDS = 3  # narrowing rounds: each may change the difference, and so the width it needs
 SHARE = 0.4  # of a target, each solve's gap: a margin, as narrowing moves the difference too
 WORLD = "world"  # the consumer of the shortage rows summed over every country
+# The widest interval a caller allows a comparison (by summary key), given its difference
+Widths = Callable[[str, float], float]
 
 
 def requested(text: Any) -> list[str]:
@@ -68,6 +72,13 @@ def bad_words(text: Any) -> list[str]:
     """The words of a `compare` setting that name no comparison."""
     return [w.strip() for w in str(text or "").split(",")
             if w.strip() and w.strip().lower() not in COMPARE_CHOICES]
+
+
+def check_compare(text: str | None) -> None:
+    """Refuse a `--compare` that names no comparison, or a word that names none."""
+    if text is not None and (bad_words(text) or not text.strip()):
+        raise UsageError(f"--compare {text!r}: name counterfactuals from "
+                         f"{', '.join(COMPARE_CHOICES)}, comma-separated")
 
 
 def variant(data: ModelData, comparison: str) -> tuple[ModelData | None, str]:
@@ -113,9 +124,14 @@ def interval(a: float, bound_a: float | None, b: float, bound_b: float | None
 
 
 def target(objective: float, other: float) -> float:
-    """The widest interval a difference `objective - other` may have: RESOLUTION of the
-    difference, or FLOOR of `objective` (the plan's, or the base run's) when that is larger."""
-    return max(RESOLUTION * abs(objective - other), FLOOR * abs(objective))
+    """The widest interval a difference `objective - other` may have (see `allowed_width`)."""
+    return allowed_width(objective - other, objective)
+
+
+def allowed_width(difference: float, objective: float) -> float:
+    """The widest interval `difference` may have: RESOLUTION of it, or FLOOR of `objective`
+    (the plan's, or the base run's) when that is larger."""
+    return max(RESOLUTION * abs(difference), FLOOR * abs(objective))
 
 
 def is_resolved(low: float, high: float, objective: float) -> bool:
@@ -156,6 +172,7 @@ class Comparisons:
                       for c in requested(settings.get("compare"))]
         self.plan: GapSolve | None = None
         self.tables: dict[str, dict[str, pd.DataFrame]] = {}  # each counterfactual's plan
+        self.widths: Widths | None = None  # narrower than the comparisons' own targets
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -164,17 +181,34 @@ class Comparisons:
         """Solve each counterfactual from the plan's builds (now in `f.model`), then narrow
         the gaps until every interval is narrow enough; the plan's outcome, narrowed too when
         its gap was the wider part of an interval."""
-        if not outcome.has_plan:
-            return outcome
-        self.plan = GapSolve(f, solver, outcome, self.limit)
+        if outcome.has_plan:
+            self.compare_with(GapSolve(f, solver, outcome, self.limit))
+        return self.plan.outcome if self.plan else outcome
+
+    def compare_with(self, plan: GapSolve, widths: Widths | None = None) -> None:
+        """`solve`, from the plan's solve as it stands (a sweep run's, narrowed for its
+        effect already and with what is left of its time); `widths(key, difference)` the
+        widest interval the caller allows each comparison, when narrower than its target."""
+        self.plan, self.widths = plan, widths
         self.plan.polish()
         for item in self.items:
             if item.data is not None:
-                item.side = self._first_solve(item.data, f)
+                item.side = self._first_solve(item.data, plan.formulation)
+        self._narrow_rounds()
+
+    def narrow_to(self, widths: dict[str, float]) -> None:
+        """Narrow the gaps again until each comparison's interval is at most `widths[key]`
+        wide (a sweep's base run, for the runs' effects on the policy costs). Each solve
+        starts from its plan's best operations: a solver may have solved other data since."""
+        for side in (self.plan, *self.solved().values()):
+            side.polish()
+        self.widths = lambda key, _: widths.get(key, math.inf)
+        self._narrow_rounds()
+
+    def _narrow_rounds(self) -> None:
         for _ in range(ROUNDS):
             if not self._narrow():
                 break
-        return self.plan.outcome
 
     def _first_solve(self, data: ModelData, f: Formulation) -> GapSolve:
         g, solver = build_model(data), new_solver()
@@ -193,7 +227,12 @@ class Comparisons:
         return side
 
     def _target(self, item: Counterfactual) -> float:
-        return target(self.plan.outcome.objective, item.side.outcome.objective)
+        plan, other = self.plan.outcome.objective, item.side.outcome.objective
+        own = target(plan, other)
+        if self.widths is None:
+            return own
+        _, sign, key = MEASURES[item.comparison]
+        return min(own, self.widths(key, sign * (plan - other)))
 
     def _width(self, item: Counterfactual) -> float:
         """The widest the reported interval can be: both gaps, and what each plan's clean-up
@@ -268,15 +307,26 @@ class Comparisons:
         resolved = is_resolved(low, high, a)
         gap_a = max(a - bound_a, 0.0) if bound_a is not None else 0.0
         gap_b = item.side.gap
-        notes = [] if resolved else [unresolved(difference, high, a)]
-        for name, side in (("plan", self.plan), ("counterfactual", item.side)):
-            if side.timed_out:
-                notes.append(f"the {name}'s solve stopped at compare_time_limit_s "
-                             f"({self.limit:g} s) with a gap of {side.gap:,.6g}")
-                log.warning("warning: %s: %s", item.comparison, notes[-1])
+        stops = self._stops(item)
+        for note in stops:
+            log.warning("warning: %s: %s", item.comparison, note)
+        notes = ([] if resolved else [unresolved(difference, high, a)]) + stops
         return {**base, "plan": a, "counterfactual": b, "difference": difference, "low": low,
                 "high": high, "resolved": resolved, "plan_gap": gap_a,
                 "counterfactual_gap": gap_b, "note": "; ".join(notes)}
+
+    def _stops(self, item: Counterfactual) -> list[str]:
+        """Which of the comparison's solves stopped at compare_time_limit_s, and their gaps."""
+        return [f"the {name}'s solve stopped at compare_time_limit_s ({self.limit:g} s) "
+                f"with a gap of {side.gap:,.6g}"
+                for name, side in (("plan", self.plan), ("counterfactual", item.side))
+                if side.timed_out]
+
+    def stops(self) -> dict[str, str]:
+        """By summary key (`limits_cost`, `stockpiles_worth`): where the solves of each
+        solved comparison stopped at compare_time_limit_s (blank when none did)."""
+        return {MEASURES[item.comparison][2]: "; ".join(self._stops(item))
+                for item in self.items if item.solved}
 
     def _plan_rows(self, item: Counterfactual, plan: Plan, base: dict[str, Any],
                    sign: float) -> list[dict[str, Any]]:
@@ -341,12 +391,14 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def unresolved(difference: float, high: float, objective: float) -> str:
-    """Why a difference cannot be stated, and what gap would state it."""
+def unresolved(difference: float, high: float, objective: float, solves: int = 2) -> str:
+    """Why a difference of `solves` solves' optima cannot be stated, and what gap would
+    state it."""
     text = f"not resolved at this gap: at most {high:,.6g}"
     if abs(difference) > 0 and abs(objective) > 0:
-        text += (f"; resolving it needs both relative gaps below "
-                 f"{abs(difference) / 2 / abs(objective):.2g}")
+        every = "both" if solves == 2 else f"all {solves}"
+        text += (f"; resolving it needs {every} relative gaps below "
+                 f"{abs(difference) / solves / abs(objective):.2g}")
     return text
 
 

@@ -26,8 +26,8 @@ def _interval(measure: str, what: str) -> dict[str, HeadlineColumn]:
     money = "currency (discounted)"
     return {
         measure: HeadlineColumn("money", money, f"{what}, on the minimised objective (blank "
-                                "when `compare` does not ask for it, when it is skipped, and "
-                                "in sweeps)"),
+                                "when `compare` does not ask for it, a sweep's `--compare` "
+                                "included, and when it is skipped)"),
         f"{measure}_low": HeadlineColumn("money", money, "lower end of its interval"),
         f"{measure}_high": HeadlineColumn("money", money, "upper end of its interval"),
         f"{measure}_resolved": HeadlineColumn("flag", "", "true when the interval excludes 0"),

@@ -99,15 +99,22 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
         outcome = study.solve(f, solver, outcome)
         timer.lap("compare")
     plan = post_solve(f, outcome, solver, timer, budgets)
-    others: dict[str, Plan] = {}  # each counterfactual's plan, read as the plan's is
+    others: dict[str, Plan] = {}
     if study:
-        others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False)
-                  for name, side in study.solved().items()}
-        study.report(plan, others)
+        others = report_comparisons(study, plan)
         timer.lap("compare")
     plan.tables["consumers"] = consumer_view(
         data, plan.tables, {name: other.tables for name, other in others.items()})
     return Solved(f, outcome, plan)
+
+
+def report_comparisons(study: Comparisons, plan: Plan) -> dict[str, Plan]:
+    """Each solved counterfactual's plan, read as the plan's is; the comparisons reported on
+    `plan` (its `comparisons` table and summary keys)."""
+    others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False)
+              for name, side in study.solved().items()}
+    study.report(plan, others)
+    return others
 
 
 def post_solve(f: Formulation, outcome: SolveOutcome, solver: Highs | None = None,

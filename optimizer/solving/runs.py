@@ -26,6 +26,8 @@ class RunResult:
     builds: tuple[tuple[str, str, int], ...] = ()  # (site, option, year) per build, sorted
     stopped: str = ""  # why its gap is wider than asked: its solve stopped at a time limit
     same_as_base: bool = False  # its changes leave the inputs as they are: the base's plan
+    # by measured difference (limits_cost, ...): where its comparisons' solves stopped
+    comparisons_stopped: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

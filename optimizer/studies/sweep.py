@@ -39,10 +39,27 @@ from optimizer.errors import ExitCode, OptimizerError, UsageError
 from optimizer.excel.output import check_output_path, make_folder
 from optimizer.excel.sweep_writer import write_sweep
 from optimizer.parallel import MAX_RUNS, Progress, cap_jobs, kill_children
-from optimizer.solving.compare import SHARE, minimised, narrowing_limit
-from optimizer.solving.effects import absolute_gap, base_gap_needed, target
+from optimizer.solving.compare import (
+    SHARE,
+    Comparisons,
+    Widths,
+    check_compare,
+    minimised,
+    narrowing_limit,
+)
+from optimizer.solving.effects import (
+    POLICY_COSTS,
+    absolute_gap,
+    base_gap_needed,
+    base_widths_needed,
+    comparison_width,
+    policy_target,
+    target,
+    width_left,
+)
 from optimizer.solving.headline import headline
-from optimizer.solving.pipeline import new_solver, post_solve, prepare
+from optimizer.solving.pipeline import new_solver, post_solve, prepare, report_comparisons
+from optimizer.solving.results import Plan
 from optimizer.solving.runs import RunResult
 from optimizer.solving.solve import Highs, SolveOutcome, solve_model
 from optimizer.solving.warm import GapSolve, incumbent, repaired_start, solve_from
@@ -51,9 +68,8 @@ log = logging.getLogger(__name__)
 
 
 # A run's row keeps the plan's summary, shares and headline only: a budget's saving is one
-# more MIP solve per budget and run, and a comparison one more per counterfactual (none is
-# solved), so the headline's limits_cost and stockpiles_worth stay blank (cold and persistent
-# runs alike).
+# more MIP solve per budget and run (none is solved). So is each counterfactual: a sweep
+# solves those its `compare` asks for (none by default), whatever the workbook's setting.
 BUDGETS = False
 # Each run's gap is narrowed until its effect's interval is narrow enough (see
 # optimizer.solving.effects); without, every run stops at the workbook's mip_gap.
@@ -65,24 +81,34 @@ class BaseRun(NamedTuple):
 
     objective: float  # minimised
     gap: float  # absolute
+    policy: dict[str, tuple[float, float]]  # by policy cost measured: its value and width
 
 
 @dataclass
 class Kept:
     """The base run's solve, kept to narrow its gap again once every run says how narrow
-    it must be: its solver, the data and builds of its plan, the solver of its plan's LPs."""
+    it must be: its solver, the data and builds of its plan, the solver of its plan's LPs,
+    its comparisons and their counterfactuals' plans (to report them again)."""
 
     side: GapSolve
     data: ModelData
     builds: dict[Any, int]
     lp_solver: Highs
+    study: Comparisons
+    others: dict[str, Plan]
 
 
 def solve_run(inputs: Inputs, run: Run, threads: int | None = None,
-              base: BaseRun | None = None) -> RunResult:
-    """Build and solve one run from scratch (cold), its gap narrowed against `base`;
-    failures are results, never raised."""
-    return _solve_cold(inputs, run, threads, base)[0]
+              base: BaseRun | None = None, compare: str = "none") -> RunResult:
+    """Build and solve one run from scratch (cold), its gap narrowed against `base`, then
+    the counterfactuals `compare` names; failures are results, never raised."""
+    return _solve_cold(with_compare(inputs, compare), run, threads, base)[0]
+
+
+def with_compare(inputs: Inputs, compare: str) -> Inputs:
+    """`inputs` whose runs solve the counterfactuals `compare` names (a sweep's
+    `--compare`), whatever the workbook's `compare` setting."""
+    return dataclasses.replace(inputs, settings={**inputs.settings, "compare": compare})
 
 
 def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | None
@@ -95,9 +121,9 @@ def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | N
         data = prepare(varied, threads)
         f, solver = build_model(data), new_solver()
         side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
-        kept = _keep(side, solver)
-        plan = post_solve(f, side.outcome, solver, budgets=BUDGETS)
-        return _result(run, side, plan, start), kept
+        study = _compared(side, base)
+        plan, kept = _planned(side, solver, study)
+        return _result(run, side, plan, start, study), kept
     except OptimizerError as err:
         return _failed(run, err, start), None
 
@@ -116,17 +142,46 @@ def _narrowed(f: Formulation, solver: Highs, outcome: SolveOutcome,
     return side
 
 
-def _keep(side: GapSolve, lp_solver: Highs) -> Kept | None:
-    if not side.outcome.has_plan:
+def _compared(side: GapSolve, base: BaseRun | None) -> Comparisons:
+    """The counterfactuals the run's settings ask for, solved from its builds (its gap and
+    theirs narrowed against their differences, as `solve` does, and against the effects on
+    them when the base run measured them too)."""
+    study = Comparisons(side.formulation.data)
+    if study and side.outcome.has_plan:
+        study.compare_with(side, _effect_widths(base))
+    return study
+
+
+def _effect_widths(base: BaseRun | None) -> Widths | None:
+    """How wide a run's comparison may be for its effect's interval to be narrow enough:
+    what the base's comparison leaves of the effect's target (the base run, narrowed after
+    all runs, takes the rest)."""
+    if not (NARROW and base and base.policy):
         return None
+
+    def widths(key: str, value: float) -> float:
+        if key not in base.policy:
+            return math.inf
+        base_value, base_width = base.policy[key]
+        return width_left(policy_target(value, base_value, base.objective), base_width)
+    return widths
+
+
+def _planned(side: GapSolve, lp_solver: Highs, study: Comparisons) -> tuple[Plan, Kept]:
+    """The run's plan (its LPs on `lp_solver`) with its comparisons; its solve, kept."""
+    plan = post_solve(side.formulation, side.outcome, lp_solver, budgets=BUDGETS)
+    others = report_comparisons(study, plan) if study else {}
     builds = {key: round(pyo.value(var)) for key, var in side.formulation.model.build.items()}
-    return Kept(side, side.formulation.data, builds, lp_solver)
+    return plan, Kept(side, side.formulation.data, builds, lp_solver, study, others)
 
 
-def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
-    """The base run's result with its gap narrowed to `gap`: its builds and data back in its
+def narrow_kept(kept: Kept, result: RunResult, gap: float | None,
+                widths: dict[str, float]) -> RunResult:
+    """The base run's result with its gap narrowed to `gap` (None: as it is) and its
+    comparisons' intervals to `widths` (by policy cost): its builds and data back in its
     model (a persistent one has solved other runs since), their best operations as the MIP
-    start, the solve continued from there; `result` unchanged when that LP does not solve."""
+    start, the solves continued from there; `result` unchanged when that LP does not
+    solve."""
     start = time.perf_counter()
     f = kept.side.formulation
     f.set_data(kept.data)
@@ -135,12 +190,17 @@ def narrow_kept(kept: Kept, result: RunResult, gap: float) -> RunResult:
     repaired = repaired_start(f.model, kept.data.settings, kept.side.solver)
     if repaired is None:
         return result
-    kept.side.narrow(gap, repaired)
+    if gap is not None:
+        kept.side.narrow(gap, repaired)
+    if widths:
+        kept.study.narrow_to(widths)
     plan = post_solve(f, kept.side.outcome, kept.lp_solver, budgets=BUDGETS)
-    return _result(result.run, kept.side, plan, start, result.seconds)
+    if kept.study:  # the plan's bound moved: so did the comparisons' intervals
+        kept.study.report(plan, kept.others)
+    return _result(result.run, kept.side, plan, start, kept.study, result.seconds)
 
 
-def _result(run: Run, side: GapSolve, plan: Any, start: float,
+def _result(run: Run, side: GapSolve, plan: Plan, start: float, study: Comparisons,
             earlier: float = 0.0) -> RunResult:
     dep = plan.tables["dependence"]
     return RunResult(run, plan.summary["status"], int(side.outcome.exit_code),
@@ -148,7 +208,8 @@ def _result(run: Run, side: GapSolve, plan: Any, start: float,
                      summary=plan.summary, shares=dep.to_dict("records"),
                      headline=headline(plan.summary, plan.tables), minimised=minimised(plan),
                      bound=plan.summary.get("best_bound"),
-                     builds=build_keys(plan.tables["builds"]), stopped=_stopped(side))
+                     builds=build_keys(plan.tables["builds"]), stopped=_stopped(side),
+                     comparisons_stopped=study.stops())
 
 
 def build_keys(builds: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
@@ -173,8 +234,8 @@ def _failed(run: Run, err: OptimizerError, start: float) -> RunResult:
 class ColdRuns:
     """Each run built and solved from scratch; the base run's solve kept for narrowing."""
 
-    def __init__(self, inputs: Inputs, threads: int | None = None):
-        self.inputs, self.threads = inputs, threads
+    def __init__(self, inputs: Inputs, threads: int | None = None, compare: str = "none"):
+        self.inputs, self.threads = with_compare(inputs, compare), threads
         self.kept: Kept | None = None
 
     def solve(self, run: Run, base: BaseRun | None = None) -> RunResult:
@@ -183,19 +244,21 @@ class ColdRuns:
             self.kept = kept
         return result
 
-    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
-        return narrow_kept(self.kept, result, gap) if self.kept else result
+    def narrow_base(self, result: RunResult, gap: float | None,
+                    widths: dict[str, float]) -> RunResult:
+        return narrow_kept(self.kept, result, gap, widths) if self.kept else result
 
 
 class PersistentRuns:
     """One model built with mutable cells and one persistent HiGHS instance, re-used by every
     run whose changes are cells the model has (prices, costs, capacities, demand, limits,
     stock parameters, budgets); other runs (settings, recipes, years, a value becoming
-    unlimited) are built and solved cold."""
+    unlimited) are built and solved cold. Each run then solves the counterfactuals
+    `compare` names."""
 
-    def __init__(self, inputs: Inputs):
-        self.inputs = inputs
-        self.formulation = build_model(prepare(inputs), mutable=True)
+    def __init__(self, inputs: Inputs, compare: str = "none"):
+        self.inputs, self.compare = with_compare(inputs, compare), compare
+        self.formulation = build_model(prepare(self.inputs), mutable=True)
         self.model = self.formulation.model
         self.built_from = self.formulation.data  # the data the model's structure comes from
         self.solver = new_solver()
@@ -221,17 +284,17 @@ class PersistentRuns:
             data = prepare(varied) if changed is not None else None
             if changed is None or not _same_default_end_values(self.built_from, data):
                 self.cold_runs += 1
-                return solve_run(self.inputs, run, base=base)
+                return solve_run(self.inputs, run, base=base, compare=self.compare)
             for key, value in changed.items():
                 self.params[key].set_value(value)
             self.formulation.set_data(data)  # the plan reads this run's values
             side = _narrowed(self.formulation, self.solver, self._solve(data.settings), base)
+            study = _compared(side, base)
             self.start = incumbent(self.solver) if side.outcome.has_plan else self.start
+            plan, kept = _planned(side, self.lp_solver, study)
             if run.name == BASE:
-                self.kept = _keep(side, self.lp_solver)
-            plan = post_solve(self.formulation, side.outcome, self.lp_solver,
-                              budgets=BUDGETS)
-            return _result(run, side, plan, start)
+                self.kept = kept
+            return _result(run, side, plan, start, study)
         except OptimizerError as err:
             return _failed(run, err, start)
         finally:
@@ -239,8 +302,9 @@ class PersistentRuns:
                 if self.params[key].value != value:
                     self.params[key].set_value(value)
 
-    def narrow_base(self, result: RunResult, gap: float) -> RunResult:
-        return narrow_kept(self.kept, result, gap) if self.kept else result
+    def narrow_base(self, result: RunResult, gap: float | None,
+                    widths: dict[str, float]) -> RunResult:
+        return narrow_kept(self.kept, result, gap, widths) if self.kept else result
 
     def _solve(self, settings: dict) -> Any:
         """Re-solve in place, starting the MIP from the previous run's builds with this run's
@@ -281,12 +345,14 @@ def _same_default_end_values(before: ModelData, after: ModelData) -> bool:
 
 def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
             on_result: Callable[[int, RunResult], None] | None = None,
-            persistent: bool = True) -> list[RunResult]:
+            persistent: bool = True, compare: str = "none") -> list[RunResult]:
     """Solve every run: on one re-used model (`persistent`), or each from scratch; with
-    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each). The first run
-    (the base run) is solved first, here: every other run narrows its gap against it, and
-    it is narrowed last to what the runs need. `on_result(i, result)` as run i finishes (in
-    any order with jobs > 1); the results in run order."""
+    jobs > 1 from scratch in a pool of processes (HiGHS on one thread each); each run then
+    solves the counterfactuals `compare` names (the `compare` setting's words: see
+    `with_compare`). The first run (the base run) is solved first,
+    here: every other run narrows its gap against it, and it is narrowed last to what the
+    runs need. `on_result(i, result)` as run i finishes (in any order with jobs > 1); the
+    results in run order."""
     done: dict[int, RunResult] = {}
 
     def finished(i: int, result: RunResult) -> None:
@@ -294,7 +360,8 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         if on_result:
             on_result(i, result)
 
-    runner = PersistentRuns(inputs) if persistent and jobs <= 1 else ColdRuns(inputs)
+    runner = PersistentRuns(inputs, compare) if persistent and jobs <= 1 \
+        else ColdRuns(inputs, compare=compare)
     finished(0, runner.solve(runs[0]))
     base = _base_run(done[0])
     # a run that changes nothing (a value equal to the base's) is the base run: solved again
@@ -307,11 +374,12 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
         for i, run in others:
             finished(i, runner.solve(run, base))
     else:
-        _run_in_pool(inputs, others, jobs, finished, base)
-    needed = base_gap_needed([done[0], *(done[i] for i, _ in others)]) \
-        if base and NARROW else None
-    if needed is not None:
-        done[0] = runner.narrow_base(done[0], needed)
+        _run_in_pool(inputs, others, jobs, finished, base, compare)
+    solved = [done[0], *(done[i] for i, _ in others)]
+    needed = base_gap_needed(solved) if base and NARROW else None
+    widths = base_widths_needed(solved) if base and NARROW else {}
+    if needed is not None or widths:
+        done[0] = runner.narrow_base(done[0], needed, widths)
         done.update({i: _as_base(done[0], runs[i]) for i in same})  # reported already
     return [done[i] for i in range(len(runs))]
 
@@ -333,17 +401,21 @@ def _same_as_base(inputs: Inputs, run: Run) -> bool:
 def _base_run(result: RunResult) -> BaseRun | None:
     if result.run.name != BASE or result.minimised is None:
         return None
-    return BaseRun(result.minimised, absolute_gap(result) or 0.0)
+    policy = {key: (result.headline[key], comparison_width(result, key))
+              for key in POLICY_COSTS if result.headline.get(key) is not None}
+    return BaseRun(result.minimised, absolute_gap(result) or 0.0, policy)
 
 
 def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
-                 finished: Callable[[int, RunResult], None], base: BaseRun | None) -> None:
+                 finished: Callable[[int, RunResult], None], base: BaseRun | None,
+                 compare: str) -> None:
     """Cold runs (numbered) in `jobs` worker processes. On an interrupt (or any error) the
     workers are killed at once: waiting for them would mean waiting for their solves."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=interrupt.ignore_in_worker)
     try:
-        futures = {pool.submit(solve_run, inputs, run, 1, base): i for i, run in runs}
+        futures = {pool.submit(solve_run, inputs, run, 1, base, compare): i
+                   for i, run in runs}
         for future in as_completed(futures):
             finished(futures[future], future.result())
     except BaseException:
@@ -356,10 +428,13 @@ def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
 def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | None = None,
                    jobs: int = 1, progress: Progress | None = None,
                    persistent: bool = True, max_runs: int | None = MAX_RUNS,
-                   write: bool = True) -> tuple[list[RunResult], Path | None]:
-    """Run every variation of `path` (its sweeps sheet, or `vary` when given); write the
-    comparison workbook (unless not `write`); return the results and its path. Interrupted,
-    the workbook holds the runs that finished."""
+                   compare: str = "none", write: bool = True
+                   ) -> tuple[list[RunResult], Path | None]:
+    """Run every variation of `path` (its sweeps sheet, or `vary` when given), each run with
+    the counterfactuals `compare` names (`no_limits`, `no_stockpiles`, comma-separated, or
+    `none`); write the comparison workbook (unless not `write`); return the results and its
+    path. Interrupted, the workbook holds the runs that finished."""
+    check_compare(compare)
     target = output or Path("outputs") / f"{Path(path).stem}_sweep.xlsx"
     if write and output is not None:
         check_output_path(target, [Path(path)])  # before reading: a bad -o is found at once
@@ -384,7 +459,7 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
             progress.advance(result.objective is None)
 
     try:
-        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent)
+        results = run_all(copy.deepcopy(inputs), runs, jobs, on_result, persistent, compare)
     except KeyboardInterrupt:  # interrupt.Interrupted too
         if write:
             _write_finished([finished[i] for i in sorted(finished)], len(runs), target, path)
