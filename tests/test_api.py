@@ -108,6 +108,8 @@ def test_sweep_returns_the_runs_table(limited, tmp_path, monkeypatch):
     runs = optimizer.sweep(limited, ["supply.price[country=AUS]=15,25"])
     assert list(runs.objective) == pytest.approx([2 * (330 + 70 * p) for p in (22, 17, 27)])
     assert not (tmp_path / "outputs").exists()
+    priced = optimizer.sweep(limited, ["supply.price[country=AUS]=15"], compare="no_limits")
+    assert list(priced.limits_cost) == pytest.approx([3_740 - 2_200, 3_040 - 2_200])
     out = tmp_path / "sweep.xlsx"
     optimizer.sweep(limited, ["supply.price[country=AUS]=15"], output=out)
     assert "runs" in pd.read_excel(out, sheet_name=None, engine="calamine")
