@@ -77,8 +77,14 @@ class Command:
                 pytest.fail(f"never printed {text!r}:\n{''.join(self.stderr)}")
             time.sleep(0.1)
 
-    def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children(recursive=True)
+    def descendants(self, timeout: float = 0) -> list[psutil.Process]:
+        """Its child processes; waits up to `timeout` seconds for there to be some (a pool
+        starts its workers a moment after the progress line that precedes them)."""
+        deadline = time.monotonic() + timeout
+        while not (found := psutil.Process(self.proc.pid).children(recursive=True)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return found
 
     def stop(self, signum: int, group: bool = False) -> float:
         """Send `signum` (to the whole process group, as Ctrl-C in a terminal does, when
@@ -149,7 +155,7 @@ def test_a_signal_stops_a_parallel_sweep_and_kills_its_workers(tmp_path, quick_c
     cmd = Command("sweep", str(quick_case), "--vary", "settings.mip_gap=1,0", "-o",
                   str(out), "--jobs", "2", cwd=tmp_path)
     cmd.wait_for("run 2/3 done")
-    workers = cmd.descendants()
+    workers = cmd.descendants(timeout=60)
     assert workers
     assert_stopped(cmd, signum, cmd.stop(signum, group), workers)
     assert len(runs(out)) == 2
