@@ -333,6 +333,13 @@ def _stockpiles(tables: dict[str, Table]) -> None:
             r["initial"] = r["capacity"]
 
 
+def _demand_growth(tables: dict[str, Table]) -> None:
+    """Growth runs from a row's year: a blank-year row (every year) has none."""
+    for r in tables["demand"].records:
+        if r.get("year") is None and r.get("growth") is not None:
+            r["growth"] = None
+
+
 def _scenarios(tables: dict[str, Table]) -> None:
     """Probabilities stay far enough under 1 that a duplicated row keeps them under it."""
     table = tables.get("scenarios")
@@ -399,6 +406,7 @@ def valid_tables(draw: Draw) -> dict[str, Table]:
     given = settings_in_effect(tables["settings"])
     _year_pairs(tables, given)
     _stockpiles(tables)
+    _demand_growth(tables)
     _scenarios(tables)
     _routes(tables)
     _sweeps(draw, tables)

@@ -398,6 +398,14 @@ BROKEN = [
     pytest.param([put("demand", [[None, "country", "material", "year", "quantity"],
                                  [None, "JPN", "OXIDE", None, "lots"]])],
                  ("demand", 2, "quantity", "got 'lots'"), id="table-starting-in-column-B"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
+                                 ["JPN", "OXIDE", None, 100, 0.05]])],
+                 ("demand", 2, "growth", "growth 0.05 needs a year to grow from, but the row "
+                  "has no year"), id="growth-on-a-blank-year-row"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
+                                 ["JPN", "OXIDE", 2026, 100, -1]])],
+                 ("demand", 2, "growth", "expected a number > -1, got -1"),
+                 id="growth-that-would-end-demand"),
 ]
 
 

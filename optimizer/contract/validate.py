@@ -38,6 +38,8 @@ from optimizer.contract.schema import (
     COMPARE_CHOICES,
     EVERY_YEAR,
     MATERIAL_SHORTAGE_COST,
+    NO_GROWTH,
+    NOT_DISPOSABLE,
     REF_SOURCES,
     REPLACEMENT_COST,
     REQUIRED,
@@ -137,7 +139,7 @@ def _default_value(column: Column, settings: dict[str, Any]) -> Any:
     if isinstance(default, FromSetting):
         return settings.get(default.setting)
     if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS, REPLACEMENT_COST,
-                   MATERIAL_SHORTAGE_COST):
+                   MATERIAL_SHORTAGE_COST, NO_GROWTH, NOT_DISPOSABLE):
         return None
     if default is UNLIMITED:
         return math.inf
@@ -324,6 +326,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_recipes(tables, issues)
     _check_year_pairs(tables, book, issues)
     _check_shortage_costs(settings, setting_rows, tables, issues)
+    _check_growth(tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
     _check_route_precedence(tables, issues)
@@ -579,6 +582,16 @@ def _check_shortage_costs(settings: dict[str, Any], setting_rows: dict[str, int]
             issues.append(Issue(f"shortage_cost of '{material}' is blank and the setting "
                                 "'default_shortage_cost' is not given", "materials", row,
                                 "shortage_cost"))
+
+
+def _check_growth(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Growth runs from a row's year; a blank-year row holds every year already."""
+    bad = _error_cells(issues)
+    for year, growth, row in tables["demand"][["year", "growth", ROW]].itertuples(index=False):
+        if year is None and growth is not None and ("demand", row, "year") not in bad:
+            issues.append(Issue(f"growth {growth:g} needs a year to grow from, but the row has "
+                                "no year (it holds every year); give the year its quantity is "
+                                "for, or leave growth blank", "demand", row, "growth"))
 
 
 def _check_stockpiles(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
