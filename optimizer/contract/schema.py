@@ -196,6 +196,7 @@ class Setting:
 
 USD = "USD"  # documentation unit; the actual currency is the `currency` setting
 TPY = "t/yr (or the material's unit per year)"
+PER_OUTPUT = "t per t of output (or the materials' units)"
 NUM = "#,##0.00"
 SHARE_FORMAT = "0.0%"
 
@@ -215,6 +216,11 @@ def _money(name: str, description: str, unit: str, default: Any = REQUIRED) -> C
 def _quantity(name: str, description: str, default: Any = REQUIRED, **kw: Any) -> Column:
     bounds = kw or {"ge": 0}
     return Column(name, Kind.NUMBER, description, TPY, default, excel_format=NUM, **bounds)
+
+
+def _coefficient(name: str, description: str) -> Column:
+    """A recipe coefficient: per unit of the technology's output, not per year."""
+    return Column(name, Kind.NUMBER, description, PER_OUTPUT, 0, ge=0, excel_format=NUM)
 
 
 def _year(name: str, description: str, default: Any = REQUIRED) -> Column:
@@ -340,8 +346,10 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _TECHNOLOGY,
             _MATERIAL,
-            _quantity("input", "Units consumed per unit of activity.", 0),
-            _quantity("output", "Units produced per unit of activity.", 0),
+            _coefficient("input", "Units consumed per unit of activity (of the technology's "
+                         "output)."),
+            _coefficient("output", "Units produced per unit of activity (of the technology's "
+                         "output)."),
         ),
         key=("technology", "material"),
     ),
