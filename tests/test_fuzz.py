@@ -49,6 +49,7 @@ from optimizer.contract.schema import (
     Kind,
     Ref,
 )
+from optimizer.contract.slips import slip_warnings
 from optimizer.contract.validate import choose_routes, horizon_warnings, load_inputs
 from optimizer.contract.variations import FIXED_PER_PROCESS
 from optimizer.errors import ExitCode, InputError
@@ -742,14 +743,16 @@ def _same(got: Any, want: Any) -> bool:
 
 
 def assert_valid(book: Book, path: Path) -> None:
-    """Validates with no warning but the scaling one and those of rows outside the horizon,
-    and every cell means what was drawn, on the row Excel shows."""
+    """Validates with no warning but the scaling one, those of rows outside the horizon and
+    those of hundredfold steps, and every cell means what was drawn, on the row Excel
+    shows."""
     try:
         inputs = load_inputs(write_book(book, path, broken=False))
     except InputError as err:
         raise AssertionError("\n".join(map(str, err.issues))) from err
     expected = {str(w) for w in scaling_warnings(inputs.tables, ROW)  # spans over 1e9
-                + horizon_warnings(inputs.settings, inputs.tables)}
+                + horizon_warnings(inputs.settings, inputs.tables)
+                + slip_warnings(inputs.tables, inputs.settings, ROW)}
     assert {str(w) for w in inputs.warnings} <= expected, [str(w) for w in inputs.warnings]
     given = book.given
     for key, want in given.items():

@@ -317,7 +317,7 @@ BROKEN = [
                  ("scenarios", 3, "scenario", "'baseline' is the undisrupted scenario"),
                  id="scenario-named-baseline"),
     pytest.param([put("stockpiles", STOCKPILES), cell("stockpiles", 2, "initial", 80)],
-                 ("stockpiles", 2, "initial", "initial level 80 is above the capacity 50"),
+                 ("stockpiles", 2, "initial", "initial level 80 t is above the capacity 50 t"),
                  id="stockpile-initial-above-capacity"),
     pytest.param([put("recipes", [["technology", "material", "input", "output"]])],
                  ("technologies", 2, "output", "no recipe row for its output 'OXIDE'"),

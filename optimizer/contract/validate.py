@@ -57,7 +57,9 @@ from optimizer.contract.schema import (
     Ref,
     Sheet,
 )
+from optimizer.contract.slips import slip_warnings
 from optimizer.contract.variations import sweeps_sheet_issues
+from optimizer.contract.wording import quantity_text
 from optimizer.errors import InputError
 
 
@@ -101,6 +103,7 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
     _check_across_sheets(settings, setting_rows, tables, book, issues)
     issues += _sweep_issues(Inputs(book.path, settings, tables, []), issues)
     issues += scaling_warnings(tables, ROW)
+    issues += slip_warnings(tables, settings, ROW)
     issues += horizon_warnings(settings, tables)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
@@ -598,7 +601,8 @@ def _check_stockpiles(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
     for initial, capacity, row in tables["stockpiles"][["initial", "capacity", ROW]] \
             .itertuples(index=False):
         if initial is not None and capacity is not None and initial > capacity:
-            issues.append(Issue(f"initial level {initial:g} is above the capacity {capacity:g}",
+            issues.append(Issue(f"initial level {quantity_text(initial)} is above the capacity "
+                                f"{quantity_text(capacity)}",
                                 "stockpiles", row, "initial"))
 
 
