@@ -5,6 +5,7 @@ All cases use discount_rate 0 and mip_gap 0 (tiny_sheets' settings) unless they 
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from conftest import tiny_sheets, write_workbook
 from plan_checks import check_no_cancelling_movements, check_plan
@@ -732,3 +733,18 @@ def test_disposal_of_a_limited_material_keeps_its_origin(tmp_path):
     assert set(disposed["origin"]) == {"CHN"}
     assert disposed["quantity"].sum() == pytest.approx(90)
     check_plan(plan.tables, build_data(load_inputs(path)), result.outcome.objective)
+
+
+def test_the_plan_workbook_shows_disposal_after_shortages(tmp_path):
+    """The written plan has a `disposal` sheet between `shortages` and `costs`, with the
+    40 t a year disposed of at 4/t when the plant has 80 t of capacity."""
+    path = write_workbook(tmp_path / "case.xlsx",
+                          tiny_sheets(**_by_product_case(disposal_cost=4, capacity=80)))
+    written = solve_workbook(path, tmp_path / "plan.xlsx", compare="none").output
+    wb = openpyxl.load_workbook(written)
+    names = wb.sheetnames
+    assert names.index("shortages") + 1 == names.index("disposal") == names.index("costs") - 1
+    rows = list(wb["disposal"].iter_rows(values_only=True))
+    assert rows == [("scenario", "year", "country", "material", "quantity", "cost"),
+                    ("baseline", 2026, "JPN", "TAIL", 40, 160),
+                    ("baseline", 2027, "JPN", "TAIL", 40, 160)]
