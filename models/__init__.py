@@ -109,6 +109,7 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     flows.add_shipments(m, data, terms)
     flows.add_shortages(m, data, terms)
     stockpile.add_stockpiles(m, data, terms)
+    flows.add_disposal(m, data, terms)
     flows.add_material_balance(m, data, terms)
     if link_routes:
         flows.add_route_links(m, data, terms)

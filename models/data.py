@@ -70,7 +70,8 @@ class ModelData:
     countries: list[str]
     country_names: dict[str, str]
     groups: dict[str, tuple[str, ...]]
-    materials: pd.DataFrame  # index material: name, unit, shortage_cost
+    materials: pd.DataFrame  # index material: name, unit, shortage_cost, disposal_cost (None:
+    # it cannot be disposed of)
     technologies: pd.DataFrame  # index technology: name, output
     recipes: dict[str, dict[str, tuple[float, float]]]  # technology -> material -> (in, out)
     units: dict[str, Unit]  # existing plants and candidate options by name

@@ -4,7 +4,9 @@ of every (country, material, year, scenario) that any flow touches."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from models.capacity import available_builds
@@ -60,8 +62,7 @@ def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     rows = {(r.country, r.material, r.year): r for r in data.demand.itertuples(index=False)}
     # A zero demand stays a plain 0: it has no shortage variable, so it cannot become a
     # sweepable cell.
-    demand = {k: terms.cells("demand", r.row, "quantity", r.quantity) if r.quantity > 0 else 0.0
-              for k, r in rows.items()}
+    demand = {k: _demand_coef(terms, r) if r.quantity > 0 else 0.0 for k, r in rows.items()}
     index = [(*k, w) for k, r in rows.items() if r.quantity > 0 for w in data.scenario_names]
     m.SHORTAGES = pyo.Set(initialize=index, dimen=4)
     m.shortage = pyo.Var(m.SHORTAGES, within=pyo.NonNegativeReals,
@@ -83,9 +84,34 @@ def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
         terms.source((c, mat, t, w), 1.0, m.shortage[c, mat, t, w])
 
 
+def add_disposal(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+    """dispose[c, m, t, w] of a material with a disposal_cost, at that cost, wherever it can
+    arrive (bought, made, shipped in or released: not where its only source is shortage).
+    Call it after every source is registered."""
+    costs = data.materials["disposal_cost"]
+    disposable = {mat for mat, cost in costs.items() if cost is not None and not pd.isna(cost)}
+    index = [node for node, items in terms.sources.items() if node[1] in disposable
+             and any(var.parent_component() is not m.shortage for _, var in items)]
+    m.DISPOSALS = pyo.Set(initialize=sorted(index), dimen=4)
+    m.dispose = pyo.Var(m.DISPOSALS, within=pyo.NonNegativeReals)
+    operational(m, terms, m.dispose)
+    for c, mat, t, w in m.DISPOSALS:
+        cost = terms.cells("materials", data.materials.at[mat, "row"], "disposal_cost",
+                           costs[mat])
+        terms.use((c, mat, t, w), 1.0, m.dispose[c, mat, t, w])
+        terms.cost("disposal", t, w, cost, m.dispose[c, mat, t, w])
+
+
+def _demand_coef(terms: Terms, r: Any) -> Any:
+    """A demand record's quantity as a coefficient: its row's cell, times its growth factor
+    in a year the row grows into (so a sweep of the row's quantity scales those years too)."""
+    cell = terms.cells("demand", r.row, "quantity", r.row_quantity)
+    return cell if r.growth_factor == 1 else cell * r.growth_factor
+
+
 def add_material_balance(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     """purchases + production outputs + inbound shipments + stockpile releases + shortage
-    = process inputs + outbound shipments + stockpile acquisitions + demand.
+    = process inputs + outbound shipments + stockpile acquisitions + disposal + demand.
 
     (Shortage is registered as a source: unmet demand is demand nobody supplied.)
     """

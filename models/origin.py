@@ -19,6 +19,8 @@ named by the most limits: the cautious reading). In a scenario's disrupted years
 country releases counts as its own, up to what it held when the year began: that is what the
 stock is for. Every tagged flow sums over classes to its flow and every node balances per
 class, so a plan's tagged flows are exact and the shares read from them lie in [0, 1].
+Disposal is an outflow like any other: what a country disposes of takes the classes of what
+it holds.
 """
 
 from __future__ import annotations
@@ -133,8 +135,11 @@ class OriginFlows:
         m.origin_input = pyo.Var(inputs, within=pyo.NonNegativeReals)
         modes = [(k, u, t, w) for u, t, w in m.PRODUCTION if self._has_modes(u) for k in K]
         m.origin_mode = pyo.Var(modes, within=pyo.NonNegativeReals)
+        disposals = [(k, *node) for node in m.DISPOSALS if node[1] in tagged for k in K]
+        m.origin_dispose = pyo.Var(disposals, within=pyo.NonNegativeReals)
         operational(m, self.terms, m.origin_ship, m.origin_add, m.origin_release,
-                    m.origin_level, m.origin_consume, m.origin_input, m.origin_mode)
+                    m.origin_level, m.origin_consume, m.origin_input, m.origin_mode,
+                    m.origin_dispose)
 
         rows: dict[tuple, Any] = {}  # (kind, *index) -> each tagged flow sums to its flow
         for k, *r in ships:
@@ -148,6 +153,8 @@ class OriginFlows:
             rows.setdefault(("input", *i), []).append(m.origin_input[(k, *i)])
         for k, *i in modes:
             rows.setdefault(("mode", *i), []).append(m.origin_mode[(k, *i)])
+        for k, *i in disposals:
+            rows.setdefault(("dispose", *i), []).append(m.origin_dispose[(k, *i)])
         m.ORIGIN_SPLITS = pyo.Set(initialize=list(rows), dimen=None)
         m.origin_split = pyo.Constraint(
             m.ORIGIN_SPLITS, rule=lambda m, *i: pyo.quicksum(rows[i]) == self._whole(i))
@@ -194,6 +201,8 @@ class OriginFlows:
             return m.stock_add[rest]
         if kind == "release":
             return m.stock_release[rest]
+        if kind == "dispose":
+            return m.dispose[rest]
         if kind == "consume":
             short = m.shortage[rest] if rest in m.SHORTAGES else 0
             return self.terms.demand_coef[rest] - short
@@ -257,6 +266,8 @@ class OriginFlows:
                 arrive[of[c], c, mat, t, w].append(drawn)
         for i in m.origin_consume:
             leave[i].append(m.origin_consume[i])
+        for i in m.origin_dispose:  # disposal takes the classes of what is there
+            leave[i].append(m.origin_dispose[i])
         nodes = sorted(set(arrive) | set(leave), key=str)
         m.ORIGIN_NODES = pyo.Set(initialize=nodes, dimen=5)
         m.origin_balance = pyo.Constraint(

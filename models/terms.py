@@ -13,7 +13,7 @@ Node = tuple[str, str, int, str]  # (country, material, year, scenario)
 CostKey = tuple[str, int, str]  # (category, year, scenario)
 
 COST_CATEGORIES = ("capital", "fixed_om", "variable", "purchases", "transport", "tariffs",
-                   "holding", "shortage", "end_value")
+                   "holding", "shortage", "disposal", "end_value")
 
 
 @dataclass

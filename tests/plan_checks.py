@@ -32,9 +32,17 @@ def check_balances(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
         net[(r.scenario, r.year, r.country, r.material)] += r.releases - r.acquisitions
     for r in tables["shortages"].itertuples():
         net[(r.scenario, r.year, r.country, r.material)] += r.shortage - r.demand
+    for r in _disposal(tables).itertuples():
+        net[(r.scenario, r.year, r.country, r.material)] -= r.quantity
     scale = _scale(net.values())
     bad = {k: v for k, v in net.items() if abs(v) > TOL * scale}
     assert not bad, f"unbalanced nodes: {bad}"
+
+
+def _disposal(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The disposal table (a plan in which nothing can be disposed of has none)."""
+    return tables.get("disposal", pd.DataFrame(columns=["scenario", "year", "country",
+                                                        "material", "quantity", "cost"]))
 
 
 def check_stock_levels(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
@@ -105,6 +113,10 @@ def check_origins(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
     for r in short[short.material.isin(tagged)].itertuples():
         assert tagged_total(r.scenario, r.year, r.material, "demand_met", r.country) == \
             pytest.approx(r.demand - r.shortage, abs=TOL)
+    disposed = _disposal(tables)
+    for r in disposed[disposed.material.isin(tagged)].itertuples():
+        assert tagged_total(r.scenario, r.year, r.material, "disposal", r.country) == \
+            pytest.approx(r.quantity, abs=TOL)
 
     disrupted = set(zip(data.disruptions["scenario"], data.disruptions["year"], strict=True))
     balance: dict[tuple, float] = defaultdict(float)  # (w, t, mat, class, country) -> in - out
@@ -129,7 +141,7 @@ def check_origins(tables: dict[str, pd.DataFrame], data: ModelData) -> None:
             assert r.quantity <= released + TOL
             balance[(*key, r.origin, r.country)] -= r.quantity
             balance[(*key, of[r.country], r.country)] += r.quantity
-        else:  # acquisitions, demand_met, plant_inputs
+        else:  # acquisitions, demand_met, plant_inputs, disposal
             balance[(*key, r.origin, r.country)] -= r.quantity
     for node, net in balance.items():
         assert net == pytest.approx(0.0, abs=TOL * max(1.0, origins.quantity.max())), node
@@ -203,6 +215,10 @@ def check_costs(tables: dict[str, pd.DataFrame], data: ModelData, objective: flo
     shortage = tables["shortages"].assign(cost=lambda f: [
         r.shortage * row_cost[r.country, r.material, r.year] for r in f.itertuples()])
     table_cost("shortage", shortage, "cost")
+    disposal_cost = data.materials["disposal_cost"]
+    disposal = _disposal(tables).assign(cost=lambda f: [
+        r.quantity * disposal_cost[r.material] for r in f.itertuples()])
+    table_cost("disposal", disposal, "cost")
     # capital: each build's annuity in every year it is online within the horizon, no other
     last = data.years[-1]
     annuities: dict[tuple, float] = defaultdict(float)

@@ -49,6 +49,7 @@ from optimizer.contract.schema import (
     Kind,
     Ref,
 )
+from optimizer.contract.slips import slip_warnings
 from optimizer.contract.validate import choose_routes, horizon_warnings, load_inputs
 from optimizer.contract.variations import FIXED_PER_PROCESS
 from optimizer.errors import ExitCode, InputError
@@ -333,6 +334,13 @@ def _stockpiles(tables: dict[str, Table]) -> None:
             r["initial"] = r["capacity"]
 
 
+def _demand_growth(tables: dict[str, Table]) -> None:
+    """Growth runs from a row's year: a blank-year row (every year) has none."""
+    for r in tables["demand"].records:
+        if r.get("year") is None and r.get("growth") is not None:
+            r["growth"] = None
+
+
 def _scenarios(tables: dict[str, Table]) -> None:
     """Probabilities stay far enough under 1 that a duplicated row keeps them under it."""
     table = tables.get("scenarios")
@@ -399,6 +407,7 @@ def valid_tables(draw: Draw) -> dict[str, Table]:
     given = settings_in_effect(tables["settings"])
     _year_pairs(tables, given)
     _stockpiles(tables)
+    _demand_growth(tables)
     _scenarios(tables)
     _routes(tables)
     _sweeps(draw, tables)
@@ -734,14 +743,16 @@ def _same(got: Any, want: Any) -> bool:
 
 
 def assert_valid(book: Book, path: Path) -> None:
-    """Validates with no warning but the scaling one and those of rows outside the horizon,
-    and every cell means what was drawn, on the row Excel shows."""
+    """Validates with no warning but the scaling one, those of rows outside the horizon and
+    those of hundredfold steps, and every cell means what was drawn, on the row Excel
+    shows."""
     try:
         inputs = load_inputs(write_book(book, path, broken=False))
     except InputError as err:
         raise AssertionError("\n".join(map(str, err.issues))) from err
     expected = {str(w) for w in scaling_warnings(inputs.tables, ROW)  # spans over 1e9
-                + horizon_warnings(inputs.settings, inputs.tables)}
+                + horizon_warnings(inputs.settings, inputs.tables)
+                + slip_warnings(inputs.tables, inputs.settings, ROW)}
     assert {str(w) for w in inputs.warnings} <= expected, [str(w) for w in inputs.warnings]
     given = book.given
     for key, want in given.items():

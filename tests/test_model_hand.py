@@ -5,10 +5,13 @@ All cases use discount_rate 0 and mip_gap 0 (tiny_sheets' settings) unless they 
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from conftest import tiny_sheets, write_workbook
-from plan_checks import check_no_cancelling_movements
+from plan_checks import check_no_cancelling_movements, check_plan
 
+from optimizer.contract.to_model import build_data
+from optimizer.contract.validate import load_inputs
 from optimizer.errors import InfeasibleError
 from optimizer.studies.run import solve_workbook
 
@@ -615,3 +618,140 @@ def test_overlapping_supplier_sets_share_their_origin_classes(tmp_path):
     assert list(dep["share"]) == pytest.approx([0.3, 0.3, 0.5, 0.5])
     classes = set(plan.tables["origins"]["origin"])
     assert classes == {"CHN", "HKG", "other"}
+
+
+SETTINGS_4Y = [["key", "value"], ["first_year", 2026], ["last_year", 2029],
+               ["discount_rate", 0], ["mip_gap", 0]]
+DEMAND_COLUMNS = ["country", "material", "year", "quantity", "shortage_cost", "growth"]
+
+
+def test_demand_grows_until_a_later_row_of_its_own(tmp_path):
+    """JPN's 2026 row: 100 t growing 10% a year gives 110 t in 2027 and 121 t in 2028; its
+    own 2029 row (50 t, no growth) takes over. All bought from China at 10 + 1:
+    11 x (100 + 110 + 121 + 50) = 4,191."""
+    demand = [DEMAND_COLUMNS, ["JPN", "OXIDE", 2026, 100, None, 0.1],
+              ["JPN", "OXIDE", 2029, 50, None, None]]
+    plan = solve(tmp_path, settings=SETTINGS_4Y, demand=demand)
+    assert plan.summary["objective"] == pytest.approx(4_191)
+    short = plan.tables["shortages"]
+    assert list(short["year"]) == [2026, 2027, 2028, 2029]
+    assert list(short["demand"]) == pytest.approx([100, 110, 121, 50])
+
+
+def test_grown_years_override_a_blank_year_row_and_keep_the_rows_shortage_cost(tmp_path):
+    """Nothing can be bought. A blank-year row asks 10 t a year at the material's 1,000/t; the
+    2027 row (100 t, -50% a year, shortage at 2/t) holds 2027 and grows into 2028 (50 t) and
+    2029 (25 t) at its own 2/t. 2026 keeps the blank-year row: 10 x 1,000 = 10,000; the rest
+    2 x (100 + 50 + 25) = 350. Total 10,350."""
+    demand = [DEMAND_COLUMNS, ["JPN", "OXIDE", None, 10, None, None],
+              ["JPN", "OXIDE", 2027, 100, 2, -0.5]]
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              ["CHN", "OXIDE", None, 0, 10]]
+    plan = solve(tmp_path, settings=SETTINGS_4Y, demand=demand, supply=supply)
+    assert plan.summary["objective"] == pytest.approx(10_350)
+    short = plan.tables["shortages"].set_index("year")["shortage"]
+    assert list(short) == pytest.approx([10, 100, 50, 25])
+
+
+def _by_product_case(disposal_cost=None, tail_demand=None, capacity=100) -> dict:
+    """JPN's own plant (capacity 100 unless given) makes 1 t of oxide with 0.5 t of
+    tailings; nothing can be bought, so the oxide JPN needs (100 t a year) comes from the
+    plant or goes short."""
+    demand = [["country", "material", "year", "quantity", "shortage_cost"],
+              ["JPN", "OXIDE", None, 100, None]]
+    if tail_demand is not None:
+        demand.append(["JPN", "TAIL", None, tail_demand, 0])
+    return {
+        "materials": [["material", "shortage_cost", "disposal_cost"],
+                      ["OXIDE", 1000, None], ["TAIL", 1000, disposal_cost]],
+        "recipes": [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1],
+                    ["SEP", "TAIL", 0, 0.5]],
+        "existing_plants": [["plant", "technology", "country", "capacity"],
+                            ["Osaka", "SEP", "JPN", capacity]],
+        "supply": None, "routes": None, "demand": demand,
+    }
+
+
+def test_a_by_product_nobody_wants_stops_its_plant_unless_it_can_be_disposed_of(tmp_path):
+    """Without a disposal_cost the tailings have nowhere to go, so the plant cannot run and
+    the oxide goes short: 2 x 100 x 1,000 = 200,000. At 4/t disposal the plant runs and the
+    plan pays exactly 2 x 50 x 4 = 400, shown in the disposal table and the costs."""
+    stuck = solve(tmp_path, **_by_product_case())
+    assert stuck.summary["objective"] == pytest.approx(200_000)
+    assert "disposal" not in stuck.tables
+    plan = solve(tmp_path, **_by_product_case(disposal_cost=4))
+    assert plan.summary["objective"] == pytest.approx(400)
+    disposal = plan.tables["disposal"]
+    assert list(disposal["year"]) == [2026, 2027]
+    assert list(disposal["country"]) == ["JPN", "JPN"]
+    assert list(disposal["quantity"]) == pytest.approx([50, 50])
+    assert list(disposal["cost"]) == pytest.approx([200, 200])
+    costs = plan.tables["costs"]
+    assert list(costs["category"]) == ["disposal", "disposal"]
+    assert plan.summary["cost_disposal"] == pytest.approx(400)
+
+
+def test_marginal_value_of_capacity_net_of_disposal(tmp_path):
+    """With 80 t of capacity, 20 t of oxide go short each year at 1,000/t and 40 t of
+    tailings are disposed of at 4/t: 2 x (20,000 + 160) = 40,320. One more unit of capacity
+    saves 1,000 of shortage and costs 0.5 x 4 = 2 of disposal: 998 in each year (from the
+    fixed-build LP's duals)."""
+    plan = solve(tmp_path, **_by_product_case(disposal_cost=4, capacity=80))
+    assert plan.summary["objective"] == pytest.approx(40_320)
+    assert list(plan.tables["capacity"]["marginal_value"]) == pytest.approx([998, 998])
+    assert list(plan.tables["disposal"]["quantity"]) == pytest.approx([40, 40])
+
+
+def test_disposal_is_not_taken_where_the_by_product_has_a_use(tmp_path):
+    """JPN also needs 30 t of tailings a year (unmet at 0): 30 t meet it and only 20 t are
+    disposed of at 4/t, 2 x 20 x 4 = 160."""
+    plan = solve(tmp_path, **_by_product_case(disposal_cost=4, tail_demand=30))
+    assert plan.summary["objective"] == pytest.approx(160)
+    assert list(plan.tables["disposal"]["quantity"]) == pytest.approx([20, 20])
+
+
+def test_disposal_of_a_limited_material_keeps_its_origin(tmp_path):
+    """China's plant (capacity 100, no cost) makes JPN's 100 t of oxide a year, with 50 t of
+    tailings; JPN also needs 10 t of tailings, at most half from CHINA; Australia sells them
+    at 20 (+2 freight). Each year: oxide freight 100, 5 t of Chinese tailings shipped (5),
+    5 t Australian (110) and the other 45 t disposed of in China at 2/t (90): 305, 610 in
+    all. The disposal is Chinese-origin tailings, and every origin balance holds."""
+    sheets = {
+        "materials": [["material", "shortage_cost", "disposal_cost"], ["OXIDE", 1000, None],
+                      ["TAIL", 1000, 2]],
+        "recipes": [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1],
+                    ["SEP", "TAIL", 0, 0.5]],
+        "existing_plants": [["plant", "technology", "country", "capacity"],
+                            ["Baotou", "SEP", "CHN", 100]],
+        "supply": [["country", "material", "year", "max_quantity", "price"],
+                   ["AUS", "TAIL", None, None, 20]],
+        "demand": [["country", "material", "year", "quantity"], ["JPN", "OXIDE", None, 100],
+                   ["JPN", "TAIL", None, 10]],
+        "dependence_limits": [["consumer", "supplier", "material", "year", "max_share"],
+                              ["JPN", "CHINA", "TAIL", None, 0.5]],
+    }
+    path = write_workbook(tmp_path / "case.xlsx", tiny_sheets(**sheets))
+    result = solve_workbook(path, write=False)
+    plan = result.plan
+    assert plan.summary["objective"] == pytest.approx(610)
+    assert list(plan.tables["disposal"]["quantity"]) == pytest.approx([45, 45])
+    origins = plan.tables["origins"]
+    disposed = origins[origins.flow == "disposal"]
+    assert set(disposed["origin"]) == {"CHN"}
+    assert disposed["quantity"].sum() == pytest.approx(90)
+    check_plan(plan.tables, build_data(load_inputs(path)), result.outcome.objective)
+
+
+def test_the_plan_workbook_shows_disposal_after_shortages(tmp_path):
+    """The written plan has a `disposal` sheet between `shortages` and `costs`, with the
+    40 t a year disposed of at 4/t when the plant has 80 t of capacity."""
+    path = write_workbook(tmp_path / "case.xlsx",
+                          tiny_sheets(**_by_product_case(disposal_cost=4, capacity=80)))
+    written = solve_workbook(path, tmp_path / "plan.xlsx", compare="none").output
+    wb = openpyxl.load_workbook(written)
+    names = wb.sheetnames
+    assert names.index("shortages") + 1 == names.index("disposal") == names.index("costs") - 1
+    rows = list(wb["disposal"].iter_rows(values_only=True))
+    assert rows == [("scenario", "year", "country", "material", "quantity", "cost"),
+                    ("baseline", 2026, "JPN", "TAIL", 40, 160),
+                    ("baseline", 2027, "JPN", "TAIL", 40, 160)]

@@ -186,3 +186,30 @@ def test_row_order_does_not_change_the_plan_cost(tmp_path, case, seed):
                                                         abs=1e-6)
     for name in ("dependence", "shortages"):  # the same sets of rows, whatever the order
         assert len(second.tables[name]) == len(first.tables[name])
+
+
+def _with_by_product(case: dict, tailings: float, disposal_cost: float | None,
+                     free_use: bool) -> dict:
+    """The case's separation also makes `tailings` t of TAIL per t of oxide; TAIL can be
+    disposed of at `disposal_cost` (None: not at all), and with `free_use` every country
+    takes up to 1,000 t a year of it at no cost (unmet at 0)."""
+    out = copy.deepcopy(case)
+    out["materials"] = [["material", "shortage_cost", "disposal_cost"], ["ORE", 500, None],
+                        ["OXIDE", 2000, None], ["TAIL", 0, disposal_cost]]
+    out["recipes"].append(["SEP", "TAIL", 0, tailings])
+    if free_use:
+        out["demand"] += [[c, "TAIL", None, 1000] for c, _ in case["countries"][1:]]
+    return out
+
+
+@settings(PROPERTY_SETTINGS, max_examples=15)
+@given(case=cases(), tailings=st.sampled_from([0.5, 1.0]),
+       disposal_cost=st.sampled_from([0, 3, 40]))
+def test_disposal_never_costs_less_than_a_free_use(tmp_path, case, tailings, disposal_cost):
+    """Disposing of a by-product at any cost >= 0 is never cheaper than a free use of it,
+    and plans that dispose of it still balance, per origin too, and add up."""
+    disposing, data = _solve(tmp_path / "dispose.xlsx",
+                             _with_by_product(case, tailings, disposal_cost, False))
+    check_plan(disposing.tables, data, disposing.summary["solver_objective"])
+    used, _ = _solve(tmp_path / "use.xlsx", _with_by_product(case, tailings, None, True))
+    _costs_at_least(disposing.summary, used.summary)

@@ -204,6 +204,40 @@ def test_persistent_runs_match_cold_runs(tmp_path):
     assert len({r.objective for r in cold}) > 10  # the variations do change the answer
 
 
+def test_persistent_runs_scale_grown_demand_and_price_disposal_in_place(tmp_path):
+    """A growing demand row's quantity is one cell: the years it grows into follow it in
+    place, as a cold build gives them; a disposal cost is a cell too; a growth is not (it
+    shapes which years the row sets), so that run is cold."""
+    from optimizer.contract.validate import load_inputs
+    from optimizer.contract.variations import plan_runs
+    from optimizer.studies.sweep import PersistentRuns, solve_run
+
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2028],
+                ["discount_rate", 0.05], ["mip_gap", 0]]
+    materials = [["material", "shortage_cost", "disposal_cost"], ["OXIDE", 1000, None],
+                 ["TAIL", 1000, 3]]
+    recipes = [["technology", "material", "input", "output"], ["SEP", "OXIDE", 0, 1],
+               ["SEP", "TAIL", 0, 0.5]]
+    plants = [["plant", "technology", "country", "capacity", "variable_cost"],
+              ["Osaka", "SEP", "JPN", 120, 6]]
+    demand = [["country", "material", "year", "quantity", "growth"],
+              ["JPN", "OXIDE", 2026, 100, 0.1]]
+    path = sweep_case(tmp_path, settings=settings, materials=materials, recipes=recipes,
+                      existing_plants=plants, demand=demand)
+    variations = [parse_vary(text) for text in (
+        "demand.quantity=50,150", "materials.disposal_cost[material=TAIL]=0,20",
+        "demand.growth=0.3")]
+    runs = plan_runs(variations)
+    inputs = load_inputs(path)
+    persistent = PersistentRuns(inputs)
+    warm = [persistent.solve(run) for run in runs]
+    cold = [solve_run(inputs, run) for run in runs]
+    for w, c in zip(warm, cold, strict=True):
+        assert w.objective == pytest.approx(c.objective, rel=1e-6, abs=1e-6), w.run
+    assert persistent.cold_runs == 1  # the growth
+    assert len({round(r.objective, 6) for r in cold}) == len(runs)
+
+
 # ---------------------------------------------------------------------------------------------
 # Varied values keep the input's bounds (finite, below 1e15, the column's range), checked
 # before any solve: exit 2 for --vary, exit 3 naming the sweeps row for the sheet

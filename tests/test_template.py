@@ -65,6 +65,19 @@ def test_sheets_headers_tables_and_panes(template: Path) -> None:
         assert all(ws.cell(1, i + 1).comment for i in range(len(header)))
 
 
+def test_recipe_coefficients_read_per_tonne_of_output_not_per_year(template: Path) -> None:
+    wb = openpyxl.load_workbook(template)
+    recipes = wb["recipes"]
+    header = [c.value for c in recipes[1]]
+    for name in ("input", "output"):
+        comment = recipes.cell(1, header.index(name) + 1).comment.text
+        assert "Unit: t per t of output" in comment and "t/yr" not in comment
+    units = {(r[0], r[1]): r[5] for r in wb["README"].iter_rows(values_only=True)}
+    assert units["recipes", "input"] == units["recipes", "output"] == \
+        "t per t of output (or the materials' units)"
+    assert units["demand", "quantity"].startswith("t/yr")
+
+
 def test_readme_documents_every_column_and_setting(template: Path) -> None:
     ws = openpyxl.load_workbook(template)["README"]
     cells = {(r[0], r[1]) for r in ws.iter_rows(values_only=True)}

@@ -317,7 +317,7 @@ BROKEN = [
                  ("scenarios", 3, "scenario", "'baseline' is the undisrupted scenario"),
                  id="scenario-named-baseline"),
     pytest.param([put("stockpiles", STOCKPILES), cell("stockpiles", 2, "initial", 80)],
-                 ("stockpiles", 2, "initial", "initial level 80 is above the capacity 50"),
+                 ("stockpiles", 2, "initial", "initial level 80 t is above the capacity 50 t"),
                  id="stockpile-initial-above-capacity"),
     pytest.param([put("recipes", [["technology", "material", "input", "output"]])],
                  ("technologies", 2, "output", "no recipe row for its output 'OXIDE'"),
@@ -398,6 +398,14 @@ BROKEN = [
     pytest.param([put("demand", [[None, "country", "material", "year", "quantity"],
                                  [None, "JPN", "OXIDE", None, "lots"]])],
                  ("demand", 2, "quantity", "got 'lots'"), id="table-starting-in-column-B"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
+                                 ["JPN", "OXIDE", None, 100, 0.05]])],
+                 ("demand", 2, "growth", "growth 0.05 needs a year to grow from, but the row "
+                  "has no year"), id="growth-on-a-blank-year-row"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
+                                 ["JPN", "OXIDE", 2026, 100, -1]])],
+                 ("demand", 2, "growth", "expected a number > -1, got -1"),
+                 id="growth-that-would-end-demand"),
 ]
 
 

@@ -70,6 +70,8 @@ ALL_MATERIALS = _Sentinel("ALL_MATERIALS", "all materials")
 UNLIMITED = _Sentinel("UNLIMITED", "unlimited")
 MATERIAL_SHORTAGE_COST = _Sentinel("MATERIAL_SHORTAGE_COST",
                                    "the material's `shortage_cost`")
+NO_GROWTH = _Sentinel("NO_GROWTH", "no growth: the row holds its own year only")
+NOT_DISPOSABLE = _Sentinel("NOT_DISPOSABLE", "it cannot be disposed of")
 REPLACEMENT_COST = _Sentinel("REPLACEMENT_COST", "the material's cheapest supply price in the "
                              "last year (0, with a warning, without a supply row that year)")
 
@@ -194,6 +196,7 @@ class Setting:
 
 USD = "USD"  # documentation unit; the actual currency is the `currency` setting
 TPY = "t/yr (or the material's unit per year)"
+PER_OUTPUT = "t per t of output (or the materials' units)"
 NUM = "#,##0.00"
 SHARE_FORMAT = "0.0%"
 
@@ -213,6 +216,11 @@ def _money(name: str, description: str, unit: str, default: Any = REQUIRED) -> C
 def _quantity(name: str, description: str, default: Any = REQUIRED, **kw: Any) -> Column:
     bounds = kw or {"ge": 0}
     return Column(name, Kind.NUMBER, description, TPY, default, excel_format=NUM, **bounds)
+
+
+def _coefficient(name: str, description: str) -> Column:
+    """A recipe coefficient: per unit of the technology's output, not per year."""
+    return Column(name, Kind.NUMBER, description, PER_OUTPUT, 0, ge=0, excel_format=NUM)
 
 
 def _year(name: str, description: str, default: Any = REQUIRED) -> Column:
@@ -316,6 +324,9 @@ SHEETS: tuple[Sheet, ...] = (
             _text("unit", "Unit of quantities (blank: tonnes)."),
             _money("shortage_cost", "Cost of each unit of demand left unmet.", f"{USD}/t",
                    FromSetting("default_shortage_cost")),
+            _money("disposal_cost", "Cost of getting rid of each unit nobody uses (a "
+                   "by-product), wherever it is; a plan may dispose of the material in any "
+                   "country and year at this cost.", f"{USD}/t", NOT_DISPOSABLE),
         ),
         key=("material",),
     ),
@@ -335,8 +346,10 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _TECHNOLOGY,
             _MATERIAL,
-            _quantity("input", "Units consumed per unit of activity.", 0),
-            _quantity("output", "Units produced per unit of activity.", 0),
+            _coefficient("input", "Units consumed per unit of activity (of the technology's "
+                         "output)."),
+            _coefficient("output", "Units produced per unit of activity (of the technology's "
+                         "output)."),
         ),
         key=("technology", "material"),
     ),
@@ -406,7 +419,8 @@ SHEETS: tuple[Sheet, ...] = (
         key=("from_country", "to_country", "material"),
     ),
     Sheet(
-        "demand", True, "Consumption to be met. A row with a year overrides a blank-year row.",
+        "demand", True, "Consumption to be met. A row with a year overrides a blank-year row; "
+        "with a `growth`, it also sets the later years without a row of their own.",
         (
             _COUNTRY,
             _MATERIAL,
@@ -414,6 +428,12 @@ SHEETS: tuple[Sheet, ...] = (
             _quantity("quantity", "Consumption in the year."),
             _money("shortage_cost", "Cost of each unit of this row's demand left unmet.",
                    f"{USD}/t", MATERIAL_SHORTAGE_COST),
+            Column("growth", Kind.NUMBER, "Growth per year from this row's year: every later "
+                   "year of the horizon without a row of its own (same country and material) "
+                   "gets quantity x (1 + growth)^(years later), at this row's shortage_cost "
+                   "(0: the same quantity); a later row takes over with its own growth. Needs "
+                   "a year (a blank-year row holds every year already).",
+                   "fraction/yr", NO_GROWTH, gt=-1, excel_format="0.0%"),
         ),
         key=("country", "material", "year"),
     ),

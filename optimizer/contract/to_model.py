@@ -51,8 +51,9 @@ def build_data(inputs: Inputs) -> ModelData:
         warnings=list(inputs.warnings),
     )
     data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
-    data.demand = _demand(_by_year(t["demand"], "demand", ["country", "material"], years,
-                                   issues), data.materials)
+    data.demand = _demand(_grown(t["demand"], _by_year(t["demand"], "demand",
+                                                       ["country", "material"], years, issues),
+                                 years), data.materials)
     data.routes = _routes(t["routes"], data)
     data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
     limits = _limit_years(t["dependence_limits"], years, issues)
@@ -77,7 +78,8 @@ def _origin_rule(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _materials(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    out = frame.set_index("material")[["name", "stage", "unit", "shortage_cost", ROW]].copy()
+    out = frame.set_index("material")[["name", "stage", "unit", "shortage_cost",
+                                       "disposal_cost", ROW]].copy()
     default = settings.get("default_shortage_cost")
     out["shortage_cost"] = [default if v is None else v for v in out["shortage_cost"]]
     return out
@@ -130,6 +132,37 @@ def _demand(frame: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
                             for v, g, m in zip(out["shortage_cost"], given, out["material"],
                                                strict=True)]
     out["shortage_cost_given"] = pd.Series(given, index=out.index, dtype=bool)
+    return out
+
+
+def _grown(frame: pd.DataFrame, held: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Demand with growth: a year of the horizon without a row of its own takes the latest
+    earlier row of its (country, material), if that row has a `growth`, as
+    `quantity x (1 + growth)^(t - year)`; this overrides a blank-year row. `row_quantity` is
+    the quantity cell a record comes from and `growth_factor` what it is multiplied by."""
+    horizon = set(years)
+    own: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    for rec in frame.to_dict("records"):
+        if rec["year"] in horizon:
+            own.setdefault((rec["country"], rec["material"]), {})[rec["year"]] = rec
+    records = {(r["country"], r["material"], r["year"]):
+               {**r, "row_quantity": r["quantity"], "growth_factor": 1.0}
+               for r in held.to_dict("records")}
+    for (country, material), by_year in own.items():
+        latest = None
+        for year in years:
+            if year in by_year:
+                latest = by_year[year]
+            elif latest is not None and latest["growth"] is not None:
+                factor = (1.0 + latest["growth"]) ** (year - latest["year"])
+                records[country, material, year] = {
+                    **{c: latest[c] for c in held.columns}, "year": year,
+                    "quantity": latest["quantity"] * factor,
+                    "row_quantity": latest["quantity"], "growth_factor": factor}
+    out = pd.DataFrame(list(records.values()),
+                       columns=[*held.columns, "row_quantity", "growth_factor"])
+    if len(out) > len(held):  # years grown into: keep each row's years in order
+        out = out.sort_values(["country", "material", "year"], kind="stable", ignore_index=True)
     return out
 
 

@@ -38,6 +38,8 @@ from optimizer.contract.schema import (
     COMPARE_CHOICES,
     EVERY_YEAR,
     MATERIAL_SHORTAGE_COST,
+    NO_GROWTH,
+    NOT_DISPOSABLE,
     REF_SOURCES,
     REPLACEMENT_COST,
     REQUIRED,
@@ -55,7 +57,9 @@ from optimizer.contract.schema import (
     Ref,
     Sheet,
 )
+from optimizer.contract.slips import slip_warnings
 from optimizer.contract.variations import sweeps_sheet_issues
+from optimizer.contract.wording import quantity_text
 from optimizer.errors import InputError, UsageError
 
 
@@ -142,6 +146,7 @@ def check_workbook(book: RawWorkbook) -> tuple[Inputs | None, list[Issue]]:
     _check_across_sheets(settings, setting_rows, tables, book, issues)
     issues += _sweep_issues(Inputs(book.path, settings, tables, []), issues)
     issues += scaling_warnings(tables, ROW)
+    issues += slip_warnings(tables, settings, ROW)
     issues += horizon_warnings(settings, tables)
     inputs = Inputs(book.path, settings, tables, [i for i in issues if i.warning])
     return inputs, sorted(_dedupe(issues), key=_issue_order)
@@ -180,7 +185,7 @@ def _default_value(column: Column, settings: dict[str, Any]) -> Any:
     if isinstance(default, FromSetting):
         return settings.get(default.setting)
     if default in (BLANK, EVERY_YEAR, WHOLE_HORIZON, ALL_MATERIALS, REPLACEMENT_COST,
-                   MATERIAL_SHORTAGE_COST):
+                   MATERIAL_SHORTAGE_COST, NO_GROWTH, NOT_DISPOSABLE):
         return None
     if default is UNLIMITED:
         return math.inf
@@ -367,6 +372,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_recipes(tables, issues)
     _check_year_pairs(tables, book, issues)
     _check_shortage_costs(settings, setting_rows, tables, issues)
+    _check_growth(tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
     _check_route_precedence(tables, issues)
@@ -624,11 +630,22 @@ def _check_shortage_costs(settings: dict[str, Any], setting_rows: dict[str, int]
                                 "shortage_cost"))
 
 
+def _check_growth(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Growth runs from a row's year; a blank-year row holds every year already."""
+    bad = _error_cells(issues)
+    for year, growth, row in tables["demand"][["year", "growth", ROW]].itertuples(index=False):
+        if year is None and growth is not None and ("demand", row, "year") not in bad:
+            issues.append(Issue(f"growth {growth:g} needs a year to grow from, but the row has "
+                                "no year (it holds every year); give the year its quantity is "
+                                "for, or leave growth blank", "demand", row, "growth"))
+
+
 def _check_stockpiles(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
     for initial, capacity, row in tables["stockpiles"][["initial", "capacity", ROW]] \
             .itertuples(index=False):
         if initial is not None and capacity is not None and initial > capacity:
-            issues.append(Issue(f"initial level {initial:g} is above the capacity {capacity:g}",
+            issues.append(Issue(f"initial level {quantity_text(initial)} is above the capacity "
+                                f"{quantity_text(capacity)}",
                                 "stockpiles", row, "initial"))
 
 

@@ -3,7 +3,11 @@ template's README sheet, so the two agree."""
 
 from __future__ import annotations
 
+import math
+
 from optimizer.contract.schema import BLANK, REF_SOURCES, REQUIRED, Column, Ref
+
+SIGNIFICANT = 4  # digits a quantity in a message keeps below 1,000 (above it: whole units)
 
 CONVENTIONS: tuple[str, ...] = (
     "Quantities are tonnes per year unless the material's `unit` (sheet `materials`) says "
@@ -20,6 +24,9 @@ CONVENTIONS: tuple[str, ...] = (
     "columns and sheets are ignored with a warning (none for notes, sources or a README).",
     "Codes that differ only by case (USA, usa) are an error; rows whose year lies outside the "
     "horizon are ignored with a warning.",
+    "A demand, supply max_quantity or capacity that jumps 100-fold or more between consecutive "
+    "years of the same country and material (or site or plant technology) is a warning naming "
+    "both rows: a slip of units or zeros?",
 )
 
 
@@ -49,3 +56,19 @@ def refers_to(column: Column) -> str:
 def plain(text: str) -> str:
     """Markdown code spans read as clutter in Excel cells."""
     return text.replace("`", "")
+
+
+
+def number_text(value: float) -> str:
+    """A number as people write it: thousands separators and no exponent (250,000, not
+    2.5e+05; 27.4; 0.005), whole above 1,000, else to SIGNIFICANT digits."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    decimals = min(max(SIGNIFICANT - 1 - math.floor(math.log10(abs(value))), 0), 12)
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_text(value: float, unit: str = "t") -> str:
+    """A quantity with its unit, for messages: `250,000 t`."""
+    return f"{number_text(value)} {unit}"

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from models import LIMIT_FAMILIES, Formulation, build_model
 from models.data import BASELINE, ModelData
+from optimizer.contract.wording import quantity_text
 from optimizer.solving.solve import solve_model
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ def precheck(data: ModelData) -> list[str]:
         if required > pile.capacity + TOL:
             reasons.append(f"stockpiles row {pile.row}: {pile.country} must hold "
                            f"{_what_cover(pile, required)} of {pile.material} in {t} "
-                           f"({required:,.4g} t), but the stockpile's capacity is "
-                           f"{pile.capacity:,.4g} t")
+                           f"({quantity_text(required)}), but the stockpile's capacity is "
+                           f"{quantity_text(pile.capacity)}")
     return reasons
 
 
@@ -100,10 +101,11 @@ def _cover_reasons(f: Formulation) -> list[str]:
         required = pyo.value(f.model.cover_required[c, mat, t])
         reasons.append(f"stockpiles row {pile.row}: {c} must hold "
                        f"{_what_cover(pile, required)} of {mat} in {t}{_in_scenario(w)} "
-                       f"({required:,.4g} t), "
+                       f"({quantity_text(required)}), "
                        "but at most "
-                       f"{required - short:,.4g} t of {mat} can be in that stockpile by then "
-                       f"(short by {short:,.4g} t)")
+                       f"{quantity_text(required - short)} of {mat} can be in that stockpile "
+                       "by then "
+                       f"(short by {quantity_text(short)})")
     return reasons
 
 
@@ -111,7 +113,7 @@ def _what_cover(pile, required: float) -> str:
     """What a stockpile's requirement asks: days of cover, or its min_level when that is the
     larger."""
     if pile.min_level > 0 and required <= pile.min_level + TOL:
-        return f"its min_level {pile.min_level:,.4g} t"
+        return f"its min_level {quantity_text(pile.min_level)}"
     return f"{pile.min_cover_days:g} days of cover"
 
 
@@ -124,7 +126,7 @@ def _dependence_reasons(f: Formulation) -> list[str]:
         reasons.append(f"dependence_limits row {row.row}: {row.consumer} may take at most "
                        f"{row.max_share:.1%} of its {row.material} from {row.supplier} in "
                        f"{row.year}{_in_scenario(w)}, but the other limits need "
-                       f"{needed:.1%} ({excess:,.4g} t more)")
+                       f"{needed:.1%} ({quantity_text(excess)} more)")
     return reasons
 
 

@@ -80,8 +80,11 @@ def extract_plan(f: Formulation, outcome: SolveOutcome,
         "budgets": _budgets(m, data, marginals.get("budgets")),
         "stockpiles": _stockpiles(m, data),
         "shortages": _shortages(m, data),
+        "disposal": _disposal(m, data),
         "costs": _costs(f),
     }
+    if not len(m.DISPOSALS):  # no material can be disposed of: no table
+        del tables["disposal"]
     summary = _summary(f, outcome, tables)
     return Plan(summary, tables, names=_names(data))
 
@@ -221,6 +224,8 @@ def _origins(f: Formulation) -> pd.DataFrame:
         add(w, t, mat, k, "demand_met", c, None, var)
     for (k, u, mat, t, w), var in m.origin_input.items():
         add(w, t, mat, k, "plant_inputs", data.units[u].country, data.units[u].site, var)
+    for (k, c, mat, t, w), var in m.origin_dispose.items():
+        add(w, t, mat, k, "disposal", c, None, var)
     return pd.DataFrame(rows, columns=ORIGIN_COLUMNS)
 
 
@@ -353,6 +358,16 @@ def _shortages(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
                              "unmet_share": short / r.quantity})
     return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "demand",
                                        "shortage", "unmet_share"])
+
+
+def _disposal(m: pyo.ConcreteModel, data: ModelData) -> pd.DataFrame:
+    """What each country disposes of, per material and year, and what that costs."""
+    costs = data.materials["disposal_cost"]
+    rows = [{"scenario": w, "year": t, "country": c, "material": mat, "quantity": q,
+             "cost": q * costs[mat]}
+            for c, mat, t, w in m.DISPOSALS if (q := _value(m.dispose[c, mat, t, w])) > 0]
+    return pd.DataFrame(rows, columns=["scenario", "year", "country", "material", "quantity",
+                                       "cost"])
 
 
 def _costs(f: Formulation) -> pd.DataFrame:
