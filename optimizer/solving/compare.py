@@ -291,8 +291,8 @@ class Comparisons:
         plan.summary.update({key: headline["difference"], f"{key}_low": headline["low"],
                              f"{key}_high": headline["high"],
                              f"{key}_resolved": headline["resolved"]})
-        log.info("%s: %s %.6g in [%.6g, %.6g]", item.comparison, measure,
-                 headline["difference"], headline["low"], headline["high"])
+        log.debug("%s: %s %s in [%s, %s]", item.comparison, measure,
+                  *(f"{headline[k]:,.0f}" for k in ("difference", "low", "high")))
         return [headline, *self._plan_rows(item, plan, base, sign)]
 
     def _headline(self, item: Counterfactual, plan: Plan, base: dict[str, Any],
