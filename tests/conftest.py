@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -132,3 +133,17 @@ def edited(source: Path, target: Path, settings: dict[str, Any],
         wb["dependence_limits"].delete_rows(2, wb["dependence_limits"].max_row)
     wb.save(target)
     return target
+
+
+def loose_solves(module: Any, gap: float) -> Any:
+    """Patch `module`'s solve_model and solve_from so that each first solve reports a best
+    bound `gap` below its plan (a MIP that stopped early, on a case HiGHS solves at its
+    root); narrowing (solve_from) reports the truth."""
+    def loose(real: Callable[..., Any]) -> Callable[..., Any]:
+        def solve(*args: Any, **kwargs: Any) -> Any:
+            outcome = real(*args, **kwargs)
+            outcome.bound = outcome.objective - gap
+            return outcome
+        return solve
+    return mock.patch.multiple(module, solve_model=loose(module.solve_model),
+                               solve_from=loose(module.solve_from))

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from conftest import run_cli, tiny_sheets, write_workbook
+from conftest import loose_solves, run_cli, tiny_sheets, write_workbook
 from test_sweep_effects import _loose_bound
 
 from optimizer.contract.validate import load_inputs
@@ -99,16 +99,8 @@ def test_loose_plans_are_narrowed_for_their_comparisons(tmp_path):
 
 
 def _loose_counterfactuals(gap: float):
-    """Each counterfactual's first solve reports a best bound `gap` below its plan;
-    narrowing (warm.solve_from) reports the truth."""
-    def loose(real):
-        def solve(*args, **kwargs):
-            outcome = real(*args, **kwargs)
-            outcome.bound = outcome.objective - gap
-            return outcome
-        return solve
-    return mock.patch.multiple(compare, solve_model=loose(compare.solve_model),
-                               solve_from=loose(compare.solve_from))
+    """Each counterfactual's first solve reports a best bound `gap` below its plan."""
+    return loose_solves(compare, gap)
 
 
 def test_without_narrowing_the_effects_keep_the_comparisons_intervals(tmp_path):

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from conftest import run_cli, tiny_sheets, write_workbook
+from conftest import loose_solves, run_cli, tiny_sheets, write_workbook
 
 from optimizer.contract.validate import load_inputs
 from optimizer.contract.variations import parse_vary, plan_runs
@@ -41,17 +41,8 @@ def sweep_runs(tmp_path, persistent=True):
 
 
 def _loose_bound(gap: float):
-    """The sweep's first solve of each run reports a best bound `gap` below its plan: a MIP
-    that stopped early, on a case HiGHS solves at its root. Narrowing (warm.solve_from)
-    reports the truth."""
-    def loose(real):
-        def solve(*args, **kwargs):
-            outcome = real(*args, **kwargs)
-            outcome.bound = outcome.objective - gap
-            return outcome
-        return solve
-    return mock.patch.multiple(sweep, solve_model=loose(sweep.solve_model),
-                               solve_from=loose(sweep.solve_from))
+    """The sweep's first solve of each run reports a best bound `gap` below its plan."""
+    return loose_solves(sweep, gap)
 
 
 @pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "cold"])
