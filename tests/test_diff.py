@@ -237,6 +237,7 @@ def test_a_difference_the_gaps_could_explain_is_labelled():
     assert near.summary["objective_note"] == WITHIN_GAPS
     assert near.tables["costs"]["note"].tolist() == [WITHIN_GAPS, WITHIN_GAPS]
     assert far.summary["objective_note"] is None
+    assert near.summary["same_input"] is None  # neither plan records its input
     assert summary_lines(near)[2] == f"difference (B - A): +3.00 EUR ({WITHIN_GAPS})"
 
 
@@ -263,3 +264,13 @@ def test_comparisons_of_both_plans():
                         ["limits_cost_high", 110, 60, -50]]
     assert rows[3][:3] == ["limits_cost_resolved", True, False] and pd.isna(rows[3][3])
     assert rows[4][:3] == ["stockpiles_worth", None, 7.0] and pd.isna(rows[4][3])
+
+
+def test_codes_read_back_as_written(plans, tmp_path):
+    """Namibia's code NA stays a code (pandas would read it as a blank)."""
+    renamed = tmp_path / "renamed.xlsx"
+    shutil.copy(plans[0], renamed)
+    book = openpyxl.load_workbook(renamed)
+    book["shortages"]["C2"] = "NA"
+    book.save(renamed)
+    assert read_plan(renamed).tables["shortages"]["country"].tolist() == ["NA", "JPN", "JPN"]

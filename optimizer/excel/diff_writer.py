@@ -21,26 +21,22 @@ from optimizer.excel.xlsx import (
 )
 from optimizer.solving.diff import PlanDiff
 
-MONEY_UNIT = "currency (discounted, probability-weighted)"
-HORIZON_UNIT = "t over the horizon"
-BUILD_YEARS = ["year_a", "year_b", "online_from_a", "online_from_b"]
+
+def _styles(columns: list[str], number_format: str, unit: str) -> ColumnStyles:
+    return ColumnStyles(dict.fromkeys(columns, number_format), dict.fromkeys(columns, unit))
+
+
 # Each table's own columns (A's value, B's, and B - A) in the plan's formats and units.
 STYLES = {
-    "builds": ColumnStyles(dict.fromkeys(BUILD_YEARS, YEAR), dict.fromkeys(BUILD_YEARS, "year")),
-    "costs": ColumnStyles(dict.fromkeys(["expected_a", "expected_b", "difference"], MONEY),
-                          dict.fromkeys(["expected_a", "expected_b", "difference"],
-                                        MONEY_UNIT)),
-    "shares": ColumnStyles(dict.fromkeys(["max_share_a", "max_share_b", "share_a", "share_b",
-                                          "difference"], SHARE),
-                           dict.fromkeys(["max_share_a", "max_share_b", "share_a", "share_b",
-                                          "difference"], "fraction")),
-    "shortages": ColumnStyles(dict.fromkeys(["shortage_a", "shortage_b", "difference"],
-                                            QUANTITY),
-                              dict.fromkeys(["shortage_a", "shortage_b", "difference"],
-                                            HORIZON_UNIT)),
-    "comparisons": ColumnStyles(dict.fromkeys(["value_a", "value_b", "difference"], MONEY),
-                                dict.fromkeys(["value_a", "value_b", "difference"],
-                                              "currency (discounted)")),
+    "builds": _styles(["year_a", "year_b", "online_from_a", "online_from_b"], YEAR, "year"),
+    "costs": _styles(["expected_a", "expected_b", "difference"], MONEY,
+                     "currency (discounted, probability-weighted)"),
+    "shares": _styles(["max_share_a", "max_share_b", "share_a", "share_b", "difference"],
+                      SHARE, "fraction"),
+    "shortages": _styles(["shortage_a", "shortage_b", "difference"], QUANTITY,
+                         "t over the horizon"),
+    "comparisons": _styles(["value_a", "value_b", "difference"], MONEY,
+                           "currency (discounted)"),
 }
 SUMMARY_MONEY = ("objective_a", "objective_b", "objective_difference", "gap_a", "gap_b",
                  "build_capex_a", "build_capex_b", "build_capex_difference")

@@ -56,7 +56,9 @@ def _read_sheets(path: Path, wanted: list[str]) -> dict[str, pd.DataFrame]:
                                     f" {', '.join(repr(m) for m in missing)} missing (sheets "
                                     f"found: {found}); give plans written by optimizer solve"
                                     )], str(path))
-        return {name: pd.read_excel(book, sheet_name=name, dtype=object) for name in wanted}
+        # codes as written: the country code NA is Namibia, not a blank
+        return {name: pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False,
+                                    na_values=[]) for name in wanted}
 
 
 def _key_values(frame: pd.DataFrame, sheet: str, needed: tuple[str, ...],

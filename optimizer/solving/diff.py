@@ -217,7 +217,7 @@ def _summary(a: Plan, b: Plan, names: tuple[str, str], gaps: tuple[float, float]
         "input_sha256_a": a.run_info.get("input_sha256"),
         "input_file_b": b.run_info.get("input_file"),
         "input_sha256_b": b.run_info.get("input_sha256"),
-        "same_input": a.run_info.get("input_sha256") == b.run_info.get("input_sha256"),
+        "same_input": _same(a.run_info.get("input_sha256"), b.run_info.get("input_sha256")),
         "status_a": a.summary.get("status"), "status_b": b.summary.get("status"),
         "currency": a.summary.get("currency") or b.summary.get("currency"),
         "objective_a": objectives[0], "objective_b": objectives[1],
@@ -228,6 +228,11 @@ def _summary(a: Plan, b: Plan, names: tuple[str, str], gaps: tuple[float, float]
         "build_capex_a": capex[0], "build_capex_b": capex[1],
         "build_capex_difference": _difference(*capex),
     }
+
+
+def _same(a: Any, b: Any) -> bool | None:
+    """Whether two recorded values agree; blank when either plan does not record it."""
+    return None if a is None or b is None else a == b
 
 
 def summary_lines(diff: PlanDiff) -> list[str]:
