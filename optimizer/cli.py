@@ -259,6 +259,33 @@ def batch(
     _run(action, debug, quiet, verbose)
 
 
+@app.command()
+def diff(
+    plan_a: Annotated[Path, typer.Argument(help="The plan compared against (.xlsx written "
+                                           "by optimizer solve).", readable=False)],
+    plan_b: Annotated[Path, typer.Argument(help="The plan compared with it.",
+                                           readable=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Diff workbook to "
+                                                "write (never either plan).")] = None,
+    debug: Debug = False, quiet: Quiet = False, verbose: Verbose = False,
+) -> None:
+    """What changed from plan A to plan B: builds added, removed or moved in time, cost by
+    category, shares, shortages."""
+
+    def action() -> int:
+        from optimizer.solving.diff import summary_lines
+        from optimizer.studies.diff import diff_workbooks
+
+        found, written = diff_workbooks(plan_a, plan_b, output)
+        for line in summary_lines(found):
+            typer.echo(line)
+        if written is not None:
+            typer.echo(f"diff: {written}")
+        return ExitCode.OK
+
+    _run(action, debug, quiet, verbose)
+
+
 def main() -> None:
     app()
 

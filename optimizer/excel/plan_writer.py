@@ -91,8 +91,10 @@ def _summary_format(key: str) -> str | None:
     return SUMMARY_FORMATS.get(key)
 
 
-def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fmt: Formats,
-                      formats: Mapping[str, str | None] | None = None) -> None:
+def write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fmt: Formats,
+                     formats: Mapping[str, str | None] | None = None) -> None:
+    """`items` as a two-column `key`/`value` Excel Table from A1, each value in the number
+    format `formats` gives its key."""
     options = {"name": name, "columns": [{"header": "key"}, {"header": "value"}]}
     if ws.add_table(0, 0, max(len(items), 1), 1, options) != 0:
         raise ValueError(f"cannot add Excel table {name}")
@@ -105,7 +107,7 @@ def _write_key_values(ws: Worksheet, items: list[tuple[str, Any]], name: str, fm
 
 def _write_summary(ws: Worksheet, plan: Plan, fmt: Formats) -> None:
     items = _summary_items(plan.summary)
-    _write_key_values(ws, items, "tbl_summary", fmt, {k: _summary_format(k) for k, _ in items})
+    write_key_values(ws, items, "tbl_summary", fmt, {k: _summary_format(k) for k, _ in items})
     status = plan.summary.get("status")
     if status is not None and status != "optimal":
         ws.write_string(0, 3, gap_note(status, plan.summary.get("mip_gap")), fmt.note)
@@ -163,7 +165,7 @@ def _flatten(info: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
 
 
 def _write_run_info(ws: Worksheet, run_info: Mapping[str, Any], fmt: Formats) -> None:
-    _write_key_values(ws, list(_flatten(run_info)), "tbl_run_info", fmt)
+    write_key_values(ws, list(_flatten(run_info)), "tbl_run_info", fmt)
     ws.set_column(1, 1, 60)
     ws.freeze_panes(1, 0)
     set_printing(ws, pages_tall=0, header_rows=1)

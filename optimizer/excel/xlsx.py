@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,14 @@ class Formats:
         return self._cache[num_format]
 
 
+@dataclass(frozen=True)
+class ColumnStyles:
+    """Number formats and units of a table's own columns, over the shared ones by name."""
+
+    formats: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
 def is_blank(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -83,11 +92,13 @@ def _excel_number(value: float) -> float:
 
 
 def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: str,
-                 fmt: Formats, total_label: str | None = None) -> int:
+                 fmt: Formats, total_label: str | None = None,
+                 styles: ColumnStyles | None = None) -> int:
     """Write `frame` as an Excel Table with its top-left at (row, col); return its last row.
 
     An empty frame gets one blank data row: Excel Tables need at least one. With
-    `total_label`, a totals row sums every numeric column.
+    `total_label`, a totals row sums every numeric column. `styles` gives columns the
+    plan's vocabulary does not name their number formats and units.
     """
     headers = _headers(frame)
     if not headers:
@@ -97,7 +108,8 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
         raise OutputError(f"table {name} has {len(frame):,} rows, more than an Excel sheet "
                           "holds; write fewer years, scenarios or countries")
     last = row + max(len(frame), 1) + (1 if total_label else 0)
-    formats = [fmt.get(COLUMN_FORMATS.get(h)) for h in headers]
+    styles = styles or ColumnStyles()
+    formats = [fmt.get(styles.formats.get(h, COLUMN_FORMATS.get(h))) for h in headers]
     columns = [{"header": h, "format": f} for h, f in zip(headers, formats, strict=True)]
     if total_label:
         _add_totals(columns, frame, total_label, (row + 1, last - 1, col))
@@ -110,8 +122,8 @@ def write_table(ws: Worksheet, row: int, col: int, frame: pd.DataFrame, name: st
         for i, value in enumerate(values, start=row + 1):
             write_value(ws, i, col + j, value, cell_format)
     for j, h in enumerate(headers):
-        if h in COLUMN_UNITS:
-            ws.write_comment(row, col + j, f"unit: {COLUMN_UNITS[h]}")
+        if unit := styles.units.get(h, COLUMN_UNITS.get(h)):
+            ws.write_comment(row, col + j, f"unit: {unit}")
     return last
 
 
@@ -159,10 +171,11 @@ def _width(header: str, series: pd.Series) -> float:
     return min(max(len(header) + 4, longest + 2, 8), 50)
 
 
-def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats) -> None:
+def write_table_sheet(ws: Worksheet, frame: pd.DataFrame, name: str, fmt: Formats,
+                      styles: ColumnStyles | None = None) -> None:
     """`frame` as an Excel Table at the top left of `ws`, columns sized to fit, header frozen
     and printed atop every page."""
-    write_table(ws, 0, 0, frame, name, fmt)
+    write_table(ws, 0, 0, frame, name, fmt, styles=styles)
     for j, (header, (_, series)) in enumerate(zip(_headers(frame), frame.items(), strict=True)):
         ws.set_column(j, j, _width(header, series))
     ws.freeze_panes(1, 0)
