@@ -1,9 +1,11 @@
-"""The README's generated parts: the input reference, the exit codes, the plan's units and the
-headline columns, from the schema, the errors, the plan's units and the headline.
+"""The documents' generated parts: the input reference (docs/inputs.md), the exit codes, the
+plan's units and the headline columns (README.md), from the schema, the errors, the plan's
+units and the headline.
 
-`python -m optimizer.docs [README.md]` rewrites the text between the markers in place;
-`--check` only reports whether it is current (exit 1 when stale), for CI. The `template`
-command shares the wording below, so the workbook's README sheet and the README agree.
+`python -m optimizer.docs [FILE...]` rewrites the text between the markers in place (by
+default in README.md and docs/*.md); `--check` only reports whether they are current (exit 1
+when one is stale or a marker pair is in none of them), for CI. The `template` command shares
+the wording below, so the workbook's README sheet and the documents agree.
 """
 
 from __future__ import annotations
@@ -117,20 +119,39 @@ def update_readme(path: Path) -> bool:
     return True
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def documents() -> list[Path]:
+    """The files that hold generated parts: the README and the pages of docs/."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def missing_markers(paths: list[Path]) -> list[tuple[str, str]]:
+    """Marker pairs found in none of `paths`."""
+    texts = [p.read_text(encoding="utf-8") for p in paths if p.exists()]
+    return [m for m in sections() if all(between(t, m) is None for t in texts)]
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    path = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "README.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if not any(between(text, m) is not None for m in sections()):
-        print(f"{path}: no markers {INPUT_MARKERS[0]} / {EXIT_MARKERS[0]}; left alone")
-        return 0
-    if check:
-        current = render(text) == text
-        print(f"{path}: {'current' if current else 'stale: run python -m optimizer.docs'}")
-        return 0 if current else 1
-    print(f"{path}: {'updated' if update_readme(path) else 'already current'}")
-    return 0
+    paths = [Path(a) for a in args] or documents()
+    status = 0
+    for markers in missing_markers(paths):
+        print(f"no file holds the markers {markers[0]}")
+        status = 1
+    for path in paths:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if not any(between(text, m) is not None for m in sections()):
+            continue
+        if check:
+            current = render(text) == text
+            print(f"{path}: {'current' if current else 'stale: run python -m optimizer.docs'}")
+            status = status or (0 if current else 1)
+        else:
+            print(f"{path}: {'updated' if update_readme(path) else 'already current'}")
+    return status
 
 
 if __name__ == "__main__":
