@@ -1,6 +1,6 @@
 """The input workbook contract: every sheet, column and setting, in one place.
 
-The reader, the validator, the `template` command and the README's input reference are all
+The reader, the validator, the `template` command and the input reference (docs/inputs.md) are all
 generated from the objects below; change the contract here and nowhere else.
 
 A column has a *kind* (how a cell is parsed), optional bounds, an optional *reference* to codes

@@ -1,4 +1,4 @@
-"""How the contract reads in words, shared by the README's input reference and the
+"""How the contract reads in words, shared by the input reference (docs/inputs.md) and the
 template's README sheet, so the two agree."""
 
 from __future__ import annotations
