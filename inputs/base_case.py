@@ -1,12 +1,14 @@
-"""Writes inputs/base_case.xlsx: first draft of the bundled rare-earth magnet base case.
+"""Writes inputs/base_case.xlsx: the bundled rare-earth magnet base case.
 
-The 2025 world carried into a 2026-2040 horizon: mined concentrate (REO basis) -> NdPr oxide
-(+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with end-of-life/process scrap
-recycled to NdPr oxide. Every figure comes from /work/shared/reference/supply-chain-figures.md
-(tags such as [D1] resolve in its section 6) or is derived from it; the `sources` sheet lists
-one row per figure with its tag or the arithmetic. Figures the reference does not give (transport
-costs, variable costs of metal making and recycling, scrap price, lifetimes, scenario
-probabilities, shortage cost) are marked "assumption" there.
+A 2025-2040 horizon whose first year is the year of record, 2025: mined concentrate (REO basis)
+-> NdPr oxide (+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with
+end-of-life/process scrap recycled to NdPr oxide. Every figure comes from
+../shared/reference/supply-chain-figures.md (relative to the project; tags such as [D1] resolve
+in its section 6), from the review beside it (base-case-review.md, cited by its row) or is
+derived from them; the `sources` sheet lists one row per figure with its tag or the arithmetic,
+the year the figure is for and how it was brought to 2025. Figures the reference does not
+give (transport costs, variable costs of metal making and recycling, scrap price, lifetimes,
+scenario probabilities, shortage cost) are marked "assumption" there.
 
     python inputs/base_case.py
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from optimizer.excel.sheets import write_sheets
 
-FIRST, LAST = 2026, 2040
+FIRST, LAST = 2025, 2040
 YEARS = range(FIRST, LAST + 1)
 
 USD_PER_AUD = 0.65          # reference section 5 currency conversions (EST)
@@ -51,8 +53,10 @@ SEP_MARGIN = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
 # --- demand ------------------------------------------------------------------------------------
 GROWTH = 0.087                           # Adamas 2024-2040 CAGR [D23]
 WORLD_MAGNETS_2025 = 230_000 * (1 + GROWTH)          # 220-240 kt in 2024 [D10]
-US_MAGNETS_2025 = 7_446 / (45.4 / 53.6)  # China-origin imports / China share of value [D11, D12]
+US_MAGNETS_2025 = (7_500 + 8_000) / 2  # reference EST for 2025, US output ~0 [D10, D11]
 JP_MAGNETS = 12_400                      # Japan NdFeB alloy production 2020 [D15]
+LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11)
+HELD = "held for 2025 (no later figure in the reference)"
 EU_MAGNETS = 2_000 / 0.15                # Neo Narva 2,000 t ~ 15% of EU demand [F14]
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
@@ -181,51 +185,57 @@ def _variable_costs() -> dict[str, float]:
 def _existing(vc: dict[str, float]) -> list[list]:
     cn_sep = src("existing_plants", "CN_SEP", "capacity", r(254_000 / REO_PER_NDPR, -2),
                  "derived: China 2024 separation quota 254,000 t REO [D8] / 3.005 t REO per t "
-                 "NdPr")
+                 f"NdPr; 2024 quota {HELD}")
     cn_magnet = src("existing_plants", "CN_MAGNET", "capacity", 500_000,
                     "[D10, 2025] China magnet capacity 'headed toward 500,000 t' (low "
-                    "confidence)")
+                    "confidence); a 2025 figure")
     cn_metal = src("existing_plants", "CN_METAL", "capacity",
                    r(500_000 * NDPR_METAL_PER_MAGNET, -3),
                    "derived: sized to China magnet capacity 500,000 t x 0.398 t metal/t")
     cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", 26_504,
-                 "[X8, 2025] China recycled PrNd oxide 2024")
-    lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", 1_509 * 4,
-                "derived: Mar-Q 2025 output 1,509 t NdPr x 4 (2025 run rate) [F7]")
-    lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - 1_509 * 4,
-                     "derived: nameplate 10,500 t/yr [F7] less 2025 run rate; from 2027 (EST)")
-    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 1_294,
-                 "[F2, 2025] 1,294 t NdPr oxide in 2024 (ramping)")
+                 f"[X8, 2025] China recycled PrNd oxide 2024, {HELD}")
+    lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", LYNAS_2025,
+                "review row 11 (middle.news): FY25 (to June 2025) output 6,558 t NdPr, the "
+                "2025 figure (Mar-Q 2025 1,509 t x 4 = 6,036 [F7] agrees)")
+    lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - LYNAS_2025,
+                     "derived: nameplate 10,500 t/yr [F7] less 2025 output; from 2027 (EST)")
+    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 721 * 4,
+                 "review row 12 (MP Q3-2025 release): record Q3-2025 721 t NdPr x 4, the 2025 "
+                 "run rate (2024: 1,294 t [F2])")
     ef1 = src("existing_plants", "EF_WHITE_MESA_PH1", "capacity", 1_000,
-              "[F12, 2024] Phase 1 850-1,000 t/yr NdPr")
+              f"[F12, 2024] Phase 1 850-1,000 t/yr NdPr, complete Q1 2024; {HELD}")
     solvay = src("existing_plants", "SOLVAY_LA_ROCHELLE", "capacity", 300,
-                 "[F13, 2025] 'several hundred t' in 2025 (300 EST)")
+                 "[F13, 2025] 'several hundred t' in 2025 (300 EST); a 2025 figure")
     silmet = src("existing_plants", "NEO_SILMET", "capacity", r(3_000 / REO_PER_NDPR, -1),
-                 "derived: 3,000 t/yr light-RE separation [F14] / 3.005 t REO per t NdPr")
+                 "derived: 3,000 t/yr light-RE separation [F14] / 3.005 t REO per t NdPr; "
+                 f"{HELD}")
     mp_metal = src("existing_plants", "MP_INDEPENDENCE_METAL", "capacity",
                    r(1_000 * NDPR_METAL_PER_MAGNET, -1),
                    "derived: metal for 1,000 t/yr magnets x 0.398 (commercial NdPr metal Jan "
-                   "2025 [F3])")
+                   "2025 [F3]: runs in 2025)")
     mp_mag = src("existing_plants", "MP_INDEPENDENCE", "capacity", 1_000,
-                 "[F1, F2] Independence 1,000 t/yr magnets")
+                 "[F1, F2] Independence 1,000 t/yr magnets; magnet trials in 2025 [F3], so "
+                 "counted from 2026")
     jp_mag = src("existing_plants", "JP_MAGNET_MAKERS", "capacity", JP_MAGNETS,
                  "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
-                 "proxy (EST 15-20 kt in 5.4; Argus <9% share [D13])")
+                 "proxy, held for 2025 (EST 15-20 kt in 5.4; Argus <9% share [D13]): more "
+                 "would put China's 2025 magnet share below the IEA's 94% [D6]")
     jp_metal = src("existing_plants", "JP_METAL", "capacity",
                    r(JP_MAGNETS * NDPR_METAL_PER_MAGNET, -1),
                    "derived: metal for Japan's 12,400 t magnets x 0.398 (EST)")
     vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
-                 "[D22] Shin-Etsu Vietnam 2,200 t/yr (low confidence)")
+                 f"[D22] Shin-Etsu Vietnam 2,200 t/yr end-2022 (low confidence), {HELD}")
     neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
-              "[F14, 2025] Narva phase 1 2,000 t/yr, commercial ramp 2026")
+              "[F14, 2025] Narva phase 1 2,000 t/yr, inaugurated Sep 2025, commercial ramp "
+              "2026: counted from 2026")
     usar = src("existing_plants", "USAR_STILLWATER", "capacity", 1_200,
                "[F16] 1,200 t/yr initial; commercial volume from 2027 (EST: first magnets "
                "2024-25)")
     noveon = src("existing_plants", "NOVEON_SAN_MARCOS", "capacity", 2_000,
                  "[F17, 2023] 2,000 t/yr built; commercial volume from 2027 (EST)")
-    src("existing_plants", "(ramps)", "first_year", 2027,
+    src("existing_plants", "(ramps)", "first_year", "2026, 2027",
         "EST: plants ramping in 2025 (US 2025 output ~0: imports ~= consumption [D10, D11]) "
-        "counted from 2027")
+        "count from 2026 (commissioned, ramping) or 2027 (commercial volume then)")
     return [["plant", "technology", "country", "capacity", "fixed_om", "variable_cost",
              "first_year", "last_year"],
             ["CN_SEP", "SEP", "CHN", cn_sep, 0, vc["SEP_CN"], None, None],
@@ -239,11 +249,11 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
             ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
             ["MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, 0, vc["METAL"], None, None],
-            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET"], None, None],
+            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET"], 2026, None],
             ["JP_METAL", "METAL", "JPN", jp_metal, 0, vc["METAL"], None, None],
             ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET"], None, None],
             ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET"], None, None],
-            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], None, None],
+            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], 2026, None],
             ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
             ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None],
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
@@ -251,7 +261,8 @@ def _existing(vc: dict[str, float]) -> list[list]:
 
 def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
     """China's aggregate capacity grows exogenously with demand: one row per year's increment
-    (separation from 2027; metal and magnets once demand would exceed today's capacity)."""
+    (separation from the second year; metal and magnets once demand would exceed today's
+    capacity)."""
     src("existing_plants", "CN_SEP/RECYCLE/METAL/MAGNET_<year>", "capacity",
         GROWTH, "EST: China's aggregate capacity grows with world demand at 8.7%/yr [D23] "
         "(2024 separation quota +4.2% y/y [D8]; magnet capacity 'headed toward 500 kt' [D10])")
@@ -307,7 +318,8 @@ def _sites(vc: dict[str, float]) -> list[list]:
     site("ILUKA_ENEABBA", "MINE_SEP", "default", "AUS", 5_500,
          1.75e9 * USD_PER_AUD, 1,
          "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65",
-         "[F10] under construction, commissioning 2027: 1 yr")
+         "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
+         earliest=2026)
     site("ARAFURA_NOLANS", "MINE_SEP", "default", "AUS", 4_440,
          (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
          "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
@@ -383,7 +395,7 @@ def _supply() -> list[list]:
             ("ROW", 31_000 + 13_000 + 13_000 + 2_900 + 2_500 + 2_000 + 20,
              "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
              "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
-        qty = src("supply", f"{country}/CONC", "max_quantity (2026)", qty, why)
+        qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
         rows += [[country, "CONC", y, r(grow(qty, y)), price] for y in YEARS]
     src("supply", "(all CONC, SCRAP)", "max_quantity growth", GROWTH,
         "EST: mines exogenous [5.7], growing with magnet demand at 8.7%/yr [D23] (IEA: "
@@ -413,18 +425,22 @@ def _routes() -> list[list]:
 
 
 def _demand() -> list[list]:
-    src("demand", "(all)", "growth", GROWTH, "[D23, 2024] Adamas 8.7% CAGR 2024-2040; first "
-        "model year 2026 carries the 2025 calibration values")
+    src("demand", "(all)", "growth", GROWTH, "[D23, 2024] Adamas 8.7% CAGR 2024-2040; the "
+        "first model year 2025 is the year of record")
     world = src("demand", "world NDFEB 2025", "quantity", r(WORLD_MAGNETS_2025, -2),
-                "derived: 230,000 t (220-240 kt 2024 [D10]) x 1.087")
-    us = src("demand", "USA/NDFEB", "quantity (2026)", r(US_MAGNETS_2025, -1),
-             "derived: 7,446 t China-origin imports 2024 [D11] / (45.4/53.6 China share of "
-             "Q1 import value [D12]); US output ~0 (EST 7,500-8,000 in 5.4)")
-    jp = src("demand", "JPN/NDFEB", "quantity (2026)", JP_MAGNETS,
-             "EST: Japan consumes its own output (12,400 t alloy [D15])")
-    eu = src("demand", "EU/NDFEB", "quantity (2026)", r(EU_MAGNETS, -1),
-             "derived: Neo Narva 2,000 t ~ 15% of EU demand [F14]; split EST 50/50 FRA/EST")
-    cn = src("demand", "CHN/NDFEB", "quantity (2026)", r(world - us - jp - eu, -2),
+                "derived: 230,000 t (220-240 kt 2024 [D10]) x 1.087, brought to 2025 by one "
+                "year's growth")
+    us = src("demand", "USA/NDFEB", "quantity (2025)", r(US_MAGNETS_2025, -1),
+             "EST 7,500-8,000 t in 2025 (5.4; midpoint), US output ~0 so imports: between "
+             "7,446 t China-origin imports 2024 [D11] and 7,446 / (45.4/53.6) = 8,790 t, "
+             "China's share of Q1 import value [D12] (a value share: China's magnets are the "
+             "cheaper, so its volume share is higher)")
+    jp = src("demand", "JPN/NDFEB", "quantity (2025)", JP_MAGNETS,
+             "EST: Japan consumes its own output (12,400 t alloy 2020 [D15]), held for 2025")
+    eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -1),
+             "derived: Neo Narva 2,000 t ~ 15% of EU demand [F14, 2025]; split EST 50/50 "
+             "FRA/EST")
+    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu, -2),
              "derived: world 2025 less USA, Japan, EU (China and the rest of world's users)")
     rows = [["country", "material", "year", "quantity"]]
     for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("CHN", cn)):
@@ -433,13 +449,13 @@ def _demand() -> list[list]:
 
 
 def _stockpiles(policy: bool) -> list[list]:
-    jp2026 = JP_MAGNETS
+    jp2025 = JP_MAGNETS
     holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
                   "derived: 8%/yr [5.10 default] x derived magnet cost")
-    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * jp2026),
+    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * jp2025),
                   "derived: 60 days [G15] x 12,400 t (JOGMEC target assumed met in 2025)")
     jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
-                 r(180 / 365 * jp2026 * (1 + GROWTH) ** (LAST - FIRST), -2),
+                 r(180 / 365 * jp2025 * (1 + GROWTH) ** (LAST - FIRST), -2),
                  "derived: 180 days (high-risk metals [G17]) of 2040 demand")
     src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
         "[G14] Project Vault 60 days")
@@ -467,6 +483,9 @@ def _limits() -> list[list]:
 
 
 def _scenarios() -> tuple[list[list], list[list]]:
+    src("disruptions", "(all)", "from_year", 2027,
+        "[E4] the October 2025 controls are suspended to 10 Nov 2026: a cut modelled from "
+        "2025 or 2026 would contradict the year of record")
     cut1 = src("disruptions", "cn_apr2025_1yr", "cut", 0.365,
                "derived: 2025 China export falls Dy -35%, Tb -38% (mean) under Apr 2025 "
                "licensing [E1, E5]")
