@@ -37,18 +37,31 @@ NDPR_METAL_PER_MAGNET = 0.295 * SCRAP_GROSS_UP       # 295 kg NdPr metal per t m
 HREO_PER_MAGNET = (0.0115 + 0.0035) * SCRAP_GROSS_UP  # 11.5 kg Dy2O3 + 3.5 kg Tb4O7
 NDPR_OXIDE_PER_MAGNET = NDPR_METAL_PER_MAGNET * OXIDE_PER_METAL
 SCRAP_PER_NDPR = 1 / 0.347               # t magnet scrap per t NdPr oxide (347 kg/t content)
+SWARF_PER_MAGNET = SCRAP_GROSS_UP - 1    # t swarf per t magnet: the gross-up's scrap
 HREO_PER_NDPR_RECYCLED = (710 + 160) / 26_504        # China recycled Dy+Tb / PrNd [X8]
 HREO_PER_NDPR_EF2 = (240 + 66) / 6_000               # Energy Fuels Phase 2 [F12]
-HREO_PER_NDPR_INTEGRATED = (750 / 5_500 + 474 / 4_440) / 2   # Iluka [F10], Nolans [F11]
+HREO_PER_NDPR_ILUKA = 750 / 5_500                    # Iluka DyTb / NdPr [F10]
+HREO_PER_NDPR_NOLANS = 474 / 4_440 / 10              # Nolans: its HREO is mostly Sm/Eu/Gd
 
 # --- prices (USD/t) --------------------------------------------------------------------------
 CONC_PRICE = 260e6 / 45_000                          # US 2024 value / t REO [D1]
-NDPR_OXIDE_PRICE = 53_600                            # 2024 China average [P1]
+NDPR_OXIDE_PRICE = (60_000 + 78_000) / 2             # China 2025: Jul ~60, Nov ~78 USD/kg
+NDPR_INCENTIVE_PRICE = (75_000 + 105_000) / 2        # ex-China incentive price, Jul 2025
 HREO_PRICE = (11.5 * 224_000 + 3.5 * 925_000) / 15   # Dy $224/kg [P6], Tb $925/kg [P7]
 MAGNET_RAW = NDPR_OXIDE_PER_MAGNET * NDPR_OXIDE_PRICE + HREO_PER_MAGNET * HREO_PRICE
 MAGNET_COST = MAGNET_RAW / 0.9 / 0.8     # REE > 90% of raw materials, raw ~80% of cost [X2]
 MAGNET_CONVERSION = MAGNET_COST - MAGNET_RAW / 0.9
-SEP_MARGIN = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
+# China sets the price, so its price less feed is China's full separation cost; what a plant
+# elsewhere needs on top is the gap to the incentive price
+SEP_COST_CHINA = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
+SEP_PREMIUM = NDPR_INCENTIVE_PRICE - NDPR_OXIDE_PRICE
+MAGNET_PREMIUM = (10_000 + 30_000) / 2   # ex-China magnets +10-30 USD/kg, Jul 2025
+# the magnet premium less the premium of the oxide in it is the premium of making it
+MAGNET_CONVERSION_PREMIUM = MAGNET_PREMIUM - NDPR_OXIDE_PER_MAGNET * SEP_PREMIUM
+# partner buyers pay the ex-China premium of each stage (that is why it is observed), on top of
+# freight and export licensing: Chinese oxide and magnets shipped to partners carry it, so the
+# plants outside China run; metal making costs the same everywhere
+WEDGE = 1_000                            # freight 400 + 600 export licensing
 
 # --- demand ------------------------------------------------------------------------------------
 GROWTH = 0.087                           # Adamas 2024-2040 CAGR [D23]
@@ -57,6 +70,8 @@ US_MAGNETS_2025 = (7_500 + 8_000) / 2  # reference EST for 2025, US output ~0 [D
 JP_MAGNETS = 12_400                      # Japan NdFeB alloy production 2020 [D15]
 LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11)
 HELD = "held for 2025 (no later figure in the reference)"
+CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
+CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
 EU_MAGNETS = 2_000 / 0.15                # Neo Narva 2,000 t ~ 15% of EU demand [F14]
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
@@ -109,16 +124,17 @@ def _materials() -> list[list]:
             ["HREO", "Heavy RE oxide (Dy2O3 + Tb4O7, 11.5:3.5)", "oxide", "t", short],
             ["NDPR_METAL", "NdPr metal/alloy", "metal", "t", short],
             ["NDFEB", "Sintered NdFeB magnet", "magnet", "t", short],
-            ["SCRAP", "NdFeB magnet scrap (process swarf and end of life)", "scrap", "t",
-             short]]
+            ["SCRAP", "NdFeB magnet scrap (process swarf)", "scrap", "t", short]]
 
 
 TECHNOLOGIES = [["technology", "name", "output"],
                 ["SEP", "Light-RE separation (concentrate -> NdPr oxide)", "NDPR_OXIDE"],
                 ["SEP_HRE", "Separation with heavy-RE circuit (Energy Fuels ratio)",
                  "NDPR_OXIDE"],
-                ["MINE_SEP", "Integrated mine + cracking + separation (Iluka/Nolans)",
+                ["MINE_SEP", "Integrated mine + cracking + separation, heavy-RE feed (Iluka)",
                  "NDPR_OXIDE"],
+                ["MINE_SEP_LRE", "Integrated mine + cracking + separation, light-RE feed "
+                 "(Nolans)", "NDPR_OXIDE"],
                 ["METAL", "NdPr metallisation", "NDPR_METAL"],
                 ["MAGNET", "Sintered NdFeB magnet making (from metal)", "NDFEB"],
                 ["MAGNET_INT", "Integrated metal + alloy + magnet (from oxide)", "NDFEB"],
@@ -130,8 +146,11 @@ def _recipes() -> list[list]:
                "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]")
     ef2 = src("recipes", "SEP_HRE", "output HREO", r(HREO_PER_NDPR_EF2, 4),
               "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr [F12]")
-    integ = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_INTEGRATED, 4),
-                "derived: mean of Iluka 750/5,500 [F10] and Nolans 474/4,440 [F11]")
+    iluka = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_ILUKA, 4),
+                "derived: Iluka 750 t DyTb / 5,500 t NdPr [F10]")
+    nolans = src("recipes", "MINE_SEP_LRE", "output HREO", r(HREO_PER_NDPR_NOLANS, 5),
+                 "derived: Nolans 474 t HREO / 4,440 t NdPr [F11] / 10: its by-product is a "
+                 "mixed SEG-HRE carbonate, mostly Sm/Eu/Gd (review row 14, inconsistency 6)")
     o_m = src("recipes", "METAL", "input NDPR_OXIDE", r(OXIDE_PER_METAL, 4),
               "derived: 1 / 0.850 NdPr oxide (75:25) -> metal mass factor [5.8, EST]")
     m_m = src("recipes", "MAGNET", "input NDPR_METAL", r(NDPR_METAL_PER_MAGNET, 4),
@@ -149,7 +168,8 @@ def _recipes() -> list[list]:
             ["SEP", "CONC", conc, None], ["SEP", "NDPR_OXIDE", None, 1],
             ["SEP_HRE", "CONC", conc, None], ["SEP_HRE", "NDPR_OXIDE", None, 1],
             ["SEP_HRE", "HREO", None, ef2],
-            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, integ],
+            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, iluka],
+            ["MINE_SEP_LRE", "NDPR_OXIDE", None, 1], ["MINE_SEP_LRE", "HREO", None, nolans],
             ["METAL", "NDPR_OXIDE", o_m, None], ["METAL", "NDPR_METAL", None, 1],
             ["MAGNET", "NDPR_METAL", m_m, None], ["MAGNET", "HREO", h_m, None],
             ["MAGNET", "NDFEB", None, 1],
@@ -160,39 +180,57 @@ def _recipes() -> list[list]:
 
 
 def _variable_costs() -> dict[str, float]:
-    sep = src("existing_plants", "(China SEP)", "variable_cost", r(SEP_MARGIN, -2),
-              f"derived: China NdPr oxide 53,600 USD/t [P1] - {REO_PER_NDPR:.3f} t REO x "
-              f"{CONC_PRICE:,.0f} USD/t concentrate (price less feed: upper bound)")
+    """Costs of making each output: China's, and ex-China's with the premium the market shows
+    (keys ending _CN are China's; the others are for plants and sites outside China)."""
+    src("existing_plants", "(ex-China SEP, SEP_HRE, MINE_SEP)", "premium",
+                  r(SEP_PREMIUM, -2),
+        "derived: NdPr incentive price 75-105 USD/kg (Reuters 1 Jul 2025, review "
+                  "row 9; mid 90) - China's 2025 price 69 USD/kg: what separation outside "
+                  "China costs more")
+    sep_cn = src("existing_plants", "(China SEP)", "variable_cost", r(SEP_COST_CHINA, -2),
+                 f"derived: China NdPr oxide 2025 ~60 USD/kg Jul, ~78 Nov [P7, P8] (review row "
+                 f"8; mean 69,000 USD/t) - {REO_PER_NDPR:.3f} t REO x {CONC_PRICE:,.0f} USD/t "
+                 "concentrate (2024 [D1], held): China's full cost at the price it sets")
     sep_x = src("existing_plants", "(ex-China SEP, SEP_HRE)", "variable_cost",
-                r(51_000 - REO_PER_NDPR * CONC_PRICE, -2),
-                f"derived: MP realised NdPr price 51,000 USD/t 2024 [P9] - {REO_PER_NDPR:.3f} t"
-                f" REO x {CONC_PRICE:,.0f} USD/t concentrate")
-    integ = src("sites", "(MINE_SEP)", "variable_cost", NDPR_OXIDE_PRICE,
-                "derived: integrated mine+separation at the China NdPr oxide price 53,600 "
-                "[P1] (no purchased feed)")
-    magnet = src("existing_plants", "(all MAGNET)", "variable_cost", r(MAGNET_CONVERSION, -2),
+                r(SEP_COST_CHINA + SEP_PREMIUM, -2), "derived: China's cost + ex-China premium")
+    integ = src("sites", "(MINE_SEP, MINE_SEP_LRE)", "variable_cost", r(NDPR_INCENTIVE_PRICE, -2),
+                "derived: own feed at the concentrate price + ex-China separation cost = the "
+                "NdPr incentive price 90 USD/kg (review row 9)")
+    magnet = src("existing_plants", "(China MAGNET)", "variable_cost",
+                 r(MAGNET_CONVERSION, -2),
                  f"derived: magnet cost {MAGNET_COST:,.0f} - raw materials "
                  f"{MAGNET_RAW / 0.9:,.0f} (raw materials ~80% of magnet cost, REE >90% of "
-                 "raw materials [X2])")
+                 "raw materials [X2]; 2025 NdPr price)")
+    magnet_x = src("existing_plants", "(ex-China MAGNET)", "variable_cost",
+                   r(MAGNET_CONVERSION + MAGNET_CONVERSION_PREMIUM, -2),
+                   f"derived: China's + {MAGNET_CONVERSION_PREMIUM:,.0f}: ex-China magnets "
+                   "+10-30 USD/kg (Reuters 1 Jul 2025, review row 9; mid 20) less the "
+                   f"{NDPR_OXIDE_PER_MAGNET:.3f} t of oxide's separation premium")
     metal = src("existing_plants", "(all METAL)", "variable_cost", 5_000,
                 "assumption: metallisation conversion cost (no figure in the reference)")
     recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
                   "assumption: recycling conversion cost (no figure in the reference)")
-    return {"SEP": sep_x, "SEP_CN": sep, "SEP_HRE": sep_x, "MINE_SEP": integ, "METAL": metal,
-            "MAGNET": magnet, "MAGNET_INT": magnet + metal, "RECYCLE": recycle}
+    return {"SEP": sep_x, "SEP_CN": sep_cn, "SEP_HRE": sep_x, "MINE_SEP": integ,
+            "MINE_SEP_LRE": integ,
+            "METAL": metal, "MAGNET": magnet_x, "MAGNET_CN": magnet,
+            "MAGNET_INT": magnet_x + metal, "RECYCLE": recycle}
 
 
 def _existing(vc: dict[str, float]) -> list[list]:
-    cn_sep = src("existing_plants", "CN_SEP", "capacity", r(254_000 / REO_PER_NDPR, -2),
-                 "derived: China 2024 separation quota 254,000 t REO [D8] / 3.005 t REO per t "
-                 f"NdPr; 2024 quota {HELD}")
+    cn_sep = r(CHINA_OXIDE_SHARE * WORLD_MAGNETS_2025 * NDPR_OXIDE_PER_MAGNET - CN_RECYCLED, -2)
+    src("existing_plants", "CN_SEP", "capacity", cn_sep,
+        f"calibration: China's 91% [D6, 2025] of the oxide in 2025's magnets, less its "
+        f"{CN_RECYCLED:,} t recycled: China's 2024 separation quota 254,000 t REO [D8], {HELD}, "
+        f"yields {254_000 / cn_sep:.2f} t REO per t NdPr ({cn_sep / 254_000:.1%} NdPr; Nolans "
+        "33% [F11], Mountain Pass 15.7% (review row 7)); ex-China plants, dearer, run only "
+        "where China's capacity ends")
     cn_magnet = src("existing_plants", "CN_MAGNET", "capacity", 500_000,
                     "[D10, 2025] China magnet capacity 'headed toward 500,000 t' (low "
                     "confidence); a 2025 figure")
     cn_metal = src("existing_plants", "CN_METAL", "capacity",
                    r(500_000 * NDPR_METAL_PER_MAGNET, -3),
                    "derived: sized to China magnet capacity 500,000 t x 0.398 t metal/t")
-    cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", 26_504,
+    cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", CN_RECYCLED,
                  f"[X8, 2025] China recycled PrNd oxide 2024, {HELD}")
     lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", LYNAS_2025,
                 "review row 11 (middle.news): FY25 (to June 2025) output 6,558 t NdPr, the "
@@ -240,7 +278,7 @@ def _existing(vc: dict[str, float]) -> list[list]:
              "first_year", "last_year"],
             ["CN_SEP", "SEP", "CHN", cn_sep, 0, vc["SEP_CN"], None, None],
             ["CN_METAL", "METAL", "CHN", cn_metal, 0, vc["METAL"], None, None],
-            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET"], None, None],
+            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET_CN"], None, None],
             ["CN_RECYCLE", "RECYCLE", "CHN", cn_rec, 0, vc["RECYCLE"], None, None],
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
@@ -276,7 +314,7 @@ def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> li
         need = grow(need_magnet, y)
         if need > magnet:
             rows.append([f"CN_MAGNET_{y}", "MAGNET", "CHN", r(need - magnet, -2) + 100, 0,
-                         vc["MAGNET"], y, None])
+                         vc["MAGNET_CN"], y, None])
             magnet = r(need - magnet, -2) + 100 + magnet
         need_metal = need * NDPR_METAL_PER_MAGNET
         if need_metal > metal:
@@ -320,15 +358,15 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65",
          "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
          earliest=2026)
-    site("ARAFURA_NOLANS", "MINE_SEP", "default", "AUS", 4_440,
+    site("ARAFURA_NOLANS", "MINE_SEP_LRE", "default", "AUS", 4_440,
          (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
          "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
          "[5.7] greenfield separation ~5 yr (integrated with mine)")
     # metal
-    metal_capex = (125_000 - 55_000) / NDPR_METAL_PER_MAGNET
-    src("sites", "(METAL)", "capex per t/yr", r(metal_capex, -3),
-        "derived: (integrated 125 k - magnet-only 55 k USD per t/yr magnet) / 0.398 t metal "
-        "per t magnet [5.6]")
+    metal_capex = 40e6 / 5_200
+    src("sites", "(METAL)", "capex per t/yr", r(metal_capex, -2),
+        "review row 17 (asm-au.com): ASM Korea metals plant 5,200 t/yr for US$35-45 M (40); "
+        "replaces a difference of two magnet-plant intensities, 5-15x higher")
     site("US_METAL", "METAL", "default", "USA", 3_000, 3_000 * metal_capex, 3,
          "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
     site("JP_METAL_2", "METAL", "default", "JPN", 3_000, 3_000 * metal_capex, 3,
@@ -383,8 +421,6 @@ def _supply() -> list[list]:
     hre_price = src("supply", "CHN/HREO", "price", r(HREO_PRICE, -2),
                     "derived: 11.5:3.5 mix of Dy oxide 224 USD/kg [P6] and Tb oxide 925 USD/kg "
                     "(Nov 2025) [P7]")
-    scrap_price = src("supply", "SCRAP", "price", 3_000,
-                      "assumption: collected scrap price (no figure in the reference)")
     rows = [["country", "material", "year", "max_quantity", "price"]]
     for country, qty, why in (
             ("CHN", 270_000, "[D1] China 2024 mine output 270,000 t REO"),
@@ -397,30 +433,43 @@ def _supply() -> list[list]:
              "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
         qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
         rows += [[country, "CONC", y, r(grow(qty, y)), price] for y in YEARS]
-    src("supply", "(all CONC, SCRAP)", "max_quantity growth", GROWTH,
+    src("supply", "(all CONC)", "max_quantity growth", GROWTH,
         "EST: mines exogenous [5.7], growing with magnet demand at 8.7%/yr [D23] (IEA: "
         "announced mines >107 kt magnet REE by 2030 [D4]); US 'Upstream 60K' [F2] is within")
     rows.append(["CHN", "HREO", None, None, hre_price])
-    cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(26_504 * SCRAP_PER_NDPR, -2),
-                   "derived: China recycled PrNd oxide 26,504 t [X8] x 2.88 t scrap per t")
+    scrap_price = src("supply", "SCRAP", "price", 3_000,
+                      "assumption: collected scrap price (no figure in the reference)")
+    cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(CN_RECYCLED * SCRAP_PER_NDPR, -2),
+                   "derived: China recycled PrNd oxide 26,504 t 2024 [X8] x 2.88 t scrap per t, "
+                   "held for 2025, growing with China's output")
     rows += [["CHN", "SCRAP", y, r(grow(cn_scrap, y)), scrap_price] for y in YEARS]
-    for c, base in (("USA", US_MAGNETS_2025), ("JPN", JP_MAGNETS)):
-        q = src("supply", f"{c}/SCRAP", "max_quantity", r(0.25 * base, -1),
-                "derived: 25% of magnet consumption (scrap ~25-30% of output [X8], EST)")
-        rows += [[c, "SCRAP", y, r(grow(q, y)), scrap_price] for y in YEARS]
+    for country, output, first in (("USA", 1_000, 2026), ("JPN", JP_MAGNETS, FIRST)):
+        swarf = src("supply", f"{country}/SCRAP", "max_quantity", r(SWARF_PER_MAGNET * output),
+                    f"derived: the swarf of {output:,} t/yr magnet making from {first}: 0.35 t "
+                    "per t (the 1.35 gross-up, 26% of alloy; scrap ~25-30% of output [X8]); "
+                    "review row 20: not 25% of consumption; end-of-life scrap not modelled")
+        rows += [[country, "SCRAP", y, swarf, scrap_price] for y in YEARS if y >= first]
     return rows
 
 
 def _routes() -> list[list]:
     near = src("routes", "PARTNERS<->PARTNERS, ->CHINA, ROW", "transport_cost", 400,
-               "assumption: freight per t, as inputs/example.py (no figure in the reference)")
-    wedge = src("routes", "CHINA->PARTNERS", "transport_cost", 1_000,
-                "calibration: freight 400 + 600 USD/t export-licensing/diversification wedge "
-                "so that ex-China plants run as observed in 2025 ([D6] 91%/94% shares)")
+               "assumption: freight per t, as inputs/example.py (no figure in the reference); "
+               "ROW, which has no plants, ships its mines' concentrate only")
+    wedge = src("routes", "CHINA->PARTNERS, ROW", "transport_cost", WEDGE,
+                "calibration: freight 400 + 600 USD/t export-licensing wedge")
+    premium = {material: src("routes", f"CHINA->PARTNERS/{material}", "transport_cost",
+                             r(WEDGE + extra, -2), f"calibration: {WEDGE:,} + the ex-China "
+                             f"premium of making {material} ({extra:,.0f}, see existing_plants),"
+                             " which partner buyers pay (so it is observed): plants outside "
+                             "China run as in 2025 ([D6] 91%/94% shares)")
+               for material, extra in (("NDPR_OXIDE", SEP_PREMIUM),
+                                       ("NDFEB", MAGNET_CONVERSION_PREMIUM))}
     return [["from_country", "to_country", "material", "transport_cost", "tariff"],
             ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
+            *[["CHINA", "PARTNERS", material, cost, 0] for material, cost in premium.items()],
             ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
-            ["ROW", "CHINA", None, near, 0], ["ROW", "PARTNERS", None, near, 0],
+            ["ROW", "CHINA", "CONC", near, 0], ["ROW", "PARTNERS", "CONC", near, 0],
             ["PARTNERS", "ROW", None, near, 0]]
 
 
