@@ -19,6 +19,7 @@ export-cut scenarios. The calibration test solves `sheets(policy=False, disrupti
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from optimizer.excel.sheets import write_sheets
@@ -64,15 +65,18 @@ MAGNET_CONVERSION_PREMIUM = MAGNET_PREMIUM - NDPR_OXIDE_PER_MAGNET * SEP_PREMIUM
 WEDGE = 1_000                            # freight 400 + 600 export licensing
 
 # --- demand ------------------------------------------------------------------------------------
-GROWTH = 0.087                           # Adamas 2024-2040 CAGR [D23]
+GROWTH = 1.55 ** (1 / 16) - 1           # IEA STEPS: REE demand +50-60% 2024-2040
 WORLD_MAGNETS_2025 = 230_000 * (1 + GROWTH)          # 220-240 kt in 2024 [D10]
 US_MAGNETS_2025 = (7_500 + 8_000) / 2  # reference EST for 2025, US output ~0 [D10, D11]
 JP_MAGNETS = 12_400                      # Japan NdFeB alloy production 2020 [D15]
+JP_DEMAND = 23_000                       # Japan's magnet use (review row 4)
+CN_MAGNET_EXPORTS = 58_152               # China's 2024 magnet exports (review row 6)
+US_UPSTREAM = 60_000                     # MP "Upstream 60K", t REO/yr [F2]
 LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11)
 HELD = "held for 2025 (no later figure in the reference)"
 CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
 CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
-EU_MAGNETS = 2_000 / 0.15                # Neo Narva 2,000 t ~ 15% of EU demand [F14]
+EU_MAGNETS = (2_000 / 0.10 + 30_000) / 2  # Neo 2 kt ~10% of EU use; EU ~30 kt (review row 5)
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
 
@@ -302,7 +306,8 @@ def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> li
     (separation from the second year; metal and magnets once demand would exceed today's
     capacity)."""
     src("existing_plants", "CN_SEP/RECYCLE/METAL/MAGNET_<year>", "capacity",
-        GROWTH, "EST: China's aggregate capacity grows with world demand at 8.7%/yr [D23] "
+        r(GROWTH, 4), "EST: China's aggregate capacity grows with world demand (IEA STEPS, "
+        "see demand) "
         "(2024 separation quota +4.2% y/y [D8]; magnet capacity 'headed toward 500 kt' [D10])")
     rows = []
     need_magnet = WORLD_MAGNETS_2025
@@ -432,10 +437,12 @@ def _supply() -> list[list]:
              "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
              "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
         qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
-        rows += [[country, "CONC", y, r(grow(qty, y)), price] for y in YEARS]
-    src("supply", "(all CONC)", "max_quantity growth", GROWTH,
-        "EST: mines exogenous [5.7], growing with magnet demand at 8.7%/yr [D23] (IEA: "
-        "announced mines >107 kt magnet REE by 2030 [D4]); US 'Upstream 60K' [F2] is within")
+        most = US_UPSTREAM if country == "USA" else math.inf
+        rows += [[country, "CONC", y, r(min(grow(qty, y), most)), price] for y in YEARS]
+    src("supply", "(all CONC)", "max_quantity growth", r(GROWTH, 4),
+        "EST: mines exogenous [5.7], growing with demand (IEA STEPS, see demand; review row "
+        "2, inconsistency 9: not 8.7%/yr everywhere); the US to MP's 'Upstream 60K' [F2] at "
+        "most")
     rows.append(["CHN", "HREO", None, None, hre_price])
     scrap_price = src("supply", "SCRAP", "price", 3_000,
                       "assumption: collected scrap price (no figure in the reference)")
@@ -474,37 +481,47 @@ def _routes() -> list[list]:
 
 
 def _demand() -> list[list]:
-    src("demand", "(all)", "growth", GROWTH, "[D23, 2024] Adamas 8.7% CAGR 2024-2040; the "
-        "first model year 2025 is the year of record")
+    src("demand", "(all)", "growth", r(GROWTH, 4),
+        "IEA GCMO-2025 STEPS: rare-earth demand +50-60% by 2040 (review row 2): 1.55 over "
+        "2024-2040, ~2.8%/yr. Adamas' 8.7% CAGR [D23] is not a sweep: the sweeps sheet sets or "
+        "scales one column, and a growth path is no such change")
     world = src("demand", "world NDFEB 2025", "quantity", r(WORLD_MAGNETS_2025, -2),
-                "derived: 230,000 t (220-240 kt 2024 [D10]) x 1.087, brought to 2025 by one "
-                "year's growth")
+                "derived: 230,000 t (220-240 kt 2024 [D10]) brought to 2025 by one year's "
+                "growth")
     us = src("demand", "USA/NDFEB", "quantity (2025)", r(US_MAGNETS_2025, -1),
              "EST 7,500-8,000 t in 2025 (5.4; midpoint), US output ~0 so imports: between "
              "7,446 t China-origin imports 2024 [D11] and 7,446 / (45.4/53.6) = 8,790 t, "
              "China's share of Q1 import value [D12] (a value share: China's magnets are the "
              "cheaper, so its volume share is higher)")
-    jp = src("demand", "JPN/NDFEB", "quantity (2025)", JP_MAGNETS,
-             "EST: Japan consumes its own output (12,400 t alloy 2020 [D15]), held for 2025")
-    eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -1),
-             "derived: Neo Narva 2,000 t ~ 15% of EU demand [F14, 2025]; split EST 50/50 "
-             "FRA/EST")
-    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu, -2),
-             "derived: world 2025 less USA, Japan, EU (China and the rest of world's users)")
+    jp = src("demand", "JPN/NDFEB", "quantity (2025)", JP_DEMAND,
+             "review row 4 (UBS via CNA, Jan 2026): ~23 kt, Japan's half of the ~20% made "
+             "outside China, taken as what Japan uses; its makers' 12,400 t [D15] and imports "
+             "serve it (2026 figure for 2025)")
+    eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -2),
+             "review row 5: mean of Neo's 2 kt ~10% of EU demand (mademagnet, Sep 2025) and "
+             "EU ~30 kt (Mandiner, 2026); split EST 50/50 FRA/EST")
+    rest = src("demand", "ROW/NDFEB", "quantity (2025)",
+               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu, -2),
+               "derived: China's 2024 magnet exports 58,152 t (Adamas/GACC, review row 6; held "
+               "for 2025) less the US, Japanese and EU use not met by Japan's and Shin-Etsu "
+               "Vietnam's 14,600 t: Korea, India, South-East Asia and other importers")
+    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu - rest, -2),
+             "derived: world 2025 less USA, Japan, EU and the rest of the world")
     rows = [["country", "material", "year", "quantity"]]
-    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("CHN", cn)):
+    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("ROW", rest),
+                 ("CHN", cn)):
         rows += [[c, "NDFEB", y, r(grow(q, y))] for y in YEARS]
     return rows
 
 
 def _stockpiles(policy: bool) -> list[list]:
-    jp2025 = JP_MAGNETS
     holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
                   "derived: 8%/yr [5.10 default] x derived magnet cost")
-    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * jp2025),
-                  "derived: 60 days [G15] x 12,400 t (JOGMEC target assumed met in 2025)")
+    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * JP_DEMAND),
+                  f"derived: 60 days [G15] x {JP_DEMAND:,} t (JOGMEC target assumed met in "
+                  "2025)")
     jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
-                 r(180 / 365 * jp2025 * (1 + GROWTH) ** (LAST - FIRST), -2),
+                 r(180 / 365 * grow(JP_DEMAND, LAST), -2),
                  "derived: 180 days (high-risk metals [G17]) of 2040 demand")
     src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
         "[G14] Project Vault 60 days")
