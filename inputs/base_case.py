@@ -76,6 +76,7 @@ LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11
 HELD = "held for 2025 (no later figure in the reference)"
 CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
 CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
+JAPAN_CHINA_SHARE = 0.65                 # of Japan's RE compound and metal imports [D13-D18]
 EU_MAGNETS = (2_000 / 0.10 + 30_000) / 2  # Neo 2 kt ~10% of EU use; EU ~30 kt (review row 5)
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
@@ -262,9 +263,11 @@ def _existing(vc: dict[str, float]) -> list[list]:
                  "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
                  "proxy, held for 2025 (EST 15-20 kt in 5.4; Argus <9% share [D13]): more "
                  "would put China's 2025 magnet share below the IEA's 94% [D6]")
-    jp_metal = src("existing_plants", "JP_METAL", "capacity",
-                   r(JP_MAGNETS * NDPR_METAL_PER_MAGNET, -1),
-                   "derived: metal for Japan's 12,400 t magnets x 0.398 (EST)")
+    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(), -1),
+                   f"calibration: the metal Japan makes from non-Chinese oxide when China has "
+                   f"{JAPAN_CHINA_SHARE:.0%} of its rare-earth compound and metal imports by "
+                   "volume (>2/3 2022 [D13], ~70% 2024 [D14], ~60% 2026 [D18]); its makers "
+                   "buy the rest of their NdPr metal from China (EST)")
     vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
                  f"[D22] Shin-Etsu Vietnam 2,200 t/yr end-2022 (low confidence), {HELD}")
     neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
@@ -299,6 +302,15 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
             ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None],
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
+
+
+def _japan_metal() -> float:
+    """Japan's metal-making capacity at which China supplies JAPAN_CHINA_SHARE of what Japan's
+    magnet makers import: Chinese metal and heavy-RE oxide, the rest non-Chinese oxide."""
+    metal = JP_MAGNETS * NDPR_METAL_PER_MAGNET
+    heavy = JP_MAGNETS * HREO_PER_MAGNET
+    share = JAPAN_CHINA_SHARE
+    return (1 - share) * (metal + heavy) / (1 + share * (OXIDE_PER_METAL - 1))
 
 
 def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
