@@ -122,7 +122,8 @@ GROUPS = [["group", "country"], ["CHINA", "CHN"],
 def _materials() -> list[list]:
     short = src("materials", "NDFEB", "shortage_cost", r(10 * MAGNET_COST),
                 f"assumption: 10x derived magnet cost {MAGNET_COST:,.0f} USD/t "
-                f"(raw materials {MAGNET_RAW:,.0f} / 0.9 / 0.8 [X2])")
+                f"(raw materials {MAGNET_RAW:,.0f} / 0.9 / 0.8 [X2]); kept though review row "
+                "19 finds it unsourced and low: no figure prices unmet magnets")
     return [["material", "name", "stage", "unit", "shortage_cost"],
             ["CONC", "Mixed rare-earth concentrate (t REO)", "concentrate", "t REO", short],
             ["NDPR_OXIDE", "NdPr oxide", "oxide", "t", short],
@@ -148,7 +149,9 @@ TECHNOLOGIES = [["technology", "name", "output"],
 
 def _recipes() -> list[list]:
     conc = src("recipes", "SEP", "input CONC", r(REO_PER_NDPR, 4),
-               "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]")
+               "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]; kept for plants "
+               "outside China though review row 7 finds Mountain Pass at 15.7% NdPr: the "
+               "recipe has one ratio, and China's capacity is calibrated (see CN_SEP)")
     ef2 = src("recipes", "SEP_HRE", "output HREO", r(HREO_PER_NDPR_EF2, 4),
               "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr [F12]")
     iluka = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_ILUKA, 4),
@@ -162,7 +165,9 @@ def _recipes() -> list[list]:
               "derived: 295 kg NdPr metal per t magnet x 1.35 scrap gross-up [5.8 BOM, X3-X5,"
               " X8]")
     h_m = src("recipes", "MAGNET", "input HREO", r(HREO_PER_MAGNET, 5),
-              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]")
+              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]; kept though "
+              "review row 10 finds ~1.6x the 3.1 kt/yr used: Dy and Tb are one material here "
+              "until they are modelled apart")
     o_int = src("recipes", "MAGNET_INT", "input NDPR_OXIDE", r(NDPR_OXIDE_PER_MAGNET, 4),
                 "derived: 0.398 t NdPr metal x 1/0.850 (347 kg oxide x 1.35) [5.8]")
     s_r = src("recipes", "RECYCLE", "input SCRAP", r(SCRAP_PER_NDPR, 4),
@@ -372,7 +377,9 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "[F12] brownfield expansion ~3 yr")
     site("ILUKA_ENEABBA", "MINE_SEP", "default", "AUS", 5_500,
          1.75e9 * USD_PER_AUD, 1,
-         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65",
+         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65; kept a "
+         "choice at nameplate though committed and ramping (review row 13): every plan "
+         "builds it for 2027",
          "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
          earliest=2026)
     site("ARAFURA_NOLANS", "MINE_SEP_LRE", "default", "AUS", 4_440,
@@ -390,10 +397,12 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
     # magnets
     site("MP_10X", "MAGNET_INT", "default", "USA", 7_000, 1.0e9, 3,
-         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr)",
+         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr); kept "
+         "optional though committed (review row 16): when the policy needs it is the question",
          "[F4] Jul 2025 -> commissioning 2028: ~3 yr")
     site("VULCAN", "MAGNET_INT", "default", "USA", 10_000, 1.4e9, 3,
-         "[F15] 10,000 t/yr; capex 1.4 B USD package",
+         "[F15] 10,000 t/yr; capex 1.4 B USD package; kept optional though committed "
+         "(review row 16)",
          "[5.7] magnet plant ~3 yr (EST)")
     site("USAR_STILLWATER_EXP", "MAGNET", "default", "USA", 3_600, 3_600 * 55_000, 2,
          "[F16] 1,200 -> 4,800 t/yr nameplate; capex 55 k USD per t/yr magnet-only [5.6]",
@@ -531,7 +540,8 @@ def _stockpiles(policy: bool) -> list[list]:
                   "derived: 8%/yr [5.10 default] x derived magnet cost")
     jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * JP_DEMAND),
                   f"derived: 60 days [G15] x {JP_DEMAND:,} t (JOGMEC target assumed met in "
-                  "2025)")
+                  "2025); held as magnets though JOGMEC holds metals and oxides (review row "
+                  "18): a stock here covers a demanded material")
     jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
                  r(180 / 365 * grow(JP_DEMAND, LAST), -2),
                  "derived: 180 days (high-risk metals [G17]) of 2040 demand")
@@ -570,9 +580,9 @@ def _scenarios() -> tuple[list[list], list[list]]:
     cut3 = src("disruptions", "cn_oct2025_3yr", "cut", 0.95,
                "[E5] Dy shipments to Japan -95% in 2025; Oct 2025 extended scope [E2, E3]")
     p1 = src("scenarios", "cn_apr2025_1yr", "probability", 0.2,
-             "assumption: no probability in the reference")
+             "assumption: no probability in the reference (review row 19: kept, unsourced)")
     p3 = src("scenarios", "cn_oct2025_3yr", "probability", 0.1,
-             "assumption: no probability in the reference")
+             "assumption: no probability in the reference (review row 19: kept, unsourced)")
     scen = [["scenario", "probability", "description"],
             ["cn_apr2025_1yr", p1, "April-2025-like: China licenses Dy/Tb and magnet exports; "
              "exports fall ~37% for one year (2027)"],
