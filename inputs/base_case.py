@@ -59,9 +59,6 @@ SEP_PREMIUM = NDPR_INCENTIVE_PRICE - NDPR_OXIDE_PRICE
 MAGNET_PREMIUM = (10_000 + 30_000) / 2   # ex-China magnets +10-30 USD/kg, Jul 2025
 # the magnet premium less the premium of the oxide in it is the premium of making it
 MAGNET_CONVERSION_PREMIUM = MAGNET_PREMIUM - NDPR_OXIDE_PER_MAGNET * SEP_PREMIUM
-# partner buyers pay the ex-China premium of each stage (that is why it is observed), on top of
-# freight and export licensing: Chinese oxide and magnets shipped to partners carry it, so the
-# plants outside China run; metal making costs the same everywhere
 WEDGE = 1_000                            # freight 400 + 600 export licensing
 
 # --- demand ------------------------------------------------------------------------------------
@@ -206,23 +203,26 @@ def _variable_costs() -> dict[str, float]:
     integ = src("sites", "(MINE_SEP, MINE_SEP_LRE)", "variable_cost", r(NDPR_INCENTIVE_PRICE, -2),
                 "derived: own feed at the concentrate price + ex-China separation cost = the "
                 "NdPr incentive price 90 USD/kg (review row 9)")
-    magnet = src("existing_plants", "(China MAGNET)", "variable_cost",
+    magnet = src("existing_plants", "(all MAGNET)", "variable_cost",
                  r(MAGNET_CONVERSION, -2),
                  f"derived: magnet cost {MAGNET_COST:,.0f} - raw materials "
                  f"{MAGNET_RAW / 0.9:,.0f} (raw materials ~80% of magnet cost, REE >90% of "
-                 "raw materials [X2]; 2025 NdPr price)")
-    magnet_x = src("existing_plants", "(ex-China MAGNET)", "variable_cost",
+                 "raw materials [X2]; 2025 NdPr price); the makers outside China that run in "
+                 "2025 run at China's cost (their capital is spent: EST), so they keep "
+                 "running against China's magnets carrying freight and licensing")
+    magnet_x = src("sites", "(MAGNET)", "variable_cost",
                    r(MAGNET_CONVERSION + MAGNET_CONVERSION_PREMIUM, -2),
-                   f"derived: China's + {MAGNET_CONVERSION_PREMIUM:,.0f}: ex-China magnets "
-                   "+10-30 USD/kg (Reuters 1 Jul 2025, review row 9; mid 20) less the "
-                   f"{NDPR_OXIDE_PER_MAGNET:.3f} t of oxide's separation premium")
+                   f"derived: China's + {MAGNET_CONVERSION_PREMIUM:,.0f} for new plants outside "
+                   "China: ex-China magnets +10-30 USD/kg (Reuters 1 Jul 2025, review row 9; "
+                   f"mid 20) less the {NDPR_OXIDE_PER_MAGNET:.3f} t of oxide's separation "
+                   "premium; capex comes on top")
     metal = src("existing_plants", "(all METAL)", "variable_cost", 5_000,
                 "assumption: metallisation conversion cost (no figure in the reference)")
     recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
                   "assumption: recycling conversion cost (no figure in the reference)")
     return {"SEP": sep_x, "SEP_CN": sep_cn, "SEP_HRE": sep_x, "MINE_SEP": integ,
             "MINE_SEP_LRE": integ,
-            "METAL": metal, "MAGNET": magnet_x, "MAGNET_CN": magnet,
+            "METAL": metal, "MAGNET": magnet_x, "MAGNET_RUNNING": magnet,
             "MAGNET_INT": magnet_x + metal, "RECYCLE": recycle}
 
 
@@ -290,7 +290,7 @@ def _existing(vc: dict[str, float]) -> list[list]:
              "first_year", "last_year"],
             ["CN_SEP", "SEP", "CHN", cn_sep, 0, vc["SEP_CN"], None, None],
             ["CN_METAL", "METAL", "CHN", cn_metal, 0, vc["METAL"], None, None],
-            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET_CN"], None, None],
+            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET_RUNNING"], None, None],
             ["CN_RECYCLE", "RECYCLE", "CHN", cn_rec, 0, vc["RECYCLE"], None, None],
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
@@ -299,13 +299,13 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
             ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
             ["MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, 0, vc["METAL"], None, None],
-            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET"], 2026, None],
+            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET_RUNNING"], 2026, None],
             ["JP_METAL", "METAL", "JPN", jp_metal, 0, vc["METAL"], None, None],
-            ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET"], None, None],
-            ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET"], None, None],
-            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], 2026, None],
-            ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
-            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None],
+            ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET_RUNNING"], None, None],
+            ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET_RUNNING"], None, None],
+            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET_RUNNING"], 2026, None],
+            ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET_RUNNING"], 2027, None],
+            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET_RUNNING"], 2027, None],
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
 
 
@@ -336,7 +336,7 @@ def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> li
         need = grow(need_magnet, y)
         if need > magnet:
             rows.append([f"CN_MAGNET_{y}", "MAGNET", "CHN", r(need - magnet, -2) + 100, 0,
-                         vc["MAGNET_CN"], y, None])
+                         vc["MAGNET_RUNNING"], y, None])
             magnet = r(need - magnet, -2) + 100 + magnet
         need_metal = need * NDPR_METAL_PER_MAGNET
         if need_metal > metal:
@@ -485,17 +485,10 @@ def _routes() -> list[list]:
                "assumption: freight per t, as inputs/example.py (no figure in the reference); "
                "ROW, which has no plants, ships its mines' concentrate only")
     wedge = src("routes", "CHINA->PARTNERS, ROW", "transport_cost", WEDGE,
-                "calibration: freight 400 + 600 USD/t export-licensing wedge")
-    premium = {material: src("routes", f"CHINA->PARTNERS/{material}", "transport_cost",
-                             r(WEDGE + extra, -2), f"calibration: {WEDGE:,} + the ex-China "
-                             f"premium of making {material} ({extra:,.0f}, see existing_plants),"
-                             " which partner buyers pay (so it is observed): plants outside "
-                             "China run as in 2025 ([D6] 91%/94% shares)")
-               for material, extra in (("NDPR_OXIDE", SEP_PREMIUM),
-                                       ("NDFEB", MAGNET_CONVERSION_PREMIUM))}
+                "calibration: freight 400 + 600 USD/t export licensing, so that the magnet "
+                "makers outside China run as in 2025 ([D6] 94% share)")
     return [["from_country", "to_country", "material", "transport_cost", "tariff"],
             ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
-            *[["CHINA", "PARTNERS", material, cost, 0] for material, cost in premium.items()],
             ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
             ["ROW", "CHINA", "CONC", near, 0], ["ROW", "PARTNERS", "CONC", near, 0],
             ["PARTNERS", "ROW", None, near, 0]]
