@@ -93,7 +93,7 @@ def test_calibration_japan_buys_two_thirds_from_china(first_year_trade):
 
 
 def test_policy_case_solves_within_its_gap(tmp_path):
-    """The bundled 120 s limit is wall time: a loaded machine may need longer, and what is
+    """The bundled 300 s limit is wall time: a loaded machine may need longer, and what is
     tested is the plan, not the machine's speed."""
     sheets = _base_case().sheets()
     sheets["settings"] = [r for r in sheets["settings"] if r[0] != "time_limit_s"]
