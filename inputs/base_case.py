@@ -447,7 +447,7 @@ def _sites(vc: dict[str, float]) -> list[list]:
 
 def _supply() -> list[list]:
     price = src("supply", "CONC", "price", r(CONC_PRICE, -1),
-                "derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1]")
+                f"derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1], {HELD}")
     hre_price = src("supply", "CHN/HREO", "price", r(HREO_PRICE, -2),
                     "derived: 11.5:3.5 mix of Dy oxide 224 USD/kg [P6] and Tb oxide 925 USD/kg "
                     "(Nov 2025) [P7]")
