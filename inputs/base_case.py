@@ -1,12 +1,14 @@
-"""Writes inputs/base_case.xlsx: first draft of the bundled rare-earth magnet base case.
+"""Writes inputs/base_case.xlsx: the bundled rare-earth magnet base case.
 
-The 2025 world carried into a 2026-2040 horizon: mined concentrate (REO basis) -> NdPr oxide
-(+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with end-of-life/process scrap
-recycled to NdPr oxide. Every figure comes from /work/shared/reference/supply-chain-figures.md
-(tags such as [D1] resolve in its section 6) or is derived from it; the `sources` sheet lists
-one row per figure with its tag or the arithmetic. Figures the reference does not give (transport
-costs, variable costs of metal making and recycling, scrap price, lifetimes, scenario
-probabilities, shortage cost) are marked "assumption" there.
+A 2025-2040 horizon whose first year is the year of record, 2025: mined concentrate (REO basis)
+-> NdPr oxide (+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with
+end-of-life/process scrap recycled to NdPr oxide. Every figure comes from
+../shared/reference/supply-chain-figures.md (relative to the project; tags such as [D1] resolve
+in its section 6), from the review beside it (base-case-review.md, cited by its row) or is
+derived from them; the `sources` sheet lists one row per figure with its tag or the arithmetic,
+the year the figure is for and how it was brought to 2025. Figures the reference does not
+give (transport costs, variable costs of metal making and recycling, scrap price, lifetimes,
+scenario probabilities, shortage cost) are marked "assumption" there.
 
     python inputs/base_case.py
 
@@ -17,11 +19,12 @@ export-cut scenarios. The calibration test solves `sheets(policy=False, disrupti
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from optimizer.excel.sheets import write_sheets
 
-FIRST, LAST = 2026, 2040
+FIRST, LAST = 2025, 2040
 YEARS = range(FIRST, LAST + 1)
 
 USD_PER_AUD = 0.65          # reference section 5 currency conversions (EST)
@@ -35,25 +38,43 @@ NDPR_METAL_PER_MAGNET = 0.295 * SCRAP_GROSS_UP       # 295 kg NdPr metal per t m
 HREO_PER_MAGNET = (0.0115 + 0.0035) * SCRAP_GROSS_UP  # 11.5 kg Dy2O3 + 3.5 kg Tb4O7
 NDPR_OXIDE_PER_MAGNET = NDPR_METAL_PER_MAGNET * OXIDE_PER_METAL
 SCRAP_PER_NDPR = 1 / 0.347               # t magnet scrap per t NdPr oxide (347 kg/t content)
+SWARF_PER_MAGNET = SCRAP_GROSS_UP - 1    # t swarf per t magnet: the gross-up's scrap
 HREO_PER_NDPR_RECYCLED = (710 + 160) / 26_504        # China recycled Dy+Tb / PrNd [X8]
 HREO_PER_NDPR_EF2 = (240 + 66) / 6_000               # Energy Fuels Phase 2 [F12]
-HREO_PER_NDPR_INTEGRATED = (750 / 5_500 + 474 / 4_440) / 2   # Iluka [F10], Nolans [F11]
+HREO_PER_NDPR_ILUKA = 750 / 5_500                    # Iluka DyTb / NdPr [F10]
+HREO_PER_NDPR_NOLANS = 474 / 4_440 / 10              # Nolans: its HREO is mostly Sm/Eu/Gd
 
 # --- prices (USD/t) --------------------------------------------------------------------------
 CONC_PRICE = 260e6 / 45_000                          # US 2024 value / t REO [D1]
-NDPR_OXIDE_PRICE = 53_600                            # 2024 China average [P1]
+NDPR_OXIDE_PRICE = (60_000 + 78_000) / 2             # China 2025: Jul ~60, Nov ~78 USD/kg
+NDPR_INCENTIVE_PRICE = (75_000 + 105_000) / 2        # ex-China incentive price, Jul 2025
 HREO_PRICE = (11.5 * 224_000 + 3.5 * 925_000) / 15   # Dy $224/kg [P6], Tb $925/kg [P7]
 MAGNET_RAW = NDPR_OXIDE_PER_MAGNET * NDPR_OXIDE_PRICE + HREO_PER_MAGNET * HREO_PRICE
 MAGNET_COST = MAGNET_RAW / 0.9 / 0.8     # REE > 90% of raw materials, raw ~80% of cost [X2]
 MAGNET_CONVERSION = MAGNET_COST - MAGNET_RAW / 0.9
-SEP_MARGIN = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
+# China sets the price, so its price less feed is China's full separation cost; what a plant
+# elsewhere needs on top is the gap to the incentive price
+SEP_COST_CHINA = NDPR_OXIDE_PRICE - REO_PER_NDPR * CONC_PRICE
+SEP_PREMIUM = NDPR_INCENTIVE_PRICE - NDPR_OXIDE_PRICE
+MAGNET_PREMIUM = (10_000 + 30_000) / 2   # ex-China magnets +10-30 USD/kg, Jul 2025
+# the magnet premium less the premium of the oxide in it is the premium of making it
+MAGNET_CONVERSION_PREMIUM = MAGNET_PREMIUM - NDPR_OXIDE_PER_MAGNET * SEP_PREMIUM
+WEDGE = 1_000                            # freight 400 + 600 export licensing
 
 # --- demand ------------------------------------------------------------------------------------
-GROWTH = 0.087                           # Adamas 2024-2040 CAGR [D23]
+GROWTH = 1.55 ** (1 / 16) - 1           # IEA STEPS: REE demand +50-60% 2024-2040
 WORLD_MAGNETS_2025 = 230_000 * (1 + GROWTH)          # 220-240 kt in 2024 [D10]
-US_MAGNETS_2025 = 7_446 / (45.4 / 53.6)  # China-origin imports / China share of value [D11, D12]
+US_MAGNETS_2025 = (7_500 + 8_000) / 2  # reference EST for 2025, US output ~0 [D10, D11]
 JP_MAGNETS = 12_400                      # Japan NdFeB alloy production 2020 [D15]
-EU_MAGNETS = 2_000 / 0.15                # Neo Narva 2,000 t ~ 15% of EU demand [F14]
+JP_DEMAND = 23_000                       # Japan's magnet use (review row 4)
+CN_MAGNET_EXPORTS = 58_152               # China's 2024 magnet exports (review row 6)
+US_UPSTREAM = 60_000                     # MP "Upstream 60K", t REO/yr [F2]
+LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11)
+HELD = "held for 2025 (no later figure in the reference)"
+CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
+CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
+JAPAN_CHINA_SHARE = 0.65                 # of Japan's RE compound and metal imports [D13-D18]
+EU_MAGNETS = (2_000 / 0.10 + 30_000) / 2  # Neo 2 kt ~10% of EU use; EU ~30 kt (review row 5)
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
 
@@ -77,7 +98,11 @@ def _settings() -> list[list]:
     return [["key", "value"], ["first_year", FIRST], ["last_year", LAST],
             ["discount_rate", src("settings", "discount_rate", "value", 0.07,
                                   "[G31, R2] 7% discount rate (Busch et al. 2024); brief")],
-            ["mip_gap", 0.005], ["time_limit_s", 120], ["compare_time_limit_s", 300],
+            ["mip_gap", 0.005],
+            ["time_limit_s", src("settings", "time_limit_s", "value", 300,
+                                 "the policy case takes ~50 s of CPU, 100-150 s of wall time on "
+                                 "two cores shared with other solves (120 s ran out once)")],
+            ["compare_time_limit_s", 300],
             ["currency", "USD"],
             ["default_shortage_cost", src("settings", "default_shortage_cost", "value",
                                           r(10 * MAGNET_COST), "assumption: 10x derived "
@@ -98,23 +123,25 @@ GROUPS = [["group", "country"], ["CHINA", "CHN"],
 def _materials() -> list[list]:
     short = src("materials", "NDFEB", "shortage_cost", r(10 * MAGNET_COST),
                 f"assumption: 10x derived magnet cost {MAGNET_COST:,.0f} USD/t "
-                f"(raw materials {MAGNET_RAW:,.0f} / 0.9 / 0.8 [X2])")
+                f"(raw materials {MAGNET_RAW:,.0f} / 0.9 / 0.8 [X2]); kept though review row "
+                "19 finds it unsourced and low: no figure prices unmet magnets")
     return [["material", "name", "stage", "unit", "shortage_cost"],
             ["CONC", "Mixed rare-earth concentrate (t REO)", "concentrate", "t REO", short],
             ["NDPR_OXIDE", "NdPr oxide", "oxide", "t", short],
             ["HREO", "Heavy RE oxide (Dy2O3 + Tb4O7, 11.5:3.5)", "oxide", "t", short],
             ["NDPR_METAL", "NdPr metal/alloy", "metal", "t", short],
             ["NDFEB", "Sintered NdFeB magnet", "magnet", "t", short],
-            ["SCRAP", "NdFeB magnet scrap (process swarf and end of life)", "scrap", "t",
-             short]]
+            ["SCRAP", "NdFeB magnet scrap (process swarf)", "scrap", "t", short]]
 
 
 TECHNOLOGIES = [["technology", "name", "output"],
                 ["SEP", "Light-RE separation (concentrate -> NdPr oxide)", "NDPR_OXIDE"],
                 ["SEP_HRE", "Separation with heavy-RE circuit (Energy Fuels ratio)",
                  "NDPR_OXIDE"],
-                ["MINE_SEP", "Integrated mine + cracking + separation (Iluka/Nolans)",
+                ["MINE_SEP", "Integrated mine + cracking + separation, heavy-RE feed (Iluka)",
                  "NDPR_OXIDE"],
+                ["MINE_SEP_LRE", "Integrated mine + cracking + separation, light-RE feed "
+                 "(Nolans)", "NDPR_OXIDE"],
                 ["METAL", "NdPr metallisation", "NDPR_METAL"],
                 ["MAGNET", "Sintered NdFeB magnet making (from metal)", "NDFEB"],
                 ["MAGNET_INT", "Integrated metal + alloy + magnet (from oxide)", "NDFEB"],
@@ -123,18 +150,25 @@ TECHNOLOGIES = [["technology", "name", "output"],
 
 def _recipes() -> list[list]:
     conc = src("recipes", "SEP", "input CONC", r(REO_PER_NDPR, 4),
-               "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]")
+               "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]; kept for plants "
+               "outside China though review row 7 finds Mountain Pass at 15.7% NdPr: the "
+               "recipe has one ratio, and China's capacity is calibrated (see CN_SEP)")
     ef2 = src("recipes", "SEP_HRE", "output HREO", r(HREO_PER_NDPR_EF2, 4),
               "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr [F12]")
-    integ = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_INTEGRATED, 4),
-                "derived: mean of Iluka 750/5,500 [F10] and Nolans 474/4,440 [F11]")
+    iluka = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_ILUKA, 4),
+                "derived: Iluka 750 t DyTb / 5,500 t NdPr [F10]")
+    nolans = src("recipes", "MINE_SEP_LRE", "output HREO", r(HREO_PER_NDPR_NOLANS, 5),
+                 "derived: Nolans 474 t HREO / 4,440 t NdPr [F11] / 10: its by-product is a "
+                 "mixed SEG-HRE carbonate, mostly Sm/Eu/Gd (review row 14, inconsistency 6)")
     o_m = src("recipes", "METAL", "input NDPR_OXIDE", r(OXIDE_PER_METAL, 4),
               "derived: 1 / 0.850 NdPr oxide (75:25) -> metal mass factor [5.8, EST]")
     m_m = src("recipes", "MAGNET", "input NDPR_METAL", r(NDPR_METAL_PER_MAGNET, 4),
               "derived: 295 kg NdPr metal per t magnet x 1.35 scrap gross-up [5.8 BOM, X3-X5,"
               " X8]")
     h_m = src("recipes", "MAGNET", "input HREO", r(HREO_PER_MAGNET, 5),
-              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]")
+              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]; kept though "
+              "review row 10 finds ~1.6x the 3.1 kt/yr used: Dy and Tb are one material here "
+              "until they are modelled apart")
     o_int = src("recipes", "MAGNET_INT", "input NDPR_OXIDE", r(NDPR_OXIDE_PER_MAGNET, 4),
                 "derived: 0.398 t NdPr metal x 1/0.850 (347 kg oxide x 1.35) [5.8]")
     s_r = src("recipes", "RECYCLE", "input SCRAP", r(SCRAP_PER_NDPR, 4),
@@ -145,7 +179,8 @@ def _recipes() -> list[list]:
             ["SEP", "CONC", conc, None], ["SEP", "NDPR_OXIDE", None, 1],
             ["SEP_HRE", "CONC", conc, None], ["SEP_HRE", "NDPR_OXIDE", None, 1],
             ["SEP_HRE", "HREO", None, ef2],
-            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, integ],
+            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, iluka],
+            ["MINE_SEP_LRE", "NDPR_OXIDE", None, 1], ["MINE_SEP_LRE", "HREO", None, nolans],
             ["METAL", "NDPR_OXIDE", o_m, None], ["METAL", "NDPR_METAL", None, 1],
             ["MAGNET", "NDPR_METAL", m_m, None], ["MAGNET", "HREO", h_m, None],
             ["MAGNET", "NDFEB", None, 1],
@@ -156,81 +191,110 @@ def _recipes() -> list[list]:
 
 
 def _variable_costs() -> dict[str, float]:
-    sep = src("existing_plants", "(China SEP)", "variable_cost", r(SEP_MARGIN, -2),
-              f"derived: China NdPr oxide 53,600 USD/t [P1] - {REO_PER_NDPR:.3f} t REO x "
-              f"{CONC_PRICE:,.0f} USD/t concentrate (price less feed: upper bound)")
+    """Costs of making each output: China's, and ex-China's with the premium the market shows
+    (keys ending _CN are China's; the others are for plants and sites outside China)."""
+    src("existing_plants", "(ex-China SEP, SEP_HRE, MINE_SEP)", "premium",
+                  r(SEP_PREMIUM, -2),
+        "derived: NdPr incentive price 75-105 USD/kg (Reuters 1 Jul 2025, review "
+                  "row 9; mid 90) - China's 2025 price 69 USD/kg: what separation outside "
+                  "China costs more")
+    sep_cn = src("existing_plants", "(China SEP)", "variable_cost", r(SEP_COST_CHINA, -2),
+                 f"derived: China NdPr oxide 2025 ~60 USD/kg Jul, ~78 Nov [P7, P8] (review row "
+                 f"8; mean 69,000 USD/t) - {REO_PER_NDPR:.3f} t REO x {CONC_PRICE:,.0f} USD/t "
+                 "concentrate (2024 [D1], held): China's full cost at the price it sets")
     sep_x = src("existing_plants", "(ex-China SEP, SEP_HRE)", "variable_cost",
-                r(51_000 - REO_PER_NDPR * CONC_PRICE, -2),
-                f"derived: MP realised NdPr price 51,000 USD/t 2024 [P9] - {REO_PER_NDPR:.3f} t"
-                f" REO x {CONC_PRICE:,.0f} USD/t concentrate")
-    integ = src("sites", "(MINE_SEP)", "variable_cost", NDPR_OXIDE_PRICE,
-                "derived: integrated mine+separation at the China NdPr oxide price 53,600 "
-                "[P1] (no purchased feed)")
-    magnet = src("existing_plants", "(all MAGNET)", "variable_cost", r(MAGNET_CONVERSION, -2),
+                r(SEP_COST_CHINA + SEP_PREMIUM, -2), "derived: China's cost + ex-China premium")
+    integ = src("sites", "(MINE_SEP, MINE_SEP_LRE)", "variable_cost", r(NDPR_INCENTIVE_PRICE, -2),
+                "derived: own feed at the concentrate price + ex-China separation cost = the "
+                "NdPr incentive price 90 USD/kg (review row 9)")
+    magnet = src("existing_plants", "(all MAGNET)", "variable_cost",
+                 r(MAGNET_CONVERSION, -2),
                  f"derived: magnet cost {MAGNET_COST:,.0f} - raw materials "
                  f"{MAGNET_RAW / 0.9:,.0f} (raw materials ~80% of magnet cost, REE >90% of "
-                 "raw materials [X2])")
+                 "raw materials [X2]; 2025 NdPr price); the makers outside China that run in "
+                 "2025 run at China's cost (their capital is spent: EST), so they keep "
+                 "running against China's magnets carrying freight and licensing")
+    magnet_x = src("sites", "(MAGNET)", "variable_cost",
+                   r(MAGNET_CONVERSION + MAGNET_CONVERSION_PREMIUM, -2),
+                   f"derived: China's + {MAGNET_CONVERSION_PREMIUM:,.0f} for new plants outside "
+                   "China: ex-China magnets +10-30 USD/kg (Reuters 1 Jul 2025, review row 9; "
+                   f"mid 20) less the {NDPR_OXIDE_PER_MAGNET:.3f} t of oxide's separation "
+                   "premium; capex comes on top")
     metal = src("existing_plants", "(all METAL)", "variable_cost", 5_000,
                 "assumption: metallisation conversion cost (no figure in the reference)")
     recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
                   "assumption: recycling conversion cost (no figure in the reference)")
-    return {"SEP": sep_x, "SEP_CN": sep, "SEP_HRE": sep_x, "MINE_SEP": integ, "METAL": metal,
-            "MAGNET": magnet, "MAGNET_INT": magnet + metal, "RECYCLE": recycle}
+    return {"SEP": sep_x, "SEP_CN": sep_cn, "SEP_HRE": sep_x, "MINE_SEP": integ,
+            "MINE_SEP_LRE": integ,
+            "METAL": metal, "MAGNET": magnet_x, "MAGNET_RUNNING": magnet,
+            "MAGNET_INT": magnet_x + metal, "RECYCLE": recycle}
 
 
 def _existing(vc: dict[str, float]) -> list[list]:
-    cn_sep = src("existing_plants", "CN_SEP", "capacity", r(254_000 / REO_PER_NDPR, -2),
-                 "derived: China 2024 separation quota 254,000 t REO [D8] / 3.005 t REO per t "
-                 "NdPr")
+    cn_sep = r(CHINA_OXIDE_SHARE * WORLD_MAGNETS_2025 * NDPR_OXIDE_PER_MAGNET - CN_RECYCLED, -2)
+    src("existing_plants", "CN_SEP", "capacity", cn_sep,
+        f"calibration: China's 91% [D6, 2025] of the oxide in 2025's magnets, less its "
+        f"{CN_RECYCLED:,} t recycled: China's 2024 separation quota 254,000 t REO [D8], {HELD}, "
+        f"yields {254_000 / cn_sep:.2f} t REO per t NdPr ({cn_sep / 254_000:.1%} NdPr; Nolans "
+        "33% [F11], Mountain Pass 15.7% (review row 7)); ex-China plants, dearer, run only "
+        "where China's capacity ends")
     cn_magnet = src("existing_plants", "CN_MAGNET", "capacity", 500_000,
                     "[D10, 2025] China magnet capacity 'headed toward 500,000 t' (low "
-                    "confidence)")
+                    "confidence); a 2025 figure")
     cn_metal = src("existing_plants", "CN_METAL", "capacity",
                    r(500_000 * NDPR_METAL_PER_MAGNET, -3),
                    "derived: sized to China magnet capacity 500,000 t x 0.398 t metal/t")
-    cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", 26_504,
-                 "[X8, 2025] China recycled PrNd oxide 2024")
-    lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", 1_509 * 4,
-                "derived: Mar-Q 2025 output 1,509 t NdPr x 4 (2025 run rate) [F7]")
-    lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - 1_509 * 4,
-                     "derived: nameplate 10,500 t/yr [F7] less 2025 run rate; from 2027 (EST)")
-    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 1_294,
-                 "[F2, 2025] 1,294 t NdPr oxide in 2024 (ramping)")
+    cn_rec = src("existing_plants", "CN_RECYCLE", "capacity", CN_RECYCLED,
+                 f"[X8, 2025] China recycled PrNd oxide 2024, {HELD}")
+    lynas = src("existing_plants", "LYNAS_KUANTAN", "capacity", LYNAS_2025,
+                "review row 11 (middle.news): FY25 (to June 2025) output 6,558 t NdPr, the "
+                "2025 figure (Mar-Q 2025 1,509 t x 4 = 6,036 [F7] agrees)")
+    lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - LYNAS_2025,
+                     "derived: nameplate 10,500 t/yr [F7] less 2025 output; from 2027 (EST)")
+    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 721 * 4,
+                 "review row 12 (MP Q3-2025 release): record Q3-2025 721 t NdPr x 4, the 2025 "
+                 "run rate (2024: 1,294 t [F2])")
     ef1 = src("existing_plants", "EF_WHITE_MESA_PH1", "capacity", 1_000,
-              "[F12, 2024] Phase 1 850-1,000 t/yr NdPr")
+              f"[F12, 2024] Phase 1 850-1,000 t/yr NdPr, complete Q1 2024; {HELD}")
     solvay = src("existing_plants", "SOLVAY_LA_ROCHELLE", "capacity", 300,
-                 "[F13, 2025] 'several hundred t' in 2025 (300 EST)")
+                 "[F13, 2025] 'several hundred t' in 2025 (300 EST); a 2025 figure")
     silmet = src("existing_plants", "NEO_SILMET", "capacity", r(3_000 / REO_PER_NDPR, -1),
-                 "derived: 3,000 t/yr light-RE separation [F14] / 3.005 t REO per t NdPr")
+                 "derived: 3,000 t/yr light-RE separation [F14] / 3.005 t REO per t NdPr; "
+                 f"{HELD}")
     mp_metal = src("existing_plants", "MP_INDEPENDENCE_METAL", "capacity",
                    r(1_000 * NDPR_METAL_PER_MAGNET, -1),
                    "derived: metal for 1,000 t/yr magnets x 0.398 (commercial NdPr metal Jan "
-                   "2025 [F3])")
+                   "2025 [F3]: runs in 2025)")
     mp_mag = src("existing_plants", "MP_INDEPENDENCE", "capacity", 1_000,
-                 "[F1, F2] Independence 1,000 t/yr magnets")
+                 "[F1, F2] Independence 1,000 t/yr magnets; magnet trials in 2025 [F3], so "
+                 "counted from 2026")
     jp_mag = src("existing_plants", "JP_MAGNET_MAKERS", "capacity", JP_MAGNETS,
                  "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
-                 "proxy (EST 15-20 kt in 5.4; Argus <9% share [D13])")
-    jp_metal = src("existing_plants", "JP_METAL", "capacity",
-                   r(JP_MAGNETS * NDPR_METAL_PER_MAGNET, -1),
-                   "derived: metal for Japan's 12,400 t magnets x 0.398 (EST)")
+                 "proxy, held for 2025 (EST 15-20 kt in 5.4; Argus <9% share [D13]): more "
+                 "would put China's 2025 magnet share below the IEA's 94% [D6]")
+    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(), -1),
+                   f"calibration: the metal Japan makes from non-Chinese oxide when China has "
+                   f"{JAPAN_CHINA_SHARE:.0%} of its rare-earth compound and metal imports by "
+                   "volume (>2/3 2022 [D13], ~70% 2024 [D14], ~60% 2026 [D18]); its makers "
+                   "buy the rest of their NdPr metal from China (EST)")
     vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
-                 "[D22] Shin-Etsu Vietnam 2,200 t/yr (low confidence)")
+                 f"[D22] Shin-Etsu Vietnam 2,200 t/yr end-2022 (low confidence), {HELD}")
     neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
-              "[F14, 2025] Narva phase 1 2,000 t/yr, commercial ramp 2026")
+              "[F14, 2025] Narva phase 1 2,000 t/yr, inaugurated Sep 2025, commercial ramp "
+              "2026: counted from 2026")
     usar = src("existing_plants", "USAR_STILLWATER", "capacity", 1_200,
                "[F16] 1,200 t/yr initial; commercial volume from 2027 (EST: first magnets "
                "2024-25)")
     noveon = src("existing_plants", "NOVEON_SAN_MARCOS", "capacity", 2_000,
                  "[F17, 2023] 2,000 t/yr built; commercial volume from 2027 (EST)")
-    src("existing_plants", "(ramps)", "first_year", 2027,
+    src("existing_plants", "(ramps)", "first_year", "2026, 2027",
         "EST: plants ramping in 2025 (US 2025 output ~0: imports ~= consumption [D10, D11]) "
-        "counted from 2027")
+        "count from 2026 (commissioned, ramping) or 2027 (commercial volume then)")
     return [["plant", "technology", "country", "capacity", "fixed_om", "variable_cost",
              "first_year", "last_year"],
             ["CN_SEP", "SEP", "CHN", cn_sep, 0, vc["SEP_CN"], None, None],
             ["CN_METAL", "METAL", "CHN", cn_metal, 0, vc["METAL"], None, None],
-            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET"], None, None],
+            ["CN_MAGNET", "MAGNET", "CHN", cn_magnet, 0, vc["MAGNET_RUNNING"], None, None],
             ["CN_RECYCLE", "RECYCLE", "CHN", cn_rec, 0, vc["RECYCLE"], None, None],
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
@@ -239,21 +303,32 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
             ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
             ["MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, 0, vc["METAL"], None, None],
-            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET"], None, None],
+            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET_RUNNING"], 2026, None],
             ["JP_METAL", "METAL", "JPN", jp_metal, 0, vc["METAL"], None, None],
-            ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET"], None, None],
-            ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET"], None, None],
-            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET"], None, None],
-            ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET"], 2027, None],
-            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET"], 2027, None],
+            ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET_RUNNING"], None, None],
+            ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET_RUNNING"], None, None],
+            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET_RUNNING"], 2026, None],
+            ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET_RUNNING"], 2027, None],
+            ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET_RUNNING"], 2027, None],
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
+
+
+def _japan_metal() -> float:
+    """Japan's metal-making capacity at which China supplies JAPAN_CHINA_SHARE of what Japan's
+    magnet makers import: Chinese metal and heavy-RE oxide, the rest non-Chinese oxide."""
+    metal = JP_MAGNETS * NDPR_METAL_PER_MAGNET
+    heavy = JP_MAGNETS * HREO_PER_MAGNET
+    share = JAPAN_CHINA_SHARE
+    return (1 - share) * (metal + heavy) / (1 + share * (OXIDE_PER_METAL - 1))
 
 
 def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
     """China's aggregate capacity grows exogenously with demand: one row per year's increment
-    (separation from 2027; metal and magnets once demand would exceed today's capacity)."""
+    (separation from the second year; metal and magnets once demand would exceed today's
+    capacity)."""
     src("existing_plants", "CN_SEP/RECYCLE/METAL/MAGNET_<year>", "capacity",
-        GROWTH, "EST: China's aggregate capacity grows with world demand at 8.7%/yr [D23] "
+        r(GROWTH, 4), "EST: China's aggregate capacity grows with world demand (IEA STEPS, "
+        "see demand) "
         "(2024 separation quota +4.2% y/y [D8]; magnet capacity 'headed toward 500 kt' [D10])")
     rows = []
     need_magnet = WORLD_MAGNETS_2025
@@ -265,7 +340,7 @@ def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> li
         need = grow(need_magnet, y)
         if need > magnet:
             rows.append([f"CN_MAGNET_{y}", "MAGNET", "CHN", r(need - magnet, -2) + 100, 0,
-                         vc["MAGNET"], y, None])
+                         vc["MAGNET_RUNNING"], y, None])
             magnet = r(need - magnet, -2) + 100 + magnet
         need_metal = need * NDPR_METAL_PER_MAGNET
         if need_metal > metal:
@@ -306,27 +381,32 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "[F12] brownfield expansion ~3 yr")
     site("ILUKA_ENEABBA", "MINE_SEP", "default", "AUS", 5_500,
          1.75e9 * USD_PER_AUD, 1,
-         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65",
-         "[F10] under construction, commissioning 2027: 1 yr")
-    site("ARAFURA_NOLANS", "MINE_SEP", "default", "AUS", 4_440,
+         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65; kept a "
+         "choice at nameplate though committed and ramping (review row 13): every plan "
+         "builds it for 2027",
+         "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
+         earliest=2026)
+    site("ARAFURA_NOLANS", "MINE_SEP_LRE", "default", "AUS", 4_440,
          (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
          "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
          "[5.7] greenfield separation ~5 yr (integrated with mine)")
     # metal
-    metal_capex = (125_000 - 55_000) / NDPR_METAL_PER_MAGNET
-    src("sites", "(METAL)", "capex per t/yr", r(metal_capex, -3),
-        "derived: (integrated 125 k - magnet-only 55 k USD per t/yr magnet) / 0.398 t metal "
-        "per t magnet [5.6]")
+    metal_capex = 40e6 / 5_200
+    src("sites", "(METAL)", "capex per t/yr", r(metal_capex, -2),
+        "review row 17 (asm-au.com): ASM Korea metals plant 5,200 t/yr for US$35-45 M (40); "
+        "replaces a difference of two magnet-plant intensities, 5-15x higher")
     site("US_METAL", "METAL", "default", "USA", 3_000, 3_000 * metal_capex, 3,
          "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
     site("JP_METAL_2", "METAL", "default", "JPN", 3_000, 3_000 * metal_capex, 3,
          "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
     # magnets
     site("MP_10X", "MAGNET_INT", "default", "USA", 7_000, 1.0e9, 3,
-         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr)",
+         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr); kept "
+         "optional though committed (review row 16): when the policy needs it is the question",
          "[F4] Jul 2025 -> commissioning 2028: ~3 yr")
     site("VULCAN", "MAGNET_INT", "default", "USA", 10_000, 1.4e9, 3,
-         "[F15] 10,000 t/yr; capex 1.4 B USD package",
+         "[F15] 10,000 t/yr; capex 1.4 B USD package; kept optional though committed "
+         "(review row 16)",
          "[5.7] magnet plant ~3 yr (EST)")
     site("USAR_STILLWATER_EXP", "MAGNET", "default", "USA", 3_600, 3_600 * 55_000, 2,
          "[F16] 1,200 -> 4,800 t/yr nameplate; capex 55 k USD per t/yr magnet-only [5.6]",
@@ -367,12 +447,10 @@ def _sites(vc: dict[str, float]) -> list[list]:
 
 def _supply() -> list[list]:
     price = src("supply", "CONC", "price", r(CONC_PRICE, -1),
-                "derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1]")
+                f"derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1], {HELD}")
     hre_price = src("supply", "CHN/HREO", "price", r(HREO_PRICE, -2),
                     "derived: 11.5:3.5 mix of Dy oxide 224 USD/kg [P6] and Tb oxide 925 USD/kg "
                     "(Nov 2025) [P7]")
-    scrap_price = src("supply", "SCRAP", "price", 3_000,
-                      "assumption: collected scrap price (no figure in the reference)")
     rows = [["country", "material", "year", "max_quantity", "price"]]
     for country, qty, why in (
             ("CHN", 270_000, "[D1] China 2024 mine output 270,000 t REO"),
@@ -383,63 +461,86 @@ def _supply() -> list[list]:
             ("ROW", 31_000 + 13_000 + 13_000 + 2_900 + 2_500 + 2_000 + 20,
              "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
              "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
-        qty = src("supply", f"{country}/CONC", "max_quantity (2026)", qty, why)
-        rows += [[country, "CONC", y, r(grow(qty, y)), price] for y in YEARS]
-    src("supply", "(all CONC, SCRAP)", "max_quantity growth", GROWTH,
-        "EST: mines exogenous [5.7], growing with magnet demand at 8.7%/yr [D23] (IEA: "
-        "announced mines >107 kt magnet REE by 2030 [D4]); US 'Upstream 60K' [F2] is within")
+        qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
+        most = US_UPSTREAM if country == "USA" else math.inf
+        rows += [[country, "CONC", y, r(min(grow(qty, y), most)), price] for y in YEARS]
+    src("supply", "(all CONC)", "max_quantity growth", r(GROWTH, 4),
+        "EST: mines exogenous [5.7], growing with demand (IEA STEPS, see demand; review row "
+        "2, inconsistency 9: not 8.7%/yr everywhere); the US to MP's 'Upstream 60K' [F2] at "
+        "most")
     rows.append(["CHN", "HREO", None, None, hre_price])
-    cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(26_504 * SCRAP_PER_NDPR, -2),
-                   "derived: China recycled PrNd oxide 26,504 t [X8] x 2.88 t scrap per t")
+    scrap_price = src("supply", "SCRAP", "price", 3_000,
+                      "assumption: collected scrap price (no figure in the reference)")
+    cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(CN_RECYCLED * SCRAP_PER_NDPR, -2),
+                   "derived: China recycled PrNd oxide 26,504 t 2024 [X8] x 2.88 t scrap per t, "
+                   "held for 2025, growing with China's output")
     rows += [["CHN", "SCRAP", y, r(grow(cn_scrap, y)), scrap_price] for y in YEARS]
-    for c, base in (("USA", US_MAGNETS_2025), ("JPN", JP_MAGNETS)):
-        q = src("supply", f"{c}/SCRAP", "max_quantity", r(0.25 * base, -1),
-                "derived: 25% of magnet consumption (scrap ~25-30% of output [X8], EST)")
-        rows += [[c, "SCRAP", y, r(grow(q, y)), scrap_price] for y in YEARS]
+    for country, output, first in (("USA", 1_000, 2026), ("JPN", JP_MAGNETS, FIRST)):
+        swarf = src("supply", f"{country}/SCRAP", "max_quantity", r(SWARF_PER_MAGNET * output),
+                    f"derived: the swarf of {output:,} t/yr magnet making from {first}: 0.35 t "
+                    "per t (the 1.35 gross-up, 26% of alloy; scrap ~25-30% of output [X8]); "
+                    "review row 20: not 25% of consumption; end-of-life scrap not modelled")
+        rows += [[country, "SCRAP", y, swarf, scrap_price] for y in YEARS if y >= first]
     return rows
 
 
 def _routes() -> list[list]:
     near = src("routes", "PARTNERS<->PARTNERS, ->CHINA, ROW", "transport_cost", 400,
-               "assumption: freight per t, as inputs/example.py (no figure in the reference)")
-    wedge = src("routes", "CHINA->PARTNERS", "transport_cost", 1_000,
-                "calibration: freight 400 + 600 USD/t export-licensing/diversification wedge "
-                "so that ex-China plants run as observed in 2025 ([D6] 91%/94% shares)")
+               "assumption: freight per t, as inputs/example.py (no figure in the reference); "
+               "ROW, which has no plants, ships its mines' concentrate only")
+    wedge = src("routes", "CHINA->PARTNERS, ROW", "transport_cost", WEDGE,
+                "calibration: freight 400 + 600 USD/t export licensing, so that the magnet "
+                "makers outside China run as in 2025 ([D6] 94% share)")
     return [["from_country", "to_country", "material", "transport_cost", "tariff"],
             ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
             ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
-            ["ROW", "CHINA", None, near, 0], ["ROW", "PARTNERS", None, near, 0],
+            ["ROW", "CHINA", "CONC", near, 0], ["ROW", "PARTNERS", "CONC", near, 0],
             ["PARTNERS", "ROW", None, near, 0]]
 
 
 def _demand() -> list[list]:
-    src("demand", "(all)", "growth", GROWTH, "[D23, 2024] Adamas 8.7% CAGR 2024-2040; first "
-        "model year 2026 carries the 2025 calibration values")
+    src("demand", "(all)", "growth", r(GROWTH, 4),
+        "IEA GCMO-2025 STEPS: rare-earth demand +50-60% by 2040 (review row 2): 1.55 over "
+        "2024-2040, ~2.8%/yr. Adamas' 8.7% CAGR [D23] is not a sweep: the sweeps sheet sets or "
+        "scales one column, and a growth path is no such change")
     world = src("demand", "world NDFEB 2025", "quantity", r(WORLD_MAGNETS_2025, -2),
-                "derived: 230,000 t (220-240 kt 2024 [D10]) x 1.087")
-    us = src("demand", "USA/NDFEB", "quantity (2026)", r(US_MAGNETS_2025, -1),
-             "derived: 7,446 t China-origin imports 2024 [D11] / (45.4/53.6 China share of "
-             "Q1 import value [D12]); US output ~0 (EST 7,500-8,000 in 5.4)")
-    jp = src("demand", "JPN/NDFEB", "quantity (2026)", JP_MAGNETS,
-             "EST: Japan consumes its own output (12,400 t alloy [D15])")
-    eu = src("demand", "EU/NDFEB", "quantity (2026)", r(EU_MAGNETS, -1),
-             "derived: Neo Narva 2,000 t ~ 15% of EU demand [F14]; split EST 50/50 FRA/EST")
-    cn = src("demand", "CHN/NDFEB", "quantity (2026)", r(world - us - jp - eu, -2),
-             "derived: world 2025 less USA, Japan, EU (China and the rest of world's users)")
+                "derived: 230,000 t (220-240 kt 2024 [D10]) brought to 2025 by one year's "
+                "growth")
+    us = src("demand", "USA/NDFEB", "quantity (2025)", r(US_MAGNETS_2025, -1),
+             "EST 7,500-8,000 t in 2025 (5.4; midpoint), US output ~0 so imports: between "
+             "7,446 t China-origin imports 2024 [D11] and 7,446 / (45.4/53.6) = 8,790 t, "
+             "China's share of Q1 import value [D12] (a value share: China's magnets are the "
+             "cheaper, so its volume share is higher)")
+    jp = src("demand", "JPN/NDFEB", "quantity (2025)", JP_DEMAND,
+             "review row 4 (UBS via CNA, Jan 2026): ~23 kt, Japan's half of the ~20% made "
+             "outside China, taken as what Japan uses; its makers' 12,400 t [D15] and imports "
+             "serve it (2026 figure for 2025)")
+    eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -2),
+             "review row 5: mean of Neo's 2 kt ~10% of EU demand (mademagnet, Sep 2025) and "
+             "EU ~30 kt (Mandiner, 2026); split EST 50/50 FRA/EST")
+    rest = src("demand", "ROW/NDFEB", "quantity (2025)",
+               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu, -2),
+               "derived: China's 2024 magnet exports 58,152 t (Adamas/GACC, review row 6; held "
+               "for 2025) less the US, Japanese and EU use not met by Japan's and Shin-Etsu "
+               "Vietnam's 14,600 t: Korea, India, South-East Asia and other importers")
+    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu - rest, -2),
+             "derived: world 2025 less USA, Japan, EU and the rest of the world")
     rows = [["country", "material", "year", "quantity"]]
-    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("CHN", cn)):
+    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("ROW", rest),
+                 ("CHN", cn)):
         rows += [[c, "NDFEB", y, r(grow(q, y))] for y in YEARS]
     return rows
 
 
 def _stockpiles(policy: bool) -> list[list]:
-    jp2026 = JP_MAGNETS
     holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
                   "derived: 8%/yr [5.10 default] x derived magnet cost")
-    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * jp2026),
-                  "derived: 60 days [G15] x 12,400 t (JOGMEC target assumed met in 2025)")
+    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * JP_DEMAND),
+                  f"derived: 60 days [G15] x {JP_DEMAND:,} t (JOGMEC target assumed met in "
+                  "2025); held as magnets though JOGMEC holds metals and oxides (review row "
+                  "18): a stock here covers a demanded material")
     jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
-                 r(180 / 365 * jp2026 * (1 + GROWTH) ** (LAST - FIRST), -2),
+                 r(180 / 365 * grow(JP_DEMAND, LAST), -2),
                  "derived: 180 days (high-risk metals [G17]) of 2040 demand")
     src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
         "[G14] Project Vault 60 days")
@@ -467,15 +568,18 @@ def _limits() -> list[list]:
 
 
 def _scenarios() -> tuple[list[list], list[list]]:
+    src("disruptions", "(all)", "from_year", 2027,
+        "[E4] the October 2025 controls are suspended to 10 Nov 2026: a cut modelled from "
+        "2025 or 2026 would contradict the year of record")
     cut1 = src("disruptions", "cn_apr2025_1yr", "cut", 0.365,
                "derived: 2025 China export falls Dy -35%, Tb -38% (mean) under Apr 2025 "
                "licensing [E1, E5]")
     cut3 = src("disruptions", "cn_oct2025_3yr", "cut", 0.95,
                "[E5] Dy shipments to Japan -95% in 2025; Oct 2025 extended scope [E2, E3]")
     p1 = src("scenarios", "cn_apr2025_1yr", "probability", 0.2,
-             "assumption: no probability in the reference")
+             "assumption: no probability in the reference (review row 19: kept, unsourced)")
     p3 = src("scenarios", "cn_oct2025_3yr", "probability", 0.1,
-             "assumption: no probability in the reference")
+             "assumption: no probability in the reference (review row 19: kept, unsourced)")
     scen = [["scenario", "probability", "description"],
             ["cn_apr2025_1yr", p1, "April-2025-like: China licenses Dy/Tb and magnet exports; "
              "exports fall ~37% for one year (2027)"],
