@@ -50,6 +50,9 @@ SYRAH_DFS = ("Syrah Resources Vidalia expansion DFS (to 45 ktpa), 27 Apr 2023, "
 NOVONIX = ("Novonix DOE conditional loan, 16 Dec 2024 (Riverside 20 ktpa; new Chattanooga "
            "plant 31,500 tpa, full production end 2028), https://manufacturingdive.com/news/"
            "novonix-secures-755m-doe-loan-tennessee-synthetic-graphite-facility/736073")
+NOVONIX_TARGET = ("Novonix target of 150,000 tpa synthetic graphite in North America, "
+                  "Metals Wire Dec 2024, https://metalswire.net/commodities/novonix-secures-"
+                  "conditional-loan-for-us-graphite-facility")
 NOVONIX_CAPEX = ("DOE document on Novonix's proposed ~1 billion USD, 30,000 t/yr Chattanooga "
                  "plant, Times Free Press 23 Aug 2023, https://www.timesfreepress.com/news/2023/"
                  "aug/23/department-of-energy-document-says-novonix-eyes/")
@@ -117,7 +120,7 @@ def _settings() -> list[list]:
     return [["key", "value"], ["first_year", FIRST], ["last_year", LAST],
             ["discount_rate", src("settings", "discount_rate", "value", 0.07,
                                   "assumption: 7% real, as the rare-earth base case")],
-            ["mip_gap", 0.005], ["time_limit_s", 120], ["compare_time_limit_s", 120],
+            ["mip_gap", 0.005], ["time_limit_s", 120], ["compare_time_limit_s", 30],
             ["currency", "USD"],
             ["default_shortage_cost", src("settings", "default_shortage_cost", "value",
                                           10 * ANODE_PRICE, "assumption: 10x the anode price "
@@ -287,6 +290,9 @@ def _sites(vc: dict[str, float]) -> list[list]:
          f"11.25 -> 45 ktpa AAM [{SYRAH_DFS}]", "assumption: ~3 yr (DFS 2023, FID pending)")
     site("NOVONIX_CHATTANOOGA", "SYNTHETIC", "USA", 31_500, syn_capex, 3,
          f"[{NOVONIX}]", f"loan Dec 2024 -> full production end 2028: ~3 yr [{NOVONIX}]")
+    site("NOVONIX_NA_EXP", "SYNTHETIC", "USA", 80_000, syn_capex, 4,
+         f"towards the 150 ktpa target less 20 + 31.5 + ~20 kt [{NOVONIX_TARGET}]",
+         "assumption: ~4 yr (no site or schedule announced)", earliest=2028)
     site("NMG_BECANCOUR", "NAT_AAM", "CAN", 42_616, aam_capex, 3, f"[{NMG}]",
          "assumption: ~3 yr after a financing decision")
     site("POSCO_NAM_EXP", "COAT", "KOR", 108_000, coat_capex, 3,
@@ -423,9 +429,9 @@ def _limits() -> list[list]:
     src("dependence_limits", "JPN, KOR <- CHINA ANODE", "max_share", "0.5 (2030+)",
         f"[{MOTIE}]; Japan the same: assumption")
     rows = [["consumer", "supplier", "material", "year", "to_year", "max_share"],
-            ["USA", "CHINA", "ANODE", 2028, 2030, 0.5], ["USA", "CHINA", "ANODE", 2031, None,
+            ["USA", "CHINA", "ANODE", 2028, 2030, 0.5], ["USA", "CHINA", "ANODE", 2031, LAST,
                                                          0.2]]
-    rows += [[c, "CHINA", "ANODE", 2030, None, 0.5] for c in ("JPN", "KOR")]
+    rows += [[c, "CHINA", "ANODE", 2030, LAST, 0.5] for c in ("JPN", "KOR")]
     return rows
 
 
