@@ -261,7 +261,7 @@ def test_unrelated_setting_is_a_warning(tmp_path: Path) -> None:
 # The bundled workbooks keep their own sheets (sources, notes) without a word
 
 
-@pytest.mark.parametrize("name", ["base_case.xlsx", "example.xlsx"])
+@pytest.mark.parametrize("name", ["base_case.xlsx", "example.xlsx", "graphite.xlsx"])
 def test_bundled_workbooks_validate_without_name_warnings(name: str) -> None:
     errors, warnings = problems(REPO / "inputs" / name)
     assert errors == []
