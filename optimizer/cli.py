@@ -54,7 +54,7 @@ def _options(version: Annotated[bool, typer.Option("--version", callback=_versio
 def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
     """Our messages at INFO (-v, --debug: DEBUG; -q: errors only); other libraries' warnings
     only: Pyomo's DEBUG log is megabytes of model construction, Dask's INFO is chatter. The
-    solver line on a terminal, unless -q, or -v and --debug (HiGHS's own log instead)."""
+    solver line on a terminal, unless -q, -v or --debug (HiGHS's own log instead)."""
     others = logging.ERROR if quiet else logging.WARNING
     ours = others if quiet else logging.DEBUG if debug or verbose else logging.INFO
     logging.basicConfig(level=others, format="%(message)s", stream=sys.stderr, force=True)

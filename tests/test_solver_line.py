@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import pty
 import re
+import subprocess
+import sys
+import tty
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +152,41 @@ def test_disabled_nothing_is_written(generated_case: Path) -> None:
     solver_line.disable()  # -q, -v, or a progress bar that owns the line
     assert _solve(generated_case).has_plan
     assert terminal.getvalue() == ""
+
+
+def _on_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:
+    """`optimizer ARGS` with stderr on a pseudo-terminal: its exit code and what the terminal
+    received."""
+    main, other = pty.openpty()
+    tty.setraw(other)  # what the command writes, byte for byte (no \n -> \r\n)
+    proc = subprocess.Popen([sys.executable, "-m", "optimizer", *args], cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=other)
+    os.close(other)
+    received = b""
+    while chunk := _read(main):
+        received += chunk
+    os.close(main)
+    return proc.wait(timeout=600), received.decode(errors="replace")
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the command exited: the terminal is gone
+        return b""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_the_command_draws_the_line_on_its_terminal_only(generated_case: Path,
+                                                         tmp_path: Path) -> None:
+    code, shown = _on_a_terminal("solve", str(generated_case), "-o", str(tmp_path / "p.xlsx"),
+                                 cwd=tmp_path)
+    assert code == 0, shown
+    assert "\rsolving | " in shown.replace("\x1b[K", "")
+    # before every newline, and at the end, the line was erased: no partial line is left
+    visible = [visible_last_line(line) for line in shown.split("\n")]
+    assert not any("best plan" in line for line in visible), visible
+    # -v: HiGHS's own log instead (-q turns the line off by the same test)
+    code, shown = _on_a_terminal("solve", str(generated_case), "-o", str(tmp_path / "p.xlsx"),
+                                 "-v", cwd=tmp_path)
+    assert code == 0 and "Running HiGHS" in shown and "best plan" not in shown, shown
