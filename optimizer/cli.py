@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer import __version__, interrupt
+from optimizer import __version__, interrupt, solver_line
 from optimizer.errors import ExitCode, InputError, OptimizerError
 from optimizer.parallel import MAX_RUNS, Progress, kill_children
 
@@ -53,13 +53,18 @@ def _options(version: Annotated[bool, typer.Option("--version", callback=_versio
 
 def _configure_logging(debug: bool, quiet: bool, verbose: bool) -> None:
     """Our messages at INFO (-v, --debug: DEBUG; -q: errors only); other libraries' warnings
-    only: Pyomo's DEBUG log is megabytes of model construction, Dask's INFO is chatter."""
+    only: Pyomo's DEBUG log is megabytes of model construction, Dask's INFO is chatter. The
+    solver line on a terminal, unless -q, -v or --debug (HiGHS's own log instead)."""
     others = logging.ERROR if quiet else logging.WARNING
     ours = others if quiet else logging.DEBUG if debug or verbose else logging.INFO
     logging.basicConfig(level=others, format="%(message)s", stream=sys.stderr, force=True)
     logging.captureWarnings(True)  # Python warnings too: -q silences them
     logging.getLogger("optimizer").setLevel(ours)
     logging.getLogger("pyomo").setLevel(others)
+    if quiet or debug or verbose:
+        solver_line.disable()
+    else:
+        solver_line.enable()
     if not (debug or verbose):
         # A worker killed mid-solve leaves Pyomo's import-time lock to multiprocessing's
         # resource tracker, which removes it and warns on its own stderr. It starts with

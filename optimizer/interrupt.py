@@ -1,11 +1,11 @@
 """Ctrl-C (SIGINT) and SIGTERM: stop within seconds, keep what finished, exit 130 / 143.
 
 HiGHS runs for minutes inside one C++ call and loses a KeyboardInterrupt raised in its
-callbacks, so while it runs, a signal cancels it through its own interrupt (`cancelSolve`,
-which the interrupt callbacks Pyomo enables check) and the code raises `Interrupted` once HiGHS
-has returned. Anywhere else the signal raises `Interrupted` at once, as Ctrl-C raises
-KeyboardInterrupt. `Interrupted` is a KeyboardInterrupt, so no `except Exception` turns it into
-a failed run or case.
+callbacks, so while it runs, a signal is only recorded: HiGHS's interrupt callbacks (simplex,
+interior point, MIP), which it calls every few moments, see it and ask HiGHS to stop, and the
+code raises `Interrupted` once HiGHS has returned. Anywhere else the signal raises `Interrupted`
+at once, as Ctrl-C raises KeyboardInterrupt. `Interrupted` is a KeyboardInterrupt, so no
+`except Exception` turns it into a failed run or case.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 _received: int | None = None  # the first signal, once one came
-_running: list[Any] = []  # highspy instances inside a solve now
+_solving = 0  # HiGHS runs under way
 
 
 def install() -> None:
@@ -47,11 +47,10 @@ def _handle(signum: int, frame: FrameType | None) -> None:
     global _received
     first = _received is None
     _received = _received or signum
-    for highs in _running:
-        highs.cancelSolve()
-    # Raising inside HiGHS's callbacks would be lost: the solve raises once HiGHS returns.
-    # A later signal must not break off the clean-up that keeps what finished.
-    if first and not _running:
+    # Raising inside HiGHS's callbacks would be lost: its interrupt callback stops it
+    # (`_stop_if_signalled`) and the solve raises once HiGHS returns. A later signal must not
+    # break off the clean-up that keeps what finished.
+    if first and not _solving:
         raise Interrupted(signum)
 
 
@@ -65,16 +64,29 @@ def check() -> None:
         raise Interrupted(_received)
 
 
+def _stop_if_signalled(event: Any) -> None:
+    """HiGHS's interrupt callback: stop once a signal came (Python runs the signal handler
+    in the callback, just before this)."""
+    if _received is not None:
+        event.interrupt()
+
+
 @contextlib.contextmanager
 def cancellable(highs: Any) -> Iterator[None]:
-    """While `highs` (a highspy.Highs) solves, a signal cancels the solve instead of raising;
+    """While `highs` (a highspy.Highs) solves, a signal stops the solve instead of raising;
     `Interrupted` follows once it returned."""
+    global _solving
     check()
-    _running.append(highs)
+    events = (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt)
+    for event in events:
+        event.subscribe(_stop_if_signalled)
+    _solving += 1
     try:
         yield
     finally:
-        _running.remove(highs)
+        _solving -= 1
+        for event in events:
+            event.unsubscribe(_stop_if_signalled)
     check()
 
 

@@ -9,6 +9,8 @@ import sys
 import time
 from types import TracebackType
 
+from optimizer import solver_line
+
 log = logging.getLogger(__name__)
 
 MAX_RUNS = 10_000  # a sweep larger than this is more likely a typo than a plan (--force)
@@ -45,8 +47,9 @@ def kill_children() -> None:
 
 
 class Progress:
-    """Finished runs or cases on stderr: a bar on a terminal; elsewhere (logs, CI, a pipe) a
-    plain line such as `run 5/14 done (3 failed)` every few results."""
+    """Finished runs or cases on stderr: a bar on a terminal; elsewhere (logs, CI, a pipe),
+    or beside the solver line, a plain line such as `run 5/14 done (3 failed)` every few
+    results."""
 
     def __init__(self, noun: str, quiet: bool = False):
         self.noun, self.quiet = noun, quiet
@@ -63,10 +66,13 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
 
-    def start(self, total: int) -> None:
+    def start(self, total: int, bar: bool = True) -> None:
+        """`bar`: a bar on a terminal (not for runs solved here, one by one, which the solver
+        line follows instead)."""
         self.total, self._step = total, max(1, total // LINES)
-        if self.quiet or not sys.stderr.isatty():
+        if self.quiet or not bar or not sys.stderr.isatty():
             return
+        solver_line.disable()  # the bar owns the terminal's last line
         from rich.console import Console
         from rich.progress import Progress as Bar
 

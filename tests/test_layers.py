@@ -7,7 +7,8 @@
     optimizer.studies      one workbook, sweeps, batches
     optimizer.cli, docs    the commands
 
-`optimizer.errors`, `interrupt` and `parallel` are shared by every layer of the application.
+`optimizer.errors`, `interrupt`, `parallel` and `solver_line` are shared by every layer of the
+application.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 LAYERS = ["models", "optimizer.contract", "optimizer.solving", "optimizer.excel",
           "optimizer.studies", "optimizer.cli"]
-SHARED = {"optimizer.errors", "optimizer.interrupt", "optimizer.parallel", "optimizer"}
+SHARED = {"optimizer.errors", "optimizer.interrupt", "optimizer.parallel", "optimizer.solver_line",
+          "optimizer"}
 TOP = {"optimizer.cli", "optimizer.docs", "optimizer.__main__", "optimizer.api"}
 
 

@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 
 from models import Formulation, build_model
 from models.data import ModelData
+from optimizer import solver_line
 from optimizer.contract.schema import COMPARE_CHOICES
 from optimizer.errors import Status, UsageError
 from optimizer.solving.cleanup import CLEAN_UP_TOLERANCE
@@ -193,7 +194,9 @@ class Comparisons:
         self.plan.polish()
         for item in self.items:
             if item.data is not None:
-                item.side = self._first_solve(item.data, plan.formulation)
+                with solver_line.phase(f"comparing: {item.comparison}"):
+                    item.side = self._first_solve(item.comparison, item.data,
+                                                  plan.formulation)
         self._narrow_rounds()
 
     def narrow_to(self, widths: dict[str, float]) -> None:
@@ -210,7 +213,7 @@ class Comparisons:
             if not self._narrow():
                 break
 
-    def _first_solve(self, data: ModelData, f: Formulation) -> GapSolve:
+    def _first_solve(self, name: str, data: ModelData, f: Formulation) -> GapSolve:
         g, solver = build_model(data), new_solver()
         for key, var in f.model.build.items():
             if key in g.model.build:
@@ -220,7 +223,7 @@ class Comparisons:
         start = repaired_start(g.model, settings, solver)
         outcome = solve_from(g.model, settings, solver, start) if start else \
             solve_model(g.model, settings, solver)
-        side = GapSolve(g, solver, outcome, self.limit)
+        side = GapSolve(g, solver, outcome, self.limit, name=name)
         side.timed_out = outcome.status is Status.TIME_LIMIT
         side.polish()
         side.seconds_left -= time.perf_counter() - started

@@ -11,7 +11,7 @@ from pyomo.common.log import LogStream
 from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers import highs as pyomo_highs
 
-from optimizer import interrupt
+from optimizer import interrupt, solver_line
 from optimizer.errors import ExitCode, Status
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,9 @@ HIGHS_LOG = logging.getLogger("optimizer.highs")  # HiGHS's own log, shown with 
 
 
 class Highs(pyomo_highs.Highs):
-    """Pyomo's persistent HiGHS interface, interruptible (a signal cancels the running solve
-    instead of being lost in HiGHS's callbacks) and with HiGHS's log on stderr under -v."""
+    """Pyomo's persistent HiGHS interface, interruptible (a signal stops the running solve
+    instead of being lost in HiGHS's callbacks), with HiGHS's log on stderr under -v and
+    the solver line on a terminal otherwise."""
 
     def solve(self, model: pyo.ConcreteModel, **kwds) -> Results:
         if HIGHS_LOG.isEnabledFor(logging.DEBUG):
@@ -28,7 +29,8 @@ class Highs(pyomo_highs.Highs):
         return super().solve(model, **kwds)
 
     def _solve(self) -> Results:  # Pyomo's step around HiGHS's run(); the instance exists
-        with interrupt.cancellable(self._solver_model):
+        with interrupt.cancellable(self._solver_model), \
+                solver_line.watching(self._solver_model):
             try:
                 return super()._solve()
             finally:

@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import Formulation
+from optimizer import solver_line
 from optimizer.errors import Status
 from optimizer.solving.duals import fixed_builds
 from optimizer.solving.solve import (
@@ -100,14 +101,16 @@ def merged(first: SolveOutcome, again: SolveOutcome) -> SolveOutcome:
 @dataclass
 class GapSolve:
     """A MIP solved on its own persistent solver that can be continued to a narrower
-    absolute gap: its formulation, the outcome so far, what is left of its time limit, and
-    whether the last continuation stopped at it."""
+    absolute gap: its formulation, the outcome so far, what is left of its time limit,
+    whether the last continuation stopped at it, and its name on the solver line (`plan`, or
+    the counterfactual's)."""
 
     formulation: Formulation
     solver: Highs
     outcome: SolveOutcome
     seconds_left: float
     timed_out: bool = False
+    name: str = "plan"
 
     @property
     def gap(self) -> float:
@@ -134,8 +137,9 @@ class GapSolve:
         started = time.perf_counter()
         settings = {**self.formulation.data.settings, "mip_gap": 0.0, ABS_GAP: gap,
                     "time_limit_s": self.seconds_left}
-        again = solve_from(self.formulation.model, settings, self.solver,
-                           incumbent(self.solver) if start is None else start)
+        with solver_line.phase(f"narrowing: {self.name}"):
+            again = solve_from(self.formulation.model, settings, self.solver,
+                               incumbent(self.solver) if start is None else start)
         self.outcome = merged(self.outcome, again)
         self.timed_out = again.status is Status.TIME_LIMIT
         self.polish()

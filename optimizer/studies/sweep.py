@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 
 from models import Formulation, build_model
 from models.data import ModelData
-from optimizer import interrupt
+from optimizer import interrupt, solver_line
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
 from optimizer.contract.variations import (
@@ -362,7 +362,8 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
 
     runner = PersistentRuns(inputs, compare) if persistent and jobs <= 1 \
         else ColdRuns(inputs, compare=compare)
-    finished(0, runner.solve(runs[0]))
+    with solver_line.phase(_run_phase(0, runs)):
+        finished(0, runner.solve(runs[0]))
     base = _base_run(done[0])
     # a run that changes nothing (a value equal to the base's) is the base run: solved again
     # it could never resolve its effect, which is exactly zero
@@ -372,16 +373,22 @@ def run_all(inputs: Inputs, runs: list[Run], jobs: int = 1,
     others = [(i, run) for i, run in enumerate(runs) if i > 0 and i not in same]
     if jobs <= 1:
         for i, run in others:
-            finished(i, runner.solve(run, base))
+            with solver_line.phase(_run_phase(i, runs)):
+                finished(i, runner.solve(run, base))
     else:
         _run_in_pool(inputs, others, jobs, finished, base, compare)
     solved = [done[0], *(done[i] for i, _ in others)]
     needed = base_gap_needed(solved) if base and NARROW else None
     widths = base_widths_needed(solved) if base and NARROW else {}
     if needed is not None or widths:
-        done[0] = runner.narrow_base(done[0], needed, widths)
+        with solver_line.phase(f"{_run_phase(0, runs)} again"):
+            done[0] = runner.narrow_base(done[0], needed, widths)
         done.update({i: _as_base(done[0], runs[i]) for i in same})  # reported already
     return [done[i] for i in range(len(runs))]
+
+
+def _run_phase(i: int, runs: list[Run]) -> str:
+    return f"sweep run {i + 1}/{len(runs)}"
 
 
 def _as_base(base: RunResult, run: Run) -> RunResult:
@@ -449,8 +456,8 @@ def sweep_workbook(path: Path, output: Path | None = None, vary: list[str] | Non
     log.info("%s: %d runs", path, size)
     runs = plan_runs(variations)
     jobs = cap_jobs(jobs, len(runs), "runs")
-    if progress:
-        progress.start(len(runs))
+    if progress:  # run by run here, the solver line says which; a bar for parallel runs
+        progress.start(len(runs), bar=jobs > 1 or not solver_line.enabled())
     finished: dict[int, RunResult] = {}
 
     def on_result(i: int, result: RunResult) -> None:
