@@ -63,9 +63,11 @@ def test_example_plan_checks_out_from_the_workbook(tmp_path):
 
 
 def test_default_solve_writes_to_outputs(tmp_path):
-    """No input: the bundled base case (its plan alone: the comparisons take minutes)."""
+    """No input: the bundled base case (its plan alone: the comparisons take minutes). A
+    loaded machine may stop it at its time limit with a plan (exit 6): what is tested is
+    where the plan goes, not the machine's speed."""
     result = run_cli("solve", "--compare", "none", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode in (0, 6), result.stderr
     assert (tmp_path / "outputs" / "base_case_plan.xlsx").exists()
 
 
