@@ -98,7 +98,7 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[floa
         # loses (each can take a column's bookkeeping with it).
         f.links_relaxed.set_value(1)
         budget.solver.update_parameters()
-        log.info("route links relaxed: the relaxation still violated some")
+        log.debug("route links relaxed: the relaxation still violated some")
     if not relaxation.solved:
         return None
     best = None
@@ -108,7 +108,7 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[floa
             break
         round_builds(f, relaxed, threshold)
         repair = repaired(f.model, budget.settings(settings), budget.solver)
-        log.info("builds above %g of the relaxation's, with their best operations: %s",
+        log.debug("builds above %g of the relaxation's, with their best operations: %s",
                  threshold, f"{repair[1]:.10g}" if repair else "no plan in time")
         if repair and (best is None or repair[1] < best[1]):
             best = repair
@@ -146,7 +146,7 @@ def tightened_relaxation(f: Formulation, settings: dict, budget: Budget) -> Rela
             budget.solver.add_constraints(relaxation.links[-len(violated):])
         outcome = solve_model(f.model, budget.settings(settings, ROUNDS_SHARE), budget.solver,
                               updated=relaxation.solved)
-        log.info("relaxation with %d route link rows: %s", len(relaxation.links),
+        log.debug("relaxation with %d route link rows: %s", len(relaxation.links),
                  outcome.objective if outcome.exit_code is ExitCode.OK else outcome.termination)
         if outcome.exit_code is not ExitCode.OK:
             relaxation.converged = False
