@@ -13,12 +13,11 @@ limit: the relaxations and the start get at most HEURISTIC_SHARE of it, the MIP 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyomo.environ as pyo
 
@@ -82,7 +81,7 @@ def solve_with_start(f: Formulation, settings: dict, solver: Highs) -> SolveOutc
         outcome = solve_model(f.model, left, solver)
     else:
         outcome = solve_from(f.model, left, solver, start)
-    return dataclasses.replace(outcome, seconds=outcome.seconds + budget.spent)
+    return replace(outcome, seconds=outcome.seconds + budget.spent)
 
 
 def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[float] | None:
