@@ -86,19 +86,12 @@ def solve_with_start(f: Formulation, settings: dict, solver: Highs) -> SolveOutc
 
 def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[float] | None:
     """A MIP start within `budget`: the tightened relaxation's builds rounded up, with their
-    best operations; None when there was no time or no plan. The route links bind in
-    the MIP only when the relaxation settled them all: links that still cut it off after the
-    rounds are too many for the MIP's own LPs (on capa they slowed its root LP threefold),
-    and HiGHS's cuts do better there. (Post-solve binds them again, see
-    `optimizer.solving.duals`: they are valid.)"""
+    best operations; None when there was no time or no plan. The link rows added in the
+    rounds stay in the MIP, settled or not: on capa at 8000 the MIP from this start reached
+    19,257,943 in 60 s with its 3,000 rows binding (0.09% above the optimum) and 19,639,913
+    with them relaxed."""
     with relaxed_builds(f.model):
         relaxation = tightened_relaxation(f, settings, budget)
-    if not relaxation.converged and relaxation.links:
-        # Relaxed rather than removed: Pyomo takes seconds for each row a persistent solver
-        # loses (each can take a column's bookkeeping with it).
-        f.links_relaxed.set_value(1)
-        budget.solver.update_parameters()
-        log.debug("route links relaxed: the relaxation still violated some")
     if not relaxation.solved:
         return None
     best = None
