@@ -19,8 +19,10 @@ from pathlib import Path
 
 from optimizer.excel.sheets import write_sheets
 
-# Published optima (OR-Library capopt.txt).
+# Published optima (OR-Library capopt.txt); capa's by the capacity its word `capacity` takes.
 OPTIMA = {"cap41": 1_040_444.375, "cap131": 793_439.562}
+CAPA_OPTIMA = {8000: 19_240_822.449, 10000: 18_438_046.543, 12000: 17_765_201.949,
+               14000: 17_160_439.012}
 
 
 @dataclass
@@ -31,8 +33,13 @@ class WarehouseProblem:
     costs: list[list[float]]  # costs[j][i]: all of customer j's demand served by warehouse i
 
 
-def read_cap(path: Path) -> WarehouseProblem:
-    tokens = iter(Path(path).read_text().split())
+def read_cap(path: Path, capacity: float | None = None) -> WarehouseProblem:
+    """`capacity`: the number that the word `capacity` stands for (capa, capb, capc: each
+    gives sibling instances, one per capacity)."""
+    text = Path(path).read_text()
+    if capacity is not None:
+        text = text.replace("capacity", f"{capacity:g}")
+    tokens = iter(text.split())
     m, n = int(next(tokens)), int(next(tokens))
     capacities, fixed = [], []
     for _ in range(m):

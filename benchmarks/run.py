@@ -68,19 +68,23 @@ def highs_alone(model: Any, settings: dict, mps: Path) -> dict[str, float]:
     in a child process (so that its peak memory is its own)."""
     model.write(str(mps), format="mps")
     args = json.dumps({"mps": str(mps), "gap": settings["mip_gap"],
-                       "limit": float(settings["time_limit_s"])})
+                       "limit": float(settings["time_limit_s"]),
+                       "threads": settings.get("threads")})
     done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--highs", args],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_highs(mps: str, gap: float, limit: float) -> dict[str, float]:
+def run_highs(mps: str, gap: float, limit: float,
+              threads: int | None = None) -> dict[str, float]:
     import highspy
 
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", gap)
     highs.setOptionValue("time_limit", limit)
+    if threads:
+        highs.setOptionValue("threads", int(threads))
     highs.readModel(mps)
     start = time.perf_counter()
     highs.run()

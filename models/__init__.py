@@ -72,6 +72,14 @@ class Formulation:
     def links_relaxed(self) -> pyo.Param | None:
         return self.model.component("links_relaxed")
 
+    def violated_links(self) -> list[tuple]:
+        """Linked shipments without a row whose link the model's values violate."""
+        return flows.violated_links(self.model, self.terms)
+
+    def add_links(self, keys: list[tuple]) -> list:
+        """Rows for these linked shipments (see `models.flows.add_route_links`)."""
+        return flows.add_links(self.model, self.terms, keys)
+
     def limits(self, family: str) -> pyo.Constraint | None:
         """The constraint of a family of `LIMIT_FAMILIES` (None when the case has none)."""
         return self.model.component(LIMIT_FAMILIES[family][0])
@@ -87,7 +95,7 @@ class Formulation:
 
 
 def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
-                link_routes: bool = True) -> Formulation:
+                link_routes: bool = True, links_up_front: bool = True) -> Formulation:
     """Build the (unsolved) mixed-integer program for `data`.
 
     `elastic=True` builds the explanation model of an infeasible case instead: hard limits
@@ -96,7 +104,8 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     in place and re-solve with a persistent solver (see `models.terms.Cells`).
     `link_routes=False` leaves out the route links (valid inequalities that tighten the
     relaxation without changing any optimum, see `models.flows.add_route_links`), to
-    measure what they buy.
+    measure what they buy; `links_up_front=False` gives none of them a row yet, for a solve
+    that adds the ones its relaxation violates (`optimizer.solving.start`).
     """
     m = pyo.ConcreteModel(name="critical_minerals_supply")
     terms = Terms(elastic=elastic)
@@ -112,7 +121,7 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     flows.add_disposal(m, data, terms)
     flows.add_material_balance(m, data, terms)
     if link_routes:
-        flows.add_route_links(m, data, terms)
+        flows.add_route_links(m, data, terms, links_up_front)
     dependence.add_dependence_limits(m, data, terms)
     scenarios.add_non_anticipativity(m, data, terms)
     scenarios.add_disruptions(m, data, terms)

@@ -4,6 +4,7 @@ of every (country, material, year, scenario) that any flow touches."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -130,7 +131,8 @@ def add_material_balance(m: pyo.ConcreteModel, data: ModelData, terms: Terms) ->
     m.material_balance = pyo.Constraint(m.NODES, rule=rule)
 
 
-def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
+def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms,
+                    up_front: bool = True) -> None:
     """ship[o, d, m, t, w] <= demand[d, m, t] x (candidates in o online in t), on a route
     from a country whose only supply of the material is candidate production to a country
     that only consumes it.
@@ -140,6 +142,11 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
     tightens the LP relaxation: capacity alone lets a fraction of a build serve a full
     route (the strong x_ij <= d_j y_i linking of facility location). A sink with no demand
     receives nothing by its balance already.
+
+    `m.LINKED_SHIPMENTS` holds every shipment that may be linked; with `up_front` each gets
+    its row now, otherwise none does and `add_links` adds the rows a relaxation violates
+    (a facility-location case has a link per route, and all of them can cost the root LP
+    more time than it has: see `optimizer.solving.start`).
 
     Each row reads ship - demand x builds <= demand x `m.links_relaxed` (0): the marginal-cost
     LP sets it to 1, which leaves every link slack without taking rows out of a persistent
@@ -157,18 +164,42 @@ def add_route_links(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None
             online[node] = _candidate_builds(m, data, terms, node) or None
         if online[node] is not None:
             links[key] = (terms.demand_coef[sink], online[node])
+    terms.links = links
     m.LINKED_SHIPMENTS = pyo.Set(initialize=list(links), dimen=5)
     m.links_relaxed = pyo.Param(mutable=True, initialize=0)
+    m.route_link = pyo.Constraint(m.LINKED_SHIPMENTS, rule=lambda m, *k: _link_row(
+        m, k, links[k]) if up_front else pyo.Constraint.Skip)
 
-    def rule(m: pyo.ConcreteModel, *k) -> tuple:
-        demand, builds = links[k]
-        # a linear body: HiGHS's interface translates it a fifth faster than demand x (sum)
-        body = m.ship[k]
-        for b in builds:
-            body -= demand * b
-        return (None, body, demand * m.links_relaxed)
 
-    m.route_link = pyo.Constraint(m.LINKED_SHIPMENTS, rule=rule)
+def _link_row(m: pyo.ConcreteModel, key: tuple, link: tuple) -> tuple:
+    demand, builds = link
+    # a linear body: HiGHS's interface translates it a fifth faster than demand x (sum)
+    body = m.ship[key]
+    for b in builds:
+        body -= demand * b
+    return (None, body, demand * m.links_relaxed)
+
+
+def add_links(m: pyo.ConcreteModel, terms: Terms, keys: Sequence[tuple]) -> list:
+    """Give each linked shipment in `keys` its row (see `add_route_links`); the new rows."""
+    for key in keys:
+        m.route_link[key] = _link_row(m, key, terms.links[key])
+    return [m.route_link[key] for key in keys]
+
+
+def violated_links(m: pyo.ConcreteModel, terms: Terms, tolerance: float = 1e-6) -> list:
+    """The linked shipments without a row whose link the values now in `m` violate by more
+    than `tolerance` x the destination's demand."""
+    out = []
+    for key, (demand, builds) in terms.links.items():
+        if key in m.route_link:
+            continue
+        bound = pyo.value(demand)
+        # .value, not pyo.value(): a hundred thousand shipments on a facility-location case
+        built = sum(b.value or 0.0 for b in builds)
+        if (m.ship[key].value or 0.0) > bound * (built + tolerance):
+            out.append(key)
+    return out
 
 
 def _candidate_builds(m: pyo.ConcreteModel, data: ModelData, terms: Terms, node: tuple

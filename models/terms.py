@@ -32,6 +32,9 @@ class Terms:
     slacks: dict[str, Any] = field(default_factory=dict)  # family -> its slack Var
     operational: list[Any] = field(default_factory=list)  # Vars indexed (..., year, scenario)
     origins: Any = None  # the origin-tagged flows (`models.origin.OriginFlows`), with limits
+    # linked shipment -> (destination's demand, builds online at the origin): every route
+    # link, with a row or not (`models.flows.add_route_links`)
+    links: dict[tuple, tuple] = field(default_factory=dict)
 
     def source(self, node: Node, coef: float, var: Any) -> None:
         self.sources[node].append((coef, var))

@@ -55,3 +55,18 @@ def test_orlib_large_runs_on_a_tiny_case():
     assert results["linked"]["tool_objective"] == pytest.approx(
         results["loose"]["tool_objective"], rel=1e-9)
     assert results["linked"]["lp_bound"] >= results["loose"]["lp_bound"] - 1e-6
+
+
+def test_capa_benchmark_runs_on_a_tiny_file(tmp_path):
+    """capa's format (the word `capacity` for each site's capacity), 2 sites x 3 customers:
+    opening the first site alone costs 100 + 1 + 4 + 2 = 107, the least; the tool and HiGHS
+    alone both find it."""
+    from benchmarks import capa
+
+    source = tmp_path / "tiny_capa.txt"
+    source.write_text("2 3\n capacity 100.\n capacity 150.\n 10 1 2\n 20 4 3\n 5 2 2\n")
+    row = capa.measure(source, 8000, 30)
+    assert row["tool_objective"] == pytest.approx(107)
+    assert row["highs_objective"] == pytest.approx(107)
+    assert row["tool_vs_highs"] == pytest.approx(0, abs=1e-9)
+    assert row["wall_vs_limit"] == pytest.approx(row["tool_wall_s"] / 30)

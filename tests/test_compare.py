@@ -148,15 +148,15 @@ def test_the_plan_workbook_has_a_comparisons_sheet_after_costs(tmp_path):
 
 
 def _loose_bound(gap: float):
-    """solve_model as the pipeline calls it, reporting a best bound `gap` below the plan:
-    a MIP that stopped early, on a case HiGHS solves at its root."""
-    real = pipeline.solve_model
+    """The plan's solve as the pipeline calls it (`solve_with_start`), reporting a best bound
+    `gap` below the plan: a MIP that stopped early, on a case HiGHS solves at its root."""
+    real = pipeline.solve_with_start
 
-    def solve_model(*args, **kwargs):
+    def solve_with_start(*args, **kwargs):
         outcome = real(*args, **kwargs)
         outcome.bound = outcome.objective - gap
         return outcome
-    return mock.patch.object(pipeline, "solve_model", solve_model)
+    return mock.patch.object(pipeline, "solve_with_start", solve_with_start)
 
 
 def test_an_interval_that_includes_zero_is_not_resolved(tmp_path):

@@ -182,7 +182,7 @@ def test_plan_opened_in_excel_during_the_solve_is_written_beside_it(
         caplog: pytest.LogCaptureFixture) -> None:
     target = tmp_path / "plan.xlsx"
     target.write_bytes(b"previous plan")
-    lock_during(monkeypatch, pipeline, "solve_model", tmp_path / "~$plan.xlsx")
+    lock_during(monkeypatch, pipeline, "solve_with_start", tmp_path / "~$plan.xlsx")
     with caplog.at_level(logging.WARNING):
         result = solve_workbook(source, target)
     assert result.exit_code == ExitCode.OK
@@ -268,8 +268,8 @@ def test_plan_hashes_the_bytes_it_was_solved_from(
                                                         "quantity"], ["JPN", "OXIDE", None, 7]]))
         return original(*args, **kwargs)
 
-    original = pipeline.solve_model
-    monkeypatch.setattr(pipeline, "solve_model", meanwhile)
+    original = pipeline.solve_with_start
+    monkeypatch.setattr(pipeline, "solve_with_start", meanwhile)
     result = solve_workbook(source, tmp_path / "plan.xlsx")
     assert result.plan is not None
     assert result.plan.run_info["input_sha256"] == solved_from

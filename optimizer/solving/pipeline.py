@@ -2,8 +2,8 @@
 persistent runs) and the benchmarks, so that they cannot drift apart:
 
     data = prepare(inputs)                              # validated inputs -> ModelData
-    f = build_model(data)                               # -> Formulation (an unsolved model)
-    outcome = solve_model(f.model, data.settings, solver)  # -> SolveOutcome, solution loaded
+    f = build_model(data, links_up_front=False)         # -> Formulation (an unsolved model)
+    outcome = solve_with_start(f, data.settings, solver)  # -> SolveOutcome, solution loaded
     plan = post_solve(f, outcome, solver)               # -> Plan, or raise without one
 
 `solve_data` runs the last three with one persistent HiGHS instance, timing each phase, then
@@ -38,8 +38,8 @@ from optimizer.solving.solve import (
     SolveOutcome,
     new_solver,
     relative_gap,
-    solve_model,
 )
+from optimizer.solving.start import solve_with_start
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     the counterfactuals its `compare` setting asks for (which may narrow the plan's gap
     first); `build_options` go to build_model (e.g. link_routes=False)."""
     timer = timer or PhaseTimer()
-    f = build_model(data, **build_options)
+    f = build_model(data, links_up_front=False, **build_options)
     timer.lap("build")
     solver = new_solver()
-    outcome = solve_model(f.model, data.settings, solver)
+    outcome = solve_with_start(f, data.settings, solver)
     timer.lap("solve")
     study = Comparisons(data) if comparisons else None
     if study:

@@ -1,0 +1,128 @@
+"""The MIP start (`optimizer.solving.start`): the relaxation tightened by route links in
+rounds, its builds rounded to a plan that HiGHS gets as its start, and the same optimum as
+the formulation without links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyomo.environ as pyo
+import pytest
+from test_route_links import SEEDS, data_of, random_case
+
+import optimizer.solving.solve
+import optimizer.solving.start as start_module
+from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
+from benchmarks.orlib_large import generate
+from models import build_model
+from models.data import ModelData
+from optimizer.solving.solve import highs_clock, new_solver, solve_model
+from optimizer.solving.start import (
+    BUILT,
+    ROUNDING_THRESHOLDS,
+    Budget,
+    round_builds,
+    solve_with_start,
+    tightened_relaxation,
+)
+from optimizer.solving.warm import repaired
+
+CAP41 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cap41.txt"
+
+
+def warehouse_case(tmp_path: Path) -> ModelData:
+    """A capa-like case, 12 sites x 80 customers: its plain relaxation builds a little of
+    many sites."""
+    return data_of(tmp_path, problem_sheets(generate(sites=12, customers=80, seed=2)))
+
+
+def first_plan_only(monkeypatch) -> None:
+    """MIPs stop at their first improving plan (a deterministic stand-in for a time limit
+    too short to search); LPs are unaffected."""
+    options = optimizer.solving.solve.solver_options
+
+    def stop_early(settings: dict, solver: object = None) -> dict:
+        return {**options(settings, solver), "solver_options": {"mip_max_improving_sols": 1}}
+
+    monkeypatch.setattr(optimizer.solving.solve, "solver_options", stop_early)
+
+
+def rounding_costs(data: ModelData) -> dict[float, float]:
+    """Threshold -> the cost of the plain relaxation's builds rounded up from it, with their
+    best operations, computed here without the start's code path."""
+    f = build_model(data, link_routes=False)
+    solver = new_solver()
+    with start_module.relaxed_builds(f.model):
+        assert solve_model(f.model, data.settings, solver).objective is not None
+    relaxed = {key: var.value for key, var in f.model.build.items()}
+    costs = {}
+    for threshold in ROUNDING_THRESHOLDS:
+        round_builds(f, relaxed, threshold)
+        costs[threshold] = repaired(f.model, data.settings, solver)[1]
+    return costs
+
+
+def test_start_is_passed_and_no_worse_than_rounding(tmp_path, monkeypatch):
+    """HiGHS gets the cheapest rounded plan as its start: stopped at its first plan, the MIP
+    returns that plan (or a better one), never worse than rounding every build up; without
+    the start, the same stop gives a worse plan (HiGHS's first: 248,613 against 185,880)."""
+    data = warehouse_case(tmp_path)
+    costs = rounding_costs(data)
+    starts = []
+    passed = start_module.solve_from
+    monkeypatch.setattr(start_module, "solve_from",
+                        lambda model, settings, solver, start: starts.append(start) or
+                        passed(model, settings, solver, start))
+    first_plan_only(monkeypatch)
+    f = build_model(data, links_up_front=False)
+    with_start = solve_with_start(f, data.settings, new_solver())
+    plain = solve_model(build_model(data, link_routes=False).model, data.settings)
+    assert len(starts) == 1
+    assert with_start.objective <= costs[BUILT] + 1e-6
+    assert with_start.objective < 0.9 * plain.objective
+    built = [v.value for v in f.model.build.values()]
+    assert all(v in (0, 1) for v in (round(b, 9) for b in built))
+
+
+def test_rounding_from_a_threshold_builds_less(tmp_path):
+    """On a weak relaxation rounding every fraction up builds too much: a higher threshold
+    gives a cheaper plan, and the start takes the cheapest."""
+    costs = rounding_costs(warehouse_case(tmp_path))
+    assert min(costs.values()) < costs[BUILT]
+
+
+def test_rounds_add_only_violated_links_and_reach_cap41s_optimum(tmp_path):
+    """On cap41 the rounds end with no link violated, with far fewer rows than all links,
+    at the published optimum (the relaxation with every link is the optimum)."""
+    if not CAP41.exists():
+        pytest.skip("cap41 not available")
+    data = data_of(tmp_path, problem_sheets(read_cap(CAP41)))
+    f = build_model(data, links_up_front=False)
+    solver = new_solver()
+    with start_module.relaxed_builds(f.model):
+        relaxation = tightened_relaxation(f, data.settings,
+                                          Budget(solver, 60, highs_clock(solver)))
+        objective = pyo.value(f.model.objective)
+    assert relaxation.converged
+    assert 0 < len(relaxation.links) < len(f.model.LINKED_SHIPMENTS) / 5
+    assert objective == pytest.approx(OPTIMA["cap41"], rel=1e-6)
+
+
+def test_no_time_no_heuristic(tmp_path):
+    """A budget of nothing runs no relaxation: no start, and no link gets a row."""
+    data = warehouse_case(tmp_path)
+    f = build_model(data, links_up_front=False)
+    solver = new_solver()
+    assert start_module.heuristic_start(f, data.settings, Budget(solver, 0.0, 0.0)) is None
+    assert len(f.model.route_link) == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_links_in_rounds_keep_the_optimum(tmp_path, seed):
+    """The pipeline's solve (links added where a relaxation violates them, MIP start) finds
+    the optimum of the formulation without links."""
+    data = data_of(tmp_path, random_case(seed))
+    tool = solve_with_start(build_model(data, links_up_front=False), data.settings,
+                            new_solver())
+    plain = solve_model(build_model(data, link_routes=False).model, data.settings)
+    assert tool.objective == pytest.approx(plain.objective, rel=1e-7)
