@@ -144,5 +144,5 @@ class GapSolve:
         self.timed_out = again.status is Status.TIME_LIMIT
         self.polish()
         self.seconds_left -= time.perf_counter() - started
-        log.info("gap narrowed to %.6g (asked %.6g) in %.1f s", self.gap, gap,
-                 time.perf_counter() - started)
+        log.debug("%s: gap narrowed to %s (asked %s) in %.1f s", self.name, f"{self.gap:,.0f}",
+                  f"{gap:,.0f}", time.perf_counter() - started)
