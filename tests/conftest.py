@@ -147,3 +147,14 @@ def loose_solves(module: Any, gap: float) -> Any:
         return solve
     return mock.patch.multiple(module, solve_model=loose(module.solve_model),
                                solve_from=loose(module.solve_from))
+
+
+def input_script(name: str) -> Any:
+    """The module of a bundled workbook's script, `inputs/<name>.py` (its `sheets()`)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "inputs" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,27 +3,23 @@ today's capacity with no dependence limits and no disruptions, and its policy ca
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import input_script
 
 from optimizer.excel.sheets import write_sheets
 from optimizer.studies.run import solve_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "inputs" / "base_case.py"
 WORKBOOK = ROOT / "inputs" / "base_case.xlsx"
 
 
 def _base_case():
-    spec = importlib.util.spec_from_file_location("base_case", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return input_script("base_case")
 
 
 def test_bundled_workbook_validates():

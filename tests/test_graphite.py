@@ -4,27 +4,23 @@ policy case solves."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import input_script
 
 from optimizer.excel.sheets import write_sheets
 from optimizer.studies.run import solve_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "inputs" / "graphite.py"
 WORKBOOK = ROOT / "inputs" / "graphite.xlsx"
 
 
 def _graphite():
-    spec = importlib.util.spec_from_file_location("graphite", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return input_script("graphite")
 
 
 def test_bundled_workbook_validates_without_warnings():
