@@ -32,6 +32,7 @@ class Interrupted(KeyboardInterrupt):
 
 _received: int | None = None  # the first signal, once one came
 _solving = 0  # HiGHS runs under way
+_deferred = 0  # worker processes being started
 
 
 def install() -> None:
@@ -50,7 +51,7 @@ def _handle(signum: int, frame: FrameType | None) -> None:
     # Raising inside HiGHS's callbacks would be lost: its interrupt callback stops it
     # (`_stop_if_signalled`) and the solve raises once HiGHS returns. A later signal must not
     # break off the clean-up that keeps what finished.
-    if first and not _solving:
+    if first and not _solving and not _deferred:
         raise Interrupted(signum)
 
 
@@ -69,6 +70,26 @@ def _stop_if_signalled(event: Any) -> None:
     in the callback, just before this)."""
     if _received is not None:
         event.interrupt()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """While worker processes start, a signal waits: raised in the middle of a start, it would
+    leave a worker that is not yet known (so never killed) to die on its own, printing a
+    traceback. Ctrl-C is blocked meanwhile, so a worker starts with it blocked too (the
+    mask is inherited) and a Ctrl-C sent to the whole process group never reaches a worker
+    before it ignores it. `Interrupted` follows once the block is done."""
+    global _deferred
+    _deferred += 1
+    masked = hasattr(signal, "pthread_sigmask")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
+    try:
+        yield
+    finally:
+        if masked:  # a Ctrl-C that came meanwhile is handled (recorded) here
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        _deferred -= 1
+    check()
 
 
 @contextlib.contextmanager

@@ -94,9 +94,10 @@ def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], No
                 case = pending.pop(0)
                 parent, child = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(child, worker, case), daemon=True)
-                proc.start()
+                with interrupt.deferred():  # a started worker is known before a signal acts
+                    proc.start()
+                    running[parent] = (case, parent, proc, time.monotonic())
                 child.close()
-                running[parent] = (case, parent, proc, time.monotonic())
             ready = multiprocessing.connection.wait(
                 [*running, *(entry[2].sentinel for entry in running.values())], timeout=1.0)
             for conn in list(running):

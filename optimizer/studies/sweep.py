@@ -421,8 +421,9 @@ def _run_in_pool(inputs: Inputs, runs: list[tuple[int, Run]], jobs: int,
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=interrupt.ignore_in_worker)
     try:
-        futures = {pool.submit(solve_run, inputs, run, 1, base, compare): i
-                   for i, run in runs}
+        with interrupt.deferred():  # submitting starts the workers
+            futures = {pool.submit(solve_run, inputs, run, 1, base, compare): i
+                       for i, run in runs}
         for future in as_completed(futures):
             finished(futures[future], future.result())
     except BaseException:
