@@ -1,14 +1,14 @@
 """Writes inputs/base_case.xlsx: the bundled rare-earth magnet base case.
 
 A 2025-2040 horizon whose first year is the year of record, 2025: mined concentrate (REO basis)
--> NdPr oxide (+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with
-end-of-life/process scrap recycled to NdPr oxide. Every figure comes from
-../shared/reference/supply-chain-figures.md (relative to the project; tags such as [D1] resolve
-in its section 6), from the review beside it (base-case-review.md, cited by its row) or is
-derived from them; the `sources` sheet lists one row per figure with its tag or the arithmetic,
-the year the figure is for and how it was brought to 2025. Figures the reference does not
-give (transport costs, variable costs of metal making and recycling, scrap price, lifetimes,
-scenario probabilities, shortage cost) are marked "assumption" there.
+-> NdPr oxide (+ Dy and Tb oxide by-products, or from heavy-RE circuits) -> NdPr metal ->
+sintered NdFeB, with end-of-life/process scrap recycled to NdPr oxide (and Dy, Tb). Every figure
+comes from ../shared/reference/supply-chain-figures.md (relative to the project; tags such as
+[D1] resolve in its section 6), from the review beside it (base-case-review.md, cited by its
+row) or is derived from them; the `sources` sheet lists one row per figure with its tag or the
+arithmetic, the year the figure is for and how it was brought to 2025. Figures the reference
+does not give (transport costs, variable costs of metal making and recycling, scrap price,
+lifetimes, scenario probabilities, shortage cost) are marked "assumption" there.
 
     python inputs/base_case.py
 
@@ -35,21 +35,29 @@ REO_PER_NDPR = 13_343 / 4_440            # Nolans TREO / NdPr oxide [F11]  -> 3.
 OXIDE_PER_METAL = 1 / 0.850              # NdPr oxide (75:25) -> metal mass factor 0.850
 SCRAP_GROSS_UP = 1.35                    # 1/(1 - scrap) when swarf not recycled in house
 NDPR_METAL_PER_MAGNET = 0.295 * SCRAP_GROSS_UP       # 295 kg NdPr metal per t magnet
-HREO_PER_MAGNET = (0.0115 + 0.0035) * SCRAP_GROSS_UP  # 11.5 kg Dy2O3 + 3.5 kg Tb4O7
+# EV-grade magnets carry 11.5 kg Dy2O3 + 3.5 kg Tb4O7 per t, consumer grades none [5.8]; the
+# heavy-bearing share makes world use what China's output shows (214 t Dy2O3 + 41 t Tb4O7 a
+# month, SMM via atechmagnet, review row 10) for 2024's 230 kt of magnets [D10]
+WORLD_HEAVY_USE = (214 + 41) * 12
+HEAVY_GRADE_SHARE = WORLD_HEAVY_USE / (230_000 * (0.0115 + 0.0035) * SCRAP_GROSS_UP)
+DY_PER_MAGNET = 0.0115 * SCRAP_GROSS_UP * HEAVY_GRADE_SHARE
+TB_PER_MAGNET = 0.0035 * SCRAP_GROSS_UP * HEAVY_GRADE_SHARE
+HEAVY_PER_MAGNET = DY_PER_MAGNET + TB_PER_MAGNET
 NDPR_OXIDE_PER_MAGNET = NDPR_METAL_PER_MAGNET * OXIDE_PER_METAL
 SCRAP_PER_NDPR = 1 / 0.347               # t magnet scrap per t NdPr oxide (347 kg/t content)
 SWARF_PER_MAGNET = SCRAP_GROSS_UP - 1    # t swarf per t magnet: the gross-up's scrap
-HREO_PER_NDPR_RECYCLED = (710 + 160) / 26_504        # China recycled Dy+Tb / PrNd [X8]
-HREO_PER_NDPR_EF2 = (240 + 66) / 6_000               # Energy Fuels Phase 2 [F12]
-HREO_PER_NDPR_ILUKA = 750 / 5_500                    # Iluka DyTb / NdPr [F10]
-HREO_PER_NDPR_NOLANS = 474 / 4_440 / 10              # Nolans: its HREO is mostly Sm/Eu/Gd
+DY_SHARE_OF_DYTB = 240 / (240 + 66)                 # Energy Fuels Phase 2 Dy : Tb [F12]
+TB_PER_DY_HEAVY_FEED = 0.01 / 0.05                  # SEG-heavy feed: ~5% Dy, ~1% Tb (row 11)
 
 # --- prices (USD/t) --------------------------------------------------------------------------
 CONC_PRICE = 260e6 / 45_000                          # US 2024 value / t REO [D1]
 NDPR_OXIDE_PRICE = (60_000 + 78_000) / 2             # China 2025: Jul ~60, Nov ~78 USD/kg
 NDPR_INCENTIVE_PRICE = (75_000 + 105_000) / 2        # ex-China incentive price, Jul 2025
-HREO_PRICE = (11.5 * 224_000 + 3.5 * 925_000) / 15   # Dy $224/kg [P6], Tb $925/kg [P7]
-MAGNET_RAW = NDPR_OXIDE_PER_MAGNET * NDPR_OXIDE_PRICE + HREO_PER_MAGNET * HREO_PRICE
+DY_PRICE = 224_000                                   # Dy2O3 $224/kg, 2025 volume mean [P6]
+TB_PRICE = 925_000                                   # Tb4O7 $925/kg, Nov 2025 [P7]
+HEAVY_PREMIUM = 1.5                                  # ex-China Dy, Tb ~1.5x China [5.5]
+MAGNET_RAW = (NDPR_OXIDE_PER_MAGNET * NDPR_OXIDE_PRICE + DY_PER_MAGNET * DY_PRICE
+              + TB_PER_MAGNET * TB_PRICE)
 MAGNET_COST = MAGNET_RAW / 0.9 / 0.8     # REE > 90% of raw materials, raw ~80% of cost [X2]
 MAGNET_CONVERSION = MAGNET_COST - MAGNET_RAW / 0.9
 # China sets the price, so its price less feed is China's full separation cost; what a plant
@@ -128,7 +136,8 @@ def _materials() -> list[list]:
     return [["material", "name", "stage", "unit", "shortage_cost"],
             ["CONC", "Mixed rare-earth concentrate (t REO)", "concentrate", "t REO", short],
             ["NDPR_OXIDE", "NdPr oxide", "oxide", "t", short],
-            ["HREO", "Heavy RE oxide (Dy2O3 + Tb4O7, 11.5:3.5)", "oxide", "t", short],
+            ["DY_OXIDE", "Dysprosium oxide (Dy2O3)", "oxide", "t", short],
+            ["TB_OXIDE", "Terbium oxide (Tb4O7)", "oxide", "t", short],
             ["NDPR_METAL", "NdPr metal/alloy", "metal", "t", short],
             ["NDFEB", "Sintered NdFeB magnet", "magnet", "t", short],
             ["SCRAP", "NdFeB magnet scrap (process swarf)", "scrap", "t", short]]
@@ -145,7 +154,9 @@ TECHNOLOGIES = [["technology", "name", "output"],
                 ["METAL", "NdPr metallisation", "NDPR_METAL"],
                 ["MAGNET", "Sintered NdFeB magnet making (from metal)", "NDFEB"],
                 ["MAGNET_INT", "Integrated metal + alloy + magnet (from oxide)", "NDFEB"],
-                ["RECYCLE", "Magnet scrap recycling to NdPr oxide", "NDPR_OXIDE"]]
+                ["RECYCLE", "Magnet scrap recycling to NdPr oxide", "NDPR_OXIDE"],
+                ["HEAVY_SEP", "Heavy-RE circuit (SEG-heavy feed -> Dy oxide + Tb oxide)",
+                 "DY_OXIDE"]]
 
 
 def _recipes() -> list[list]:
@@ -153,41 +164,64 @@ def _recipes() -> list[list]:
                "derived: Nolans 13,343 t TREO / 4,440 t NdPr oxide [F11]; kept for plants "
                "outside China though review row 7 finds Mountain Pass at 15.7% NdPr: the "
                "recipe has one ratio, and China's capacity is calibrated (see CN_SEP)")
-    ef2 = src("recipes", "SEP_HRE", "output HREO", r(HREO_PER_NDPR_EF2, 4),
-              "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr [F12]")
-    iluka = src("recipes", "MINE_SEP", "output HREO", r(HREO_PER_NDPR_ILUKA, 4),
-                "derived: Iluka 750 t DyTb / 5,500 t NdPr [F10]")
-    nolans = src("recipes", "MINE_SEP_LRE", "output HREO", r(HREO_PER_NDPR_NOLANS, 5),
-                 "derived: Nolans 474 t HREO / 4,440 t NdPr [F11] / 10: its by-product is a "
-                 "mixed SEG-HRE carbonate, mostly Sm/Eu/Gd (review row 14, inconsistency 6)")
+    ef2 = _dy_tb_outputs("SEP_HRE", (240 + 66) / 6_000,
+                         "derived: Energy Fuels Phase 2 (240 t Dy + 66 t Tb) / 6,000 t NdPr "
+                         "[F12]")
+    iluka = _dy_tb_outputs("MINE_SEP", 750 / 5_500,
+                           "derived: Iluka 750 t DyTb / 5,500 t NdPr [F10], split as Energy "
+                           "Fuels' (also monazite feed; Iluka gives no split: EST)")
+    nolans = _dy_tb_outputs("MINE_SEP_LRE", 474 / 4_440 / 10,
+                            "derived: Nolans 474 t HREO / 4,440 t NdPr [F11] / 10: its "
+                            "by-product is a mixed SEG-heavy carbonate, mostly Sm/Eu/Gd (review "
+                            "row 14, inconsistency 6), split as Energy Fuels' (EST)")
+    tb_heavy = src("recipes", "HEAVY_SEP", "output TB_OXIDE", TB_PER_DY_HEAVY_FEED,
+                   "derived: a SEG-heavy feed yields ~5% Dy and ~1% Tb (Lynas, rawmaterials.net,"
+                   " review row 11): 0.2 t Tb oxide per t Dy oxide")
     o_m = src("recipes", "METAL", "input NDPR_OXIDE", r(OXIDE_PER_METAL, 4),
               "derived: 1 / 0.850 NdPr oxide (75:25) -> metal mass factor [5.8, EST]")
     m_m = src("recipes", "MAGNET", "input NDPR_METAL", r(NDPR_METAL_PER_MAGNET, 4),
               "derived: 295 kg NdPr metal per t magnet x 1.35 scrap gross-up [5.8 BOM, X3-X5,"
               " X8]")
-    h_m = src("recipes", "MAGNET", "input HREO", r(HREO_PER_MAGNET, 5),
-              "derived: (11.5 kg Dy2O3 + 3.5 kg Tb4O7) x 1.35 [5.8 BOM, X5]; kept though "
-              "review row 10 finds ~1.6x the 3.1 kt/yr used: Dy and Tb are one material here "
-              "until they are modelled apart")
+    share = f"{HEAVY_GRADE_SHARE:.1%}"
+    dy_m = src("recipes", "(MAGNET, MAGNET_INT)", "input DY_OXIDE", r(DY_PER_MAGNET, 5),
+               f"derived: 11.5 kg Dy2O3 per t EV-grade magnet x 1.35 gross-up [5.8 BOM, X5] x "
+               f"{share}, the heavy-bearing share (consumer/HDD grades use none [5.8]) at "
+               f"which 2024's 230 kt of magnets [D10] use {WORLD_HEAVY_USE:,} t/yr of Dy + Tb "
+               "oxide: China's output 214 t Dy2O3 + 41 t Tb4O7 a month (SMM via atechmagnet, "
+               "review row 10), not the 5.2 kt/yr of the full EV-grade dose")
+    tb_m = src("recipes", "(MAGNET, MAGNET_INT)", "input TB_OXIDE", r(TB_PER_MAGNET, 5),
+               f"derived: 3.5 kg Tb4O7 per t EV-grade magnet x 1.35 x {share} (as Dy)")
     o_int = src("recipes", "MAGNET_INT", "input NDPR_OXIDE", r(NDPR_OXIDE_PER_MAGNET, 4),
                 "derived: 0.398 t NdPr metal x 1/0.850 (347 kg oxide x 1.35) [5.8]")
     s_r = src("recipes", "RECYCLE", "input SCRAP", r(SCRAP_PER_NDPR, 4),
               "derived: 1 / 0.347 t NdPr oxide per t magnet (BOM, 347 kg oxide eq.) [5.8]")
-    h_r = src("recipes", "RECYCLE", "output HREO", r(HREO_PER_NDPR_RECYCLED, 4),
-              "derived: China recycled (710 t Dy + 160 t Tb) / 26,504 t PrNd oxide 2024 [X8]")
+    dy_r = src("recipes", "RECYCLE", "output DY_OXIDE", r(710 / CN_RECYCLED, 4),
+               "derived: China recycled 710 t Dy oxide / 26,504 t PrNd oxide 2024 [X8]")
+    tb_r = src("recipes", "RECYCLE", "output TB_OXIDE", r(160 / CN_RECYCLED, 4),
+               "derived: China recycled 160 t Tb oxide / 26,504 t PrNd oxide 2024 [X8]")
     return [["technology", "material", "input", "output"],
             ["SEP", "CONC", conc, None], ["SEP", "NDPR_OXIDE", None, 1],
             ["SEP_HRE", "CONC", conc, None], ["SEP_HRE", "NDPR_OXIDE", None, 1],
-            ["SEP_HRE", "HREO", None, ef2],
-            ["MINE_SEP", "NDPR_OXIDE", None, 1], ["MINE_SEP", "HREO", None, iluka],
-            ["MINE_SEP_LRE", "NDPR_OXIDE", None, 1], ["MINE_SEP_LRE", "HREO", None, nolans],
+            *ef2,
+            ["MINE_SEP", "NDPR_OXIDE", None, 1], *iluka,
+            ["MINE_SEP_LRE", "NDPR_OXIDE", None, 1], *nolans,
             ["METAL", "NDPR_OXIDE", o_m, None], ["METAL", "NDPR_METAL", None, 1],
-            ["MAGNET", "NDPR_METAL", m_m, None], ["MAGNET", "HREO", h_m, None],
-            ["MAGNET", "NDFEB", None, 1],
-            ["MAGNET_INT", "NDPR_OXIDE", o_int, None], ["MAGNET_INT", "HREO", h_m, None],
-            ["MAGNET_INT", "NDFEB", None, 1],
+            ["MAGNET", "NDPR_METAL", m_m, None], ["MAGNET", "DY_OXIDE", dy_m, None],
+            ["MAGNET", "TB_OXIDE", tb_m, None], ["MAGNET", "NDFEB", None, 1],
+            ["MAGNET_INT", "NDPR_OXIDE", o_int, None], ["MAGNET_INT", "DY_OXIDE", dy_m, None],
+            ["MAGNET_INT", "TB_OXIDE", tb_m, None], ["MAGNET_INT", "NDFEB", None, 1],
             ["RECYCLE", "SCRAP", s_r, None], ["RECYCLE", "NDPR_OXIDE", None, 1],
-            ["RECYCLE", "HREO", None, h_r]]
+            ["RECYCLE", "DY_OXIDE", None, dy_r], ["RECYCLE", "TB_OXIDE", None, tb_r],
+            ["HEAVY_SEP", "DY_OXIDE", None, 1], ["HEAVY_SEP", "TB_OXIDE", None, tb_heavy]]
+
+
+def _dy_tb_outputs(technology: str, per_ndpr: float, why: str) -> list[list]:
+    """The Dy and Tb oxide by-product rows of a separation recipe making `per_ndpr` t of the
+    two per t NdPr oxide, split in Energy Fuels' Phase 2 ratio [F12]."""
+    dy = src("recipes", technology, "output DY_OXIDE", r(per_ndpr * DY_SHARE_OF_DYTB, 5), why)
+    tb = src("recipes", technology, "output TB_OXIDE", r(per_ndpr * (1 - DY_SHARE_OF_DYTB), 5),
+             why)
+    return [[technology, "DY_OXIDE", None, dy], [technology, "TB_OXIDE", None, tb]]
 
 
 def _variable_costs() -> dict[str, float]:
@@ -224,8 +258,17 @@ def _variable_costs() -> dict[str, float]:
                 "assumption: metallisation conversion cost (no figure in the reference)")
     recycle = src("existing_plants", "(all RECYCLE)", "variable_cost", 20_000,
                   "assumption: recycling conversion cost (no figure in the reference)")
+    heavy = src("existing_plants", "(HEAVY_SEP)", "variable_cost",
+                r(DY_PRICE + TB_PER_DY_HEAVY_FEED * TB_PRICE, -2),
+                "derived: China's price of its output, 1 t Dy oxide (224 USD/kg [P6]) + 0.2 t "
+                "Tb oxide (925 USD/kg [P7]): the circuits running in 2025 and MP's, built with "
+                "a DoD loan, run against China's oxide carrying freight and licensing (as the "
+                "magnet makers, EST)")
+    heavy_x = src("sites", "(HEAVY_SEP)", "variable_cost", r(HEAVY_PREMIUM * heavy, -2),
+                  "derived: ex-China Dy and Tb ~1.5x China's price [5.5]: what a new circuit "
+                  "outside China needs; capex comes on top")
     return {"SEP": sep_x, "SEP_CN": sep_cn, "SEP_HRE": sep_x, "MINE_SEP": integ,
-            "MINE_SEP_LRE": integ,
+            "MINE_SEP_LRE": integ, "HEAVY_SEP": heavy_x, "HEAVY_SEP_RUNNING": heavy,
             "METAL": metal, "MAGNET": magnet_x, "MAGNET_RUNNING": magnet,
             "MAGNET_INT": magnet_x + metal, "RECYCLE": recycle}
 
@@ -272,11 +315,12 @@ def _existing(vc: dict[str, float]) -> list[list]:
                  "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
                  "proxy, held for 2025 (EST 15-20 kt in 5.4; Argus <9% share [D13]): more "
                  "would put China's 2025 magnet share below the IEA's 94% [D6]")
-    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(), -1),
+    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(mp_metal), -1),
                    f"calibration: the metal Japan makes from non-Chinese oxide when China has "
                    f"{JAPAN_CHINA_SHARE:.0%} of its rare-earth compound and metal imports by "
                    "volume (>2/3 2022 [D13], ~70% 2024 [D14], ~60% 2026 [D18]); its makers "
-                   "buy the rest of their NdPr metal from China (EST)")
+                   "buy MP's 2025 metal (no US magnet plant runs in 2025) and the rest of their "
+                   "NdPr metal from China (EST)")
     vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
                  f"[D22] Shin-Etsu Vietnam 2,200 t/yr end-2022 (low confidence), {HELD}")
     neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
@@ -287,6 +331,16 @@ def _existing(vc: dict[str, float]) -> list[list]:
                "2024-25)")
     noveon = src("existing_plants", "NOVEON_SAN_MARCOS", "capacity", 2_000,
                  "[F17, 2023] 2,000 t/yr built; commercial volume from 2027 (EST)")
+    lynas_heavy = src("existing_plants", "LYNAS_HEAVY", "capacity", 1_500 * 0.05,
+                      "derived: Lynas Malaysia heavy-RE circuit, up to 1,500 t/yr SEG-heavy feed "
+                      "[F7] x ~5% Dy (review row 11): t Dy oxide/yr (+0.2 t Tb per t); first Dy "
+                      "May 2025, Tb June 2025 [F7], so half of it in 2025 (EST)")
+    mp_heavy = src("existing_plants", "MP_HEAVY", "capacity", 1_500 * 0.05,
+                   "EST: MP's heavy-RE separation line at Mountain Pass, funded by a 150 M USD "
+                   "DoD loan [F4]; the reference gives no size, so Lynas's first circuit [F7], "
+                   "the one ex-China circuit with a size (Mountain Pass ore is light-RE rich); "
+                   "loan Jul 2025 + ~11-month retrofit [5.7]: from 2027, as the other plants "
+                   "commissioned a year earlier")
     src("existing_plants", "(ramps)", "first_year", "2026, 2027",
         "EST: plants ramping in 2025 (US 2025 output ~0: imports ~= consumption [D10, D11]) "
         "count from 2026 (commissioned, ramping) or 2027 (commercial volume then)")
@@ -299,6 +353,11 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
             ["MP_MOUNTAIN_PASS", "SEP", "USA", mp_sep, 0, vc["SEP"], None, None],
+            ["LYNAS_HEAVY", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0, vc["HEAVY_SEP_RUNNING"],
+             None, None],
+            ["LYNAS_HEAVY_RAMP", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0,
+             vc["HEAVY_SEP_RUNNING"], FIRST + 1, None],
+            ["MP_HEAVY", "HEAVY_SEP", "USA", mp_heavy, 0, vc["HEAVY_SEP_RUNNING"], 2027, None],
             ["EF_WHITE_MESA_PH1", "SEP", "USA", ef1, 0, vc["SEP"], None, None],
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
             ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
@@ -313,13 +372,15 @@ def _existing(vc: dict[str, float]) -> list[list]:
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
 
 
-def _japan_metal() -> float:
+def _japan_metal(us_metal: float) -> float:
     """Japan's metal-making capacity at which China supplies JAPAN_CHINA_SHARE of what Japan's
-    magnet makers import: Chinese metal and heavy-RE oxide, the rest non-Chinese oxide."""
+    magnet makers import: Chinese metal and heavy-RE oxides; the rest is `us_metal` and the
+    non-Chinese oxide of Japan's own metal making."""
     metal = JP_MAGNETS * NDPR_METAL_PER_MAGNET
-    heavy = JP_MAGNETS * HREO_PER_MAGNET
-    share = JAPAN_CHINA_SHARE
-    return (1 - share) * (metal + heavy) / (1 + share * (OXIDE_PER_METAL - 1))
+    heavy = JP_MAGNETS * HEAVY_PER_MAGNET
+    others_per_china = (1 - JAPAN_CHINA_SHARE) / JAPAN_CHINA_SHARE
+    return ((others_per_china * (metal + heavy - us_metal) - us_metal)
+            / (OXIDE_PER_METAL + others_per_china))
 
 
 def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
@@ -386,6 +447,11 @@ def _sites(vc: dict[str, float]) -> list[list]:
          "builds it for 2027",
          "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
          earliest=2026)
+    site("LYNAS_HEAVY_EXP", "HEAVY_SEP", "default", "MYS", 5_000 * 0.05, 500e6 * 0.24, 2,
+         "derived: MYR 500 M (~120 M USD) for 5,000 t/yr heavy-RE feed [F8] x ~5% Dy (review "
+         "row 11): t Dy oxide/yr (+0.2 t Tb per t); capex 500 M MYR x 0.24 USD/MYR [F8]",
+         "[5.7] retrofit ~11 months (Lynas's first circuit); announced Oct 2025: 2 yr (EST)",
+         earliest=2026)
     site("ARAFURA_NOLANS", "MINE_SEP_LRE", "default", "AUS", 4_440,
          (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
          "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
@@ -448,9 +514,12 @@ def _sites(vc: dict[str, float]) -> list[list]:
 def _supply() -> list[list]:
     price = src("supply", "CONC", "price", r(CONC_PRICE, -1),
                 f"derived: US 2024 mine output value 260 M USD / 45,000 t REO [D1], {HELD}")
-    hre_price = src("supply", "CHN/HREO", "price", r(HREO_PRICE, -2),
-                    "derived: 11.5:3.5 mix of Dy oxide 224 USD/kg [P6] and Tb oxide 925 USD/kg "
-                    "(Nov 2025) [P7]")
+    dy_price = src("supply", "CHN/DY_OXIDE", "price", DY_PRICE,
+                   "[P6] Adamas: ~96% of 2025 global Dy oxide volume priced at 224 USD/kg on "
+                   "average; China sells without limit (its ~99% of heavy separation)")
+    tb_price = src("supply", "CHN/TB_OXIDE", "price", TB_PRICE,
+                   "[P7] China Tb oxide 6.58-6.62 M CNY/t, Nov 2025, ~925 USD/kg (EST "
+                   "conversion)")
     rows = [["country", "material", "year", "max_quantity", "price"]]
     for country, qty, why in (
             ("CHN", 270_000, "[D1] China 2024 mine output 270,000 t REO"),
@@ -468,7 +537,7 @@ def _supply() -> list[list]:
         "EST: mines exogenous [5.7], growing with demand (IEA STEPS, see demand; review row "
         "2, inconsistency 9: not 8.7%/yr everywhere); the US to MP's 'Upstream 60K' [F2] at "
         "most")
-    rows.append(["CHN", "HREO", None, None, hre_price])
+    rows += [["CHN", "DY_OXIDE", None, None, dy_price], ["CHN", "TB_OXIDE", None, None, tb_price]]
     scrap_price = src("supply", "SCRAP", "price", 3_000,
                       "assumption: collected scrap price (no figure in the reference)")
     cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(CN_RECYCLED * SCRAP_PER_NDPR, -2),
@@ -559,6 +628,12 @@ def _stockpiles(policy: bool) -> list[list]:
 def _limits() -> list[list]:
     src("dependence_limits", "USA, JPN <- CHINA", "max_share", "0.5 (2030-34), 0.2 (2035+)",
         "policy case from the brief; precedent EU CRMA <=65% from one country [G20]")
+    src("dependence_limits", "DY_OXIDE, TB_OXIDE", "max_share", "none",
+        "no limit of their own: under origin_rule 'content' a magnet made with any Chinese Dy "
+        "or Tb counts as Chinese, so the magnet limits already cap the heavies in the magnets "
+        "the US and Japan use, which is all they use them for; a Dy/Tb row would only repeat "
+        "that for their own makers and add rows, and the policy question is the share of "
+        "magnets and NdPr oxide")
     rows = [["consumer", "supplier", "material", "year", "max_share"]]
     for consumer in ("USA", "JPN"):
         for material in ("NDPR_OXIDE", "NDFEB"):
@@ -586,7 +661,7 @@ def _scenarios() -> tuple[list[list], list[list]]:
             ["cn_oct2025_3yr", p3, "October-2025-like: extended controls; Dy/Tb and magnet "
              "exports fall 95% for three years (2027-2029)"]]
     dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut"]]
-    for mat in ("HREO", "NDFEB"):
+    for mat in ("DY_OXIDE", "TB_OXIDE", "NDFEB"):
         dis.append(["cn_apr2025_1yr", "CHINA", mat, 2027, 2027, cut1])
         dis.append(["cn_oct2025_3yr", "CHINA", mat, 2027, 2029, cut3])
     return scen, dis

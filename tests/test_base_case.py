@@ -47,7 +47,7 @@ def first_year_trade(tmp_path_factory) -> dict[str, pd.DataFrame]:
     tables = solve_workbook(path, write=False).plan.tables
     return {name: tables[name][(tables[name].scenario == "baseline")
                                & (tables[name].year == module.FIRST)]
-            for name in ("production", "shipments")}
+            for name in ("production", "shipments", "purchases")}
 
 
 def _china_share(rows: pd.DataFrame, country: str) -> float:
@@ -84,8 +84,24 @@ def test_calibration_japan_buys_two_thirds_from_china(first_year_trade):
     """China's share of Japan's rare-earth compound and metal imports, by volume: >2/3 in 2022
     [D13], ~70% in 2024 [D14], ~60% in 2026 [D18]."""
     imports = _imports(first_year_trade["shipments"], "JPN",
-                       ("NDPR_OXIDE", "HREO", "NDPR_METAL"))
+                       ("NDPR_OXIDE", "DY_OXIDE", "TB_OXIDE", "NDPR_METAL"))
     assert 0.60 <= _china_share(imports, "from_country") <= 0.70
+
+
+def test_calibration_china_separates_the_heavies(first_year_trade):
+    """China ~99% of Dy and Tb separation (review, row 11 and section 2): its market supply and
+    recycling against Lynas's heavy circuit, the one running outside China in 2025; and
+    2025's world use of the two ~3.1 kt (214 t Dy2O3 + 41 t Tb4O7 a month, review row 10)."""
+    heavies = ("DY_OXIDE", "TB_OXIDE")
+    made = first_year_trade["production"]
+    made = made[made.material.isin(heavies) & (made.quantity > 0)]
+    bought = first_year_trade["purchases"]
+    bought = bought[bought.material.isin(heavies)]
+    separated = pd.concat([made[["country", "quantity"]], bought[["country", "quantity"]]])
+    assert _china_share(separated, "country") == pytest.approx(0.99, abs=0.03)
+    magnets = first_year_trade["production"]
+    made_magnets = magnets[magnets.material == "NDFEB"].quantity.sum()
+    assert made_magnets * _base_case().HEAVY_PER_MAGNET == pytest.approx(3_100, rel=0.1)
 
 
 def test_policy_case_solves_within_its_gap(tmp_path):
