@@ -68,6 +68,10 @@ MAGNET_PREMIUM = (10_000 + 30_000) / 2   # ex-China magnets +10-30 USD/kg, Jul 2
 # the magnet premium less the premium of the oxide in it is the premium of making it
 MAGNET_CONVERSION_PREMIUM = MAGNET_PREMIUM - NDPR_OXIDE_PER_MAGNET * SEP_PREMIUM
 WEDGE = 1_000                            # freight 400 + 600 export licensing
+NDPR_FLOOR = 110_000                     # DoD floor for MP's NdPr oxide, 10 years [F4, P10]
+FLOOR_YEARS = range(FIRST, FIRST + 10)   # from Q4 2025 [P10]: 2025-2034 in the plan's years
+GOV_LENDING_RATE = 0.045                 # a sovereign lender's long-term rate (assumption)
+RAMP_YEARS = 3                           # a new plant reaches nameplate in its third year (EST)
 
 # --- demand ------------------------------------------------------------------------------------
 GROWTH = 1.55 ** (1 / 16) - 1           # IEA STEPS: REE demand +50-60% 2024-2040
@@ -78,6 +82,7 @@ JP_DEMAND = 23_000                       # Japan's magnet use (review row 4)
 CN_MAGNET_EXPORTS = 58_152               # China's 2024 magnet exports (review row 6)
 US_UPSTREAM = 60_000                     # MP "Upstream 60K", t REO/yr [F2]
 LYNAS_2025 = 6_558                       # Lynas FY25 NdPr output (review row 11)
+MP_2025 = 721 * 4                        # MP Q3-2025 NdPr x 4 (review row 12)
 HELD = "held for 2025 (no later figure in the reference)"
 CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
 CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
@@ -294,9 +299,10 @@ def _existing(vc: dict[str, float]) -> list[list]:
                 "2025 figure (Mar-Q 2025 1,509 t x 4 = 6,036 [F7] agrees)")
     lynas_ramp = src("existing_plants", "LYNAS_KUANTAN_RAMP", "capacity", 10_500 - LYNAS_2025,
                      "derived: nameplate 10,500 t/yr [F7] less 2025 output; from 2027 (EST)")
-    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", 721 * 4,
+    mp_sep = src("existing_plants", "MP_MOUNTAIN_PASS", "capacity", MP_2025,
                  "review row 12 (MP Q3-2025 release): record Q3-2025 721 t NdPr x 4, the 2025 "
-                 "run rate (2024: 1,294 t [F2])")
+                 "run rate (2024: 1,294 t [F2]); a plant from 2035, when the DoD floor ends: "
+                 "before, a supply row at the floor price (see supply USA/NDPR_OXIDE)")
     ef1 = src("existing_plants", "EF_WHITE_MESA_PH1", "capacity", 1_000,
               f"[F12, 2024] Phase 1 850-1,000 t/yr NdPr, complete Q1 2024; {HELD}")
     solvay = src("existing_plants", "SOLVAY_LA_ROCHELLE", "capacity", 300,
@@ -307,25 +313,25 @@ def _existing(vc: dict[str, float]) -> list[list]:
     mp_metal = src("existing_plants", "MP_INDEPENDENCE_METAL", "capacity",
                    r(1_000 * NDPR_METAL_PER_MAGNET, -1),
                    "derived: metal for 1,000 t/yr magnets x 0.398 (commercial NdPr metal Jan "
-                   "2025 [F3]: runs in 2025)")
+                   "2025 [F3]); it feeds MP's own magnet line, so it ramps with it from 2026 "
+                   "(review inconsistency 8)")
     mp_mag = src("existing_plants", "MP_INDEPENDENCE", "capacity", 1_000,
                  "[F1, F2] Independence 1,000 t/yr magnets; magnet trials in 2025 [F3], so "
-                 "counted from 2026")
+                 "counted from 2026, half that year and all from 2027 (EST ramp)")
     jp_mag = src("existing_plants", "JP_MAGNET_MAKERS", "capacity", JP_MAGNETS,
                  "[D15, 2021] Japan NdFeB alloy production 12,400 t (2020) as sintered output "
                  "proxy, held for 2025 (EST 15-20 kt in 5.4; Argus <9% share [D13]): more "
                  "would put China's 2025 magnet share below the IEA's 94% [D6]")
-    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(mp_metal), -1),
+    jp_metal = src("existing_plants", "JP_METAL", "capacity", r(_japan_metal(), -1),
                    f"calibration: the metal Japan makes from non-Chinese oxide when China has "
                    f"{JAPAN_CHINA_SHARE:.0%} of its rare-earth compound and metal imports by "
                    "volume (>2/3 2022 [D13], ~70% 2024 [D14], ~60% 2026 [D18]); its makers "
-                   "buy MP's 2025 metal (no US magnet plant runs in 2025) and the rest of their "
-                   "NdPr metal from China (EST)")
+                   "buy the rest of their NdPr metal from China (EST)")
     vn_mag = src("existing_plants", "SHINETSU_VIETNAM", "capacity", 2_200,
                  f"[D22] Shin-Etsu Vietnam 2,200 t/yr end-2022 (low confidence), {HELD}")
     neo = src("existing_plants", "NEO_NARVA", "capacity", 2_000,
               "[F14, 2025] Narva phase 1 2,000 t/yr, inaugurated Sep 2025, commercial ramp "
-              "2026: counted from 2026")
+              "2026: counted from 2026, half that year and all from 2027 (EST ramp)")
     usar = src("existing_plants", "USAR_STILLWATER", "capacity", 1_200,
                "[F16] 1,200 t/yr initial; commercial volume from 2027 (EST: first magnets "
                "2024-25)")
@@ -341,6 +347,11 @@ def _existing(vc: dict[str, float]) -> list[list]:
                    "the one ex-China circuit with a size (Mountain Pass ore is light-RE rich); "
                    "loan Jul 2025 + ~11-month retrofit [5.7]: from 2027, as the other plants "
                    "commissioned a year earlier")
+    src("existing_plants", "(committed ramps)", "capacity", f"1/{RAMP_YEARS} a year",
+        f"EST: a new plant reaches nameplate over {RAMP_YEARS} years, a third a year (MP's "
+        "Mountain Pass made 1,294 t NdPr in 2024 [F2], ~2.9 kt in Q3 2025, years after its "
+        "restart; Narva and Independence ramp in 2026 [F14, F3]); a ramp's rows are "
+        "<plant>_<year> from its second year")
     src("existing_plants", "(ramps)", "first_year", "2026, 2027",
         "EST: plants ramping in 2025 (US 2025 output ~0: imports ~= consumption [D10, D11]) "
         "count from 2026 (commissioned, ramping) or 2027 (commercial volume then)")
@@ -352,7 +363,7 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["CN_RECYCLE", "RECYCLE", "CHN", cn_rec, 0, vc["RECYCLE"], None, None],
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
-            ["MP_MOUNTAIN_PASS", "SEP", "USA", mp_sep, 0, vc["SEP"], None, None],
+            ["MP_MOUNTAIN_PASS", "SEP", "USA", mp_sep, 0, vc["SEP"], FLOOR_YEARS[-1] + 1, None],
             ["LYNAS_HEAVY", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0, vc["HEAVY_SEP_RUNNING"],
              None, None],
             ["LYNAS_HEAVY_RAMP", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0,
@@ -361,26 +372,62 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["EF_WHITE_MESA_PH1", "SEP", "USA", ef1, 0, vc["SEP"], None, None],
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
             ["NEO_SILMET", "SEP", "EST", silmet, 0, vc["SEP"], None, None],
-            ["MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, 0, vc["METAL"], None, None],
-            ["MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, 0, vc["MAGNET_RUNNING"], 2026, None],
+            *_ramping("MP_INDEPENDENCE_METAL", "METAL", "USA", mp_metal, vc["METAL"], 2026, 2),
+            *_ramping("MP_INDEPENDENCE", "MAGNET", "USA", mp_mag, vc["MAGNET_RUNNING"], 2026, 2),
             ["JP_METAL", "METAL", "JPN", jp_metal, 0, vc["METAL"], None, None],
             ["JP_MAGNET_MAKERS", "MAGNET", "JPN", jp_mag, 0, vc["MAGNET_RUNNING"], None, None],
             ["SHINETSU_VIETNAM", "MAGNET", "VNM", vn_mag, 0, vc["MAGNET_RUNNING"], None, None],
-            ["NEO_NARVA", "MAGNET", "EST", neo, 0, vc["MAGNET_RUNNING"], 2026, None],
+            *_ramping("NEO_NARVA", "MAGNET", "EST", neo, vc["MAGNET_RUNNING"], 2026, 2),
+            *_committed(vc),
             ["USAR_STILLWATER", "MAGNET", "USA", usar, 0, vc["MAGNET_RUNNING"], 2027, None],
             ["NOVEON_SAN_MARCOS", "MAGNET", "USA", noveon, 0, vc["MAGNET_RUNNING"], 2027, None],
             *_china_growth(vc, cn_sep, cn_metal, cn_magnet, cn_rec)]
 
 
-def _japan_metal(us_metal: float) -> float:
+def _japan_metal() -> float:
     """Japan's metal-making capacity at which China supplies JAPAN_CHINA_SHARE of what Japan's
-    magnet makers import: Chinese metal and heavy-RE oxides; the rest is `us_metal` and the
-    non-Chinese oxide of Japan's own metal making."""
+    magnet makers import: Chinese metal and heavy-RE oxides, the rest non-Chinese oxide."""
     metal = JP_MAGNETS * NDPR_METAL_PER_MAGNET
     heavy = JP_MAGNETS * HEAVY_PER_MAGNET
-    others_per_china = (1 - JAPAN_CHINA_SHARE) / JAPAN_CHINA_SHARE
-    return ((others_per_china * (metal + heavy - us_metal) - us_metal)
-            / (OXIDE_PER_METAL + others_per_china))
+    share = JAPAN_CHINA_SHARE
+    return (1 - share) * (metal + heavy) / (1 + share * (OXIDE_PER_METAL - 1))
+
+
+def _ramping(plant: str, technology: str, country: str, capacity: float, cost: float,
+             first: int, years: int = RAMP_YEARS) -> list[list]:
+    """Existing-plant rows of a plant that starts in `first` and reaches `capacity` in equal
+    steps over `years` years: the first row carries the plant's name, each later step is
+    <plant>_<year>."""
+    return [[plant if k == 0 else f"{plant}_{first + k}", technology, country,
+             r(capacity * (k + 1) / years) - r(capacity * k / years), 0, cost, first + k, None]
+            for k in range(years)]
+
+
+def _committed(vc: dict[str, float]) -> list[list]:
+    """Projects with their money committed, as existing plants from their first year with
+    ramp-ups: their capex is spent whatever the plan does, so it is named here, not charged."""
+    iluka = src("existing_plants", "ILUKA_ENEABBA", "capacity", 5_500,
+                "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (~1.14 B USD at "
+                "0.65) financed by an A$1.65 B Australian government loan; committed, "
+                "commissioning 2027 (review rows 13, 16): from 2027, ramping")
+    ten_x = src("existing_plants", "MP_10X", "capacity", 7_000,
+                "[F4] +7,000 t/yr magnets (MP total 10,000); capex ~1 B USD [F5] (low "
+                "confidence) with DoD 400 M USD preferred equity, a 150 M USD loan, 100% "
+                "offtake of its magnets and the 110 USD/kg NdPr floor for 10 years; "
+                "commissioning 2028 [F4]: from 2028, ramping")
+    vulcan = src("existing_plants", "VULCAN", "capacity", 10_000,
+                 "[F15] 10,000 t/yr; 1.4 B USD package: OSC loan 620 M USD (+80 M to "
+                 "ReElement), CHIPS 50 M, 550 M private, Commerce 50 M equity; announced Nov "
+                 "2025, site open: magnet plant ~3 yr [5.7], from 2029, ramping (EST)")
+    evac = src("existing_plants", "EVAC_SUMTER", "capacity", r(506e6 / 130_000, -2),
+               "EST: e-VAC Sumter SC does not disclose its capacity [F18]; 506 M USD investment "
+               "(DoD 94.1 M, 48C 111.8 M) at the vertically integrated 120-140 k USD per t/yr "
+               "[5.6] (VAC makes its own alloy; the magnet-only 55 k would give 9,200 t, "
+               "more than the US uses); target late fall 2025: from 2026, ramping")
+    return [*_ramping("ILUKA_ENEABBA", "MINE_SEP", "AUS", iluka, vc["MINE_SEP"], 2027),
+            *_ramping("MP_10X", "MAGNET_INT", "USA", ten_x, vc["MAGNET_INT"], 2028),
+            *_ramping("VULCAN", "MAGNET_INT", "USA", vulcan, vc["MAGNET_INT"], 2029),
+            *_ramping("EVAC_SUMTER", "MAGNET", "USA", evac, vc["MAGNET"], 2026)]
 
 
 def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> list[list]:
@@ -414,8 +461,15 @@ def _china_growth(vc, sep: float, metal: float, magnet: float, rec: float) -> li
 def _sites(vc: dict[str, float]) -> list[list]:
     life = src("sites", "(all)", "lifetime", 25, "assumption: 25-year plant life (no figure "
                "in the reference)")
+    lent = src("sites", "(USA, JPN)", "financing_rate", GOV_LENDING_RATE,
+               "assumption: a sovereign lender's long-term rate (no rate in the reference) for "
+               "the US and Japanese options: the US lends to such projects (OSC 620 M USD to "
+               "Vulcan [F15], DoD 150 M USD to MP [F4]) and the US-Japan framework offers loans "
+               "and guarantees for jointly selected projects, financing within 6 months [U1]; "
+               "elsewhere the discount rate")
     rows = [["site", "technology", "option", "country", "capacity", "capex", "fixed_om",
-             "variable_cost", "lead_time", "lifetime", "earliest_year", "latest_year"]]
+             "variable_cost", "lead_time", "lifetime", "earliest_year", "latest_year",
+             "financing_rate"]]
 
     def site(name, tech, option, country, cap, capex, lead, why_capex, why_lead,
              earliest=None, vkey=None):
@@ -424,7 +478,7 @@ def _sites(vc: dict[str, float]) -> list[list]:
         src("sites", f"{name}/{option}", "lead_time", lead, why_lead)
         rows.append([name, tech, option, country, cap, r(capex, -5), 0, vc[vkey or tech],
                      lead, life,
-                     earliest, None])
+                     earliest, None, lent if country in ("USA", "JPN") else None])
 
     # separation
     # China's aggregate capacity is exogenous: see the CN_*_<year> rows on existing_plants
@@ -440,18 +494,6 @@ def _sites(vc: dict[str, float]) -> list[list]:
     site("US_SEP_BROWNFIELD", "SEP", "default", "USA", 5_000, 5_000 * 60_000, 3,
          "EST size; capex 60 k USD per t/yr brownfield default [5.6]",
          "[F12] brownfield expansion ~3 yr")
-    site("ILUKA_ENEABBA", "MINE_SEP", "default", "AUS", 5_500,
-         1.75e9 * USD_PER_AUD, 1,
-         "[F10] up to 5,500 t/yr NdPr + 750 t DyTb; capex A$1.7-1.8 B (1.75) x 0.65; kept a "
-         "choice at nameplate though committed and ramping (review row 13): every plan "
-         "builds it for 2027",
-         "[F10] under construction, commissioning 2027: 1 yr, decided 2026 at the earliest",
-         earliest=2026)
-    site("LYNAS_HEAVY_EXP", "HEAVY_SEP", "default", "MYS", 5_000 * 0.05, 500e6 * 0.24, 2,
-         "derived: MYR 500 M (~120 M USD) for 5,000 t/yr heavy-RE feed [F8] x ~5% Dy (review "
-         "row 11): t Dy oxide/yr (+0.2 t Tb per t); capex 500 M MYR x 0.24 USD/MYR [F8]",
-         "[5.7] retrofit ~11 months (Lynas's first circuit); announced Oct 2025: 2 yr (EST)",
-         earliest=2026)
     site("ARAFURA_NOLANS", "MINE_SEP_LRE", "default", "AUS", 4_440,
          (1.39e9 + 0.196e9) * USD_PER_AUD, 5,
          "[F11] 4,440 t/yr NdPr + 474 t HREO; capex A$1.39 B + A$0.196 B x 0.65",
@@ -466,14 +508,6 @@ def _sites(vc: dict[str, float]) -> list[list]:
     site("JP_METAL_2", "METAL", "default", "JPN", 3_000, 3_000 * metal_capex, 3,
          "EST size; capex derived metal intensity [5.6]", "[5.7] magnet/metal plant ~3 yr")
     # magnets
-    site("MP_10X", "MAGNET_INT", "default", "USA", 7_000, 1.0e9, 3,
-         "[F4] +7,000 t/yr; capex ~1 B USD [F5] (low confidence; ~143 k per t/yr); kept "
-         "optional though committed (review row 16): when the policy needs it is the question",
-         "[F4] Jul 2025 -> commissioning 2028: ~3 yr")
-    site("VULCAN", "MAGNET_INT", "default", "USA", 10_000, 1.4e9, 3,
-         "[F15] 10,000 t/yr; capex 1.4 B USD package; kept optional though committed "
-         "(review row 16)",
-         "[5.7] magnet plant ~3 yr (EST)")
     site("USAR_STILLWATER_EXP", "MAGNET", "default", "USA", 3_600, 3_600 * 55_000, 2,
          "[F16] 1,200 -> 4,800 t/yr nameplate; capex 55 k USD per t/yr magnet-only [5.6]",
          "[F14, F18] magnet plant ~2-2.5 yr")
@@ -538,6 +572,7 @@ def _supply() -> list[list]:
         "2, inconsistency 9: not 8.7%/yr everywhere); the US to MP's 'Upstream 60K' [F2] at "
         "most")
     rows += [["CHN", "DY_OXIDE", None, None, dy_price], ["CHN", "TB_OXIDE", None, None, tb_price]]
+    rows += _price_floor()
     scrap_price = src("supply", "SCRAP", "price", 3_000,
                       "assumption: collected scrap price (no figure in the reference)")
     cn_scrap = src("supply", "CHN/SCRAP", "max_quantity", r(CN_RECYCLED * SCRAP_PER_NDPR, -2),
@@ -551,6 +586,26 @@ def _supply() -> list[list]:
                     "review row 20: not 25% of consumption; end-of-life scrap not modelled")
         rows += [[country, "SCRAP", y, swarf, scrap_price] for y in YEARS if y >= first]
     return rows
+
+
+def _price_floor() -> list[list]:
+    """MP's NdPr oxide under the DoD floor: what the US pays for it, as a supply row in each
+    floor year (Mountain Pass is a plant again after it)."""
+    mp = MP_2025
+    floor = src("supply", "USA/NDPR_OXIDE", "price", NDPR_FLOOR,
+                "[F4, P10] DoD price floor 110 USD/kg for MP's NdPr for 10 years from Q4 2025 "
+                f"(2025-{FLOOR_YEARS[-1]} here): what the US pays for Mountain Pass's oxide, "
+                f"up to its 2025 run rate {mp:,} t/yr (721 t in Q3 2025 x 4, review row 12); "
+                "MP's concentrate stays on the US supply row (its mine makes more than its "
+                "separation uses)")
+    above = (NDPR_FLOOR - NDPR_OXIDE_PRICE) * mp
+    discounted = sum(above / 1.07 ** (y - FIRST) for y in FLOOR_YEARS)
+    src("supply", "USA/NDPR_OXIDE", "floor cost above market", r(above * len(FLOOR_YEARS), -6),
+        f"derived: (110,000 - {NDPR_OXIDE_PRICE:,.0f} China's NdPr price in the workbook) USD/t "
+        f"x {mp:,} t/yr = {above / 1e6:,.1f} M USD/yr if MP sells all its output under the "
+        f"floor; x {len(FLOOR_YEARS)} years = {above * len(FLOOR_YEARS) / 1e9:,.2f} B USD, "
+        f"{discounted / 1e9:,.2f} B USD discounted at 7% to 2025 (review: ~100-300 M USD/yr)")
+    return [["USA", "NDPR_OXIDE", y, mp, floor] for y in FLOOR_YEARS]
 
 
 def _routes() -> list[list]:
