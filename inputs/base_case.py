@@ -341,7 +341,7 @@ def _existing(vc: dict[str, float]) -> list[list]:
                       "derived: Lynas Malaysia heavy-RE circuit, up to 1,500 t/yr SEG-heavy feed "
                       "[F7] x ~5% Dy (review row 11): t Dy oxide/yr (+0.2 t Tb per t); first Dy "
                       "May 2025, Tb June 2025 [F7], so half of it in 2025 (EST)")
-    mp_heavy = src("existing_plants", "MP_HEAVY", "capacity", 1_500 * 0.05,
+    mp_heavy = src("existing_plants", "MP_HEAVY", "capacity", lynas_heavy,
                    "EST: MP's heavy-RE separation line at Mountain Pass, funded by a 150 M USD "
                    "DoD loan [F4]; the reference gives no size, so Lynas's first circuit [F7], "
                    "the one ex-China circuit with a size (Mountain Pass ore is light-RE rich); "
@@ -364,10 +364,8 @@ def _existing(vc: dict[str, float]) -> list[list]:
             ["LYNAS_KUANTAN", "SEP", "MYS", lynas, 0, vc["SEP"], None, None],
             ["LYNAS_KUANTAN_RAMP", "SEP", "MYS", lynas_ramp, 0, vc["SEP"], 2027, None],
             ["MP_MOUNTAIN_PASS", "SEP", "USA", mp_sep, 0, vc["SEP"], FLOOR_YEARS[-1] + 1, None],
-            ["LYNAS_HEAVY", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0, vc["HEAVY_SEP_RUNNING"],
-             None, None],
-            ["LYNAS_HEAVY_RAMP", "HEAVY_SEP", "MYS", lynas_heavy / 2, 0,
-             vc["HEAVY_SEP_RUNNING"], FIRST + 1, None],
+            *_ramping("LYNAS_HEAVY", "HEAVY_SEP", "MYS", lynas_heavy, vc["HEAVY_SEP_RUNNING"],
+                      FIRST, 2),
             ["MP_HEAVY", "HEAVY_SEP", "USA", mp_heavy, 0, vc["HEAVY_SEP_RUNNING"], 2027, None],
             ["EF_WHITE_MESA_PH1", "SEP", "USA", ef1, 0, vc["SEP"], None, None],
             ["SOLVAY_LA_ROCHELLE", "SEP", "FRA", solvay, 0, vc["SEP"], None, None],
