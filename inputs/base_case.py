@@ -26,6 +26,7 @@ from optimizer.excel.sheets import write_sheets
 
 FIRST, LAST = 2025, 2040
 YEARS = range(FIRST, LAST + 1)
+DISCOUNT_RATE = 0.07
 
 USD_PER_AUD = 0.65          # reference section 5 currency conversions (EST)
 USD_PER_EUR = 1.10
@@ -109,7 +110,7 @@ def r(x: float, nd: int = 0) -> float:
 
 def _settings() -> list[list]:
     return [["key", "value"], ["first_year", FIRST], ["last_year", LAST],
-            ["discount_rate", src("settings", "discount_rate", "value", 0.07,
+            ["discount_rate", src("settings", "discount_rate", "value", DISCOUNT_RATE,
                                   "[G31, R2] 7% discount rate (Busch et al. 2024); brief")],
             ["mip_gap", 0.005],
             ["time_limit_s", src("settings", "time_limit_s", "value", 300,
@@ -597,7 +598,7 @@ def _price_floor() -> list[list]:
                 "MP's concentrate stays on the US supply row (its mine makes more than its "
                 "separation uses)")
     above = (NDPR_FLOOR - NDPR_OXIDE_PRICE) * mp
-    discounted = sum(above / 1.07 ** (y - FIRST) for y in FLOOR_YEARS)
+    discounted = sum(above / (1 + DISCOUNT_RATE) ** (y - FIRST) for y in FLOOR_YEARS)
     src("supply", "USA/NDPR_OXIDE", "floor cost above market", r(above * len(FLOOR_YEARS), -6),
         f"derived: (110,000 - {NDPR_OXIDE_PRICE:,.0f} China's NdPr price in the workbook) USD/t "
         f"x {mp:,} t/yr = {above / 1e6:,.1f} M USD/yr if MP sells all its output under the "
