@@ -1,4 +1,5 @@
-"""The `optimizer` command line: one error boundary, documented exit codes.
+"""The `optimizer` command line: one error boundary, documented exit codes, and printing
+over the Python API (`optimizer.api`), which does the work.
 
 Each command imports its own stack (pandas, Pyomo, HiGHS, xlsxwriter) when it runs, so that
 `optimizer -h` and `--version` answer at once; nothing else imports inside functions but
@@ -11,13 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from optimizer import __version__, interrupt, solver_line
 from optimizer.errors import ExitCode, InputError, OptimizerError
 from optimizer.parallel import MAX_RUNS, Progress, kill_children
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("optimizer")
 
@@ -120,13 +124,11 @@ def validate(
     """Check an input workbook and report every problem, each naming sheet, row and column."""
 
     def action() -> int:
-        from optimizer.contract.to_model import build_data
-        from optimizer.contract.validate import load_inputs
+        from optimizer import api
 
-        # the model's data too: what it finds (defaults it had to assume) is said here as well
-        data = build_data(load_inputs(input))
+        warnings = api.validate(input, strict=True)
         if not quiet:
-            for warning in data.warnings:
+            for warning in warnings:
                 typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"{input}: valid")
         return ExitCode.OK
@@ -169,24 +171,23 @@ def solve(
     """Solve one workbook and write its plan workbook."""
 
     def action() -> int:
+        from optimizer import api
         from optimizer.solving.compare import check_compare, summary_lines
-        from optimizer.studies.run import default_input, solve_workbook
 
-        check_compare(compare)
-        source = input or default_input()
-        result = solve_workbook(source, output, compare=compare)
-        summary = result.plan.summary if result.plan else {}
+        check_compare(compare)  # worded for the option, before the setting's own check
+        plan = api.solve(input, compare=compare, output=output or True)
+        summary = plan.summary
         typer.echo(f"status: {summary.get('status')}")
         typer.echo(f"objective: {summary.get('objective'):,.2f} {summary.get('currency', '')}")
         gap = summary.get("mip_gap")
-        if result.exit_code == ExitCode.TIME_LIMIT_WITH_PLAN:
+        if plan.exit_code == ExitCode.TIME_LIMIT_WITH_PLAN:
             typer.echo(f"not proven optimal: gap {gap or 0:.2%}")
         elif gap is not None:
             typer.echo(f"proven gap: {gap:.2%} (requested {summary['requested_mip_gap']:.2%})")
         for line in summary_lines(summary):
             typer.echo(line)
-        typer.echo(f"plan: {result.output}")
-        return result.exit_code
+        typer.echo(f"plan: {plan.path}")
+        return plan.exit_code
 
     _run(action, debug, quiet, verbose)
 
@@ -215,19 +216,16 @@ def sweep(
     """Sensitivity runs: sweeps, cost-of-independence frontier, tornado."""
 
     def action() -> int:
-        from optimizer.studies.sweep import exit_code, sweep_workbook
+        from optimizer import api
 
         with Progress("run", quiet) as progress:
-            results, target = sweep_workbook(input, output, vary, jobs, progress,
-                                             persistent=not cold,
-                                             max_runs=None if force else max_runs,
-                                             compare=compare)
-        for i, r in enumerate(results):
-            changes = ", ".join(f"{v.label}={value:g}" for v, value in r.run.changes) or "base"
-            objective = "-" if r.objective is None else f"{r.objective:,.2f}"
-            typer.echo(f"run {i} ({changes}): {r.status}, objective {objective}")
-        typer.echo(f"sweep: {target}")
-        return exit_code(results)
+            runs = api.sweep(input, vary, output=output or True, jobs=jobs, cold=cold,
+                             compare=compare, max_runs=None if force else max_runs,
+                             progress=progress)
+        for line in _run_lines(runs):
+            typer.echo(line)
+        typer.echo(f"sweep: {runs.attrs['workbook']}")
+        return runs.attrs["exit_code"]
 
     _run(action, debug, quiet, verbose)
 
@@ -278,17 +276,33 @@ def diff(
     category, shares, shortages."""
 
     def action() -> int:
+        from optimizer import api
         from optimizer.solving.diff import summary_lines
-        from optimizer.studies.diff import diff_workbooks
 
-        found, written = diff_workbooks(plan_a, plan_b, output)
+        found = api.diff(plan_a, plan_b, output=output)
         for line in summary_lines(found):
             typer.echo(line)
-        if written is not None:
-            typer.echo(f"diff: {written}")
+        if found.path is not None:
+            typer.echo(f"diff: {found.path}")
         return ExitCode.OK
 
     _run(action, debug, quiet, verbose)
+
+
+def _run_lines(runs: pd.DataFrame) -> list[str]:
+    """One line per run of a sweep's runs table: its varied values (blank where the run
+    keeps the base's; none for the base run), status and objective."""
+    import pandas as pd
+
+    columns = list(runs.columns)
+    varied = columns[columns.index("sweep") + 1:columns.index("status")]
+    lines = []
+    for run in runs.to_dict("records"):
+        changes = ", ".join(f"{label}={run[label]:g}" for label in varied
+                            if pd.notna(run[label])) or "base"
+        objective = "-" if pd.isna(run["objective"]) else f"{run['objective']:,.2f}"
+        lines.append(f"run {run['run']} ({changes}): {run['status']}, objective {objective}")
+    return lines
 
 
 def main() -> None:

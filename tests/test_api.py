@@ -5,6 +5,7 @@ from China at 10 + 1 freight or from Australia at 20 + 2, over 2026-2027."""
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -115,6 +116,66 @@ def test_sweep_returns_the_runs_table(limited, tmp_path, monkeypatch):
     assert "runs" in pd.read_excel(out, sheet_name=None, engine="calamine")
 
 
+def test_solve_writes_where_output_says(tiny, tmp_path, monkeypatch):
+    """`output=True` is the command line's default place, a path is that path; either way
+    `plan.path` says where the workbook went."""
+    monkeypatch.chdir(tmp_path)
+    plan = optimizer.solve(tiny, compare="none", output=True)
+    assert plan.path == Path("outputs/tiny_plan.xlsx")
+    summary = pd.read_excel(plan.path, sheet_name="summary", engine="calamine")
+    assert summary.set_index("key").value["objective"] == pytest.approx(2 * 100 * 11)
+    assert optimizer.solve(tiny, compare="none", output="mine.xlsx").path == Path("mine.xlsx")
+    assert optimizer.solve(tiny, compare="none").path is None
+
+
+def test_a_bad_output_fails_before_the_input_is_read(tmp_path, monkeypatch):
+    from optimizer.studies import run
+
+    def never(*args, **kwargs):
+        raise AssertionError("the input was read before the output was checked")
+
+    monkeypatch.setattr(run, "load_inputs", never)
+    with pytest.raises(OutputError, match="does not exist"):
+        optimizer.solve(tmp_path / "no_such.xlsx", output=tmp_path / "no" / "plan.xlsx")
+
+
+def test_strict_validate_raises_the_command_lines_error(tmp_path, tiny):
+    bad = [["country", "material", "year", "max_quantity", "price"],
+           ["CHN", "OXIDE", None, None, -5]]
+    path = write_workbook(tmp_path / "bad.xlsx", tiny_sheets(supply=bad))
+    with pytest.raises(InputError) as caught:
+        optimizer.validate(path, strict=True)
+    assert [(i.sheet, i.row, i.column) for i in caught.value.issues] == [("supply", 2, "price")]
+    assert optimizer.validate(tiny, strict=True) == []
+
+
+def test_sweep_says_where_its_workbook_went_and_its_exit_code(limited, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runs = optimizer.sweep(limited, ["supply.price[country=AUS]=15"], output=True)
+    assert runs.attrs == {"workbook": Path("outputs/limited_sweep.xlsx"),
+                          "exit_code": ExitCode.OK}
+    assert list(pd.read_excel(runs.attrs["workbook"], sheet_name="runs",
+                              engine="calamine").objective) == pytest.approx(list(runs.objective))
+    assert optimizer.sweep(limited, ["supply.price[country=AUS]=15"]).attrs["workbook"] is None
+
+
+def test_diff_returns_what_changed_as_data(tiny, limited, tmp_path):
+    """The limit moves 70 t/yr to Australia's 22: 2 x 70 x 11 more."""
+    plans = [optimizer.solve(p, compare="none", output=tmp_path / f"{p.stem}_plan.xlsx").path
+             for p in (tiny, limited)]
+    found = optimizer.diff(*plans)
+    assert found.summary["objective_b"] - found.summary["objective_a"] == \
+        pytest.approx(2 * 70 * 11)
+    assert found.tables["costs"].set_index("category").difference["objective"] == \
+        pytest.approx(2 * 70 * 11)
+    assert found.path is None
+    written = optimizer.diff(*plans, output=tmp_path / "diff.xlsx").path
+    assert written == tmp_path / "diff.xlsx" and written.exists()
+    with pytest.raises(OutputError):
+        optimizer.diff(*plans, output=plans[0])
+
+
 def test_signal_handlers_are_put_back(tiny):
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     optimizer.solve(tiny, compare="none")
@@ -125,5 +186,7 @@ def test_the_api_reads_well_in_help():
     assert optimizer.solve is optimizer.api.solve
     assert "override the workbook's settings" in optimizer.solve.__doc__
     assert "Parquet" in optimizer.Plan.to_parquet.__doc__
+    assert "checked before the input is read" in optimizer.solve.__doc__
+    assert optimizer.diff is optimizer.api.diff
     with pytest.raises(AttributeError):
         _ = optimizer.no_such_name

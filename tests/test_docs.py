@@ -14,6 +14,7 @@ from optimizer.docs import (
     input_reference_markdown,
     missing_markers,
     sections,
+    tutorial_columns_markdown,
     update_readme,
 )
 from optimizer.errors import ExitCode
@@ -65,7 +66,22 @@ def test_generated_parts_are_current_and_each_is_somewhere() -> None:
     assert missing_markers(paths) == []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        for markers, body in sections().items():
+        for markers, body in sections(text).items():
             found = between(text, markers)
             assert found is None or found == body, (
                 f"{path.name} section {markers[0]} is stale: run `python -m optimizer.docs`")
+
+
+def test_tutorial_columns_follow_its_script() -> None:
+    """Each sheet's columns up to the last one its longest row fills, with the schema's
+    units; the settings it sets; nothing for a document without the script."""
+    text = tutorial_columns_markdown(README.read_text(encoding="utf-8"))
+    lines = text.splitlines()
+    assert lines[2] == ("| [`settings`](docs/inputs.md#settings-1) | `first_year` | year | "
+                        "First year of the planning horizon. |")
+    supply = lines.index("| [`supply`](docs/inputs.md#supply) | `country` |  | Country code. |")
+    assert [line.split(" | ")[1] for line in lines[supply:supply + 6]] == \
+        ["`country`", "`material`", "`year`", "`max_quantity`", "`price`", "`from_country`"]
+    assert "|  | `price` | USD/t | Price at origin. |" in lines
+    assert "`budgets`" not in text and "`sweeps`" not in text  # sheets it leaves empty
+    assert tutorial_columns_markdown("# no script here") == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -60,10 +61,11 @@ COMPARISON_COLUMNS = ["key", "value_a", "value_b", "difference"]
 @dataclass
 class PlanDiff:
     """The diff's `summary` (key -> value) and its tables: `builds`, `costs`, `shares`,
-    `shortages` and `comparisons`."""
+    `shortages` and `comparisons`; `path`: where its workbook was written, if it was."""
 
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
+    path: Path | None = None
 
 
 def compare_plans(a: Plan, b: Plan, names: tuple[str, str]) -> PlanDiff:
