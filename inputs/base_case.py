@@ -532,28 +532,81 @@ def _demand() -> list[list]:
     return rows
 
 
+# USD per t held: what a tonne of stock costs to replace (metal at the oxide it contains)
+STOCK_VALUE = {"NDPR_OXIDE": NDPR_OXIDE_PRICE, "NDPR_METAL": NDPR_OXIDE_PRICE * OXIDE_PER_METAL,
+               "HREO": HREO_PRICE, "NDFEB": MAGNET_COST}
+HOLDING_RATE = 0.08                      # of the value per year [5.10 default]
+
+
 def _stockpiles(policy: bool) -> list[list]:
-    holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
-                  "derived: 8%/yr [5.10 default] x derived magnet cost")
-    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * JP_DEMAND),
-                  f"derived: 60 days [G15] x {JP_DEMAND:,} t (JOGMEC target assumed met in "
-                  "2025); held as magnets though JOGMEC holds metals and oxides (review row "
-                  "18): a stock here covers a demanded material")
-    jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
-                 r(180 / 365 * grow(JP_DEMAND, LAST), -2),
-                 "derived: 180 days (high-risk metals [G17]) of 2040 demand")
-    src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
-        "[G14] Project Vault 60 days")
+    src("stockpiles", "(all)", "holding_cost", HOLDING_RATE,
+        "derived: 8%/yr [5.10 default] of each material's value: oxide and heavy-RE oxide at "
+        "their 2025 prices, metal at the oxide it contains, magnets at the derived magnet "
+        "cost. JOGMEC subsidises interest and warehousing [G15]; Project Vault's "
+        "manufacturers pay the carrying costs [G14]: the payer differs, the cost is counted "
+        "once either way")
+    src("stockpiles", "(all)", "end_value", "the value above",
+        "review inconsistency 10: stock left in 2040 (up to its floor) is credited at "
+        "replacement value instead of zero")
     rows = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
-             "max_release"],
-            ["JPN", "NDFEB", jp_init, jp_cap, holding, 60, None]]
+             "max_release", "end_value", "min_level"], *_jogmec_stocks(), _nds_stock()]
     if policy:
         us_cap = src("stockpiles", "USA/NDFEB", "capacity",
                      r(60 / 365 * grow(r(US_MAGNETS_2025, -1), LAST) + 50, -2),
-                     "derived: Project Vault 60 days [G14] of 2040 US demand (rounded up); "
-                     "initial 0 (announced Feb 2026)")
-        rows.append(["USA", "NDFEB", 0, us_cap, holding, 60, None])
+                     "derived: Project Vault (announced 2 Feb 2026; 12 B USD: 10 B Ex-Im loan "
+                     "+ 1.67 B private) aims at 60 days of emergency supply for manufacturers "
+                     "[G14]: 60 days of 2040 US demand (rounded up); held as magnets, what US "
+                     "manufacturers use (US magnet making is ~0 in 2025); initial 0")
+        src("stockpiles", "USA/NDFEB", "min_cover_days", 60, "[G14] Project Vault 60 days")
+        rows.append(_stock_row("USA", "NDFEB", 0, us_cap, cover_days=60))
+    src("stockpiles", "JPN <-> USA", "(framework)", "own stocks, shared routes",
+        "[U1] US-Japan framework (28 Oct 2025): 'consider a mutually complementary "
+        "stockpiling arrangement'. The schema has no pooled stock, so each country keeps its "
+        "own stocks and floors; a release in one may ship to the other over the PARTNERS "
+        "routes during a cut. Not modelled: a shared floor, pre-agreed release conditions "
+        "[G19], sharing of costs")
     return rows
+
+
+def _stock_row(country: str, material: str, initial: float, capacity: float,
+               cover_days: int | None = None, min_level: float | None = None) -> list:
+    value = STOCK_VALUE[material]
+    return [country, material, initial, capacity, r(HOLDING_RATE * value, -2), cover_days,
+            None, r(value, -2), min_level]
+
+
+def _jogmec_stocks() -> list[list]:
+    """Japan's stocks in JOGMEC's form: the oxide its metal plant uses, the metal its magnet
+    makers buy and their heavy-RE oxide; a floor of 60 days, room for 180."""
+    metal_made = r(_japan_metal(), -1)
+    use = {"NDPR_OXIDE": metal_made * OXIDE_PER_METAL,
+           "NDPR_METAL": JP_MAGNETS * NDPR_METAL_PER_MAGNET - metal_made,
+           "HREO": JP_MAGNETS * HREO_PER_MAGNET}
+    src("stockpiles", "JPN/(NDPR_OXIDE, NDPR_METAL, HREO)", "min_level", "60 days of use",
+        "[G15] JOGMEC: 60 days of standard consumption (42 national + 18 private), held as "
+        "oxides and metals (review row 18); a floor in tonnes, as Japan demands magnets, not "
+        f"these: the use of its {JP_MAGNETS:,} t/yr of magnet making [D15]. Levels are "
+        "secret [G16]: the target is taken as met in 2025 (initial = floor)")
+    rows = []
+    for material, per_year in use.items():
+        floor = src("stockpiles", f"JPN/{material}", "min_level", r(60 / 365 * per_year),
+                    f"derived: 60 days [G15] x {per_year:,.0f} t/yr used")
+        cap = src("stockpiles", f"JPN/{material}", "capacity",
+                  r(180 / 365 * grow(per_year, LAST), -1),
+                  "derived: up to 180 days for high-risk metals [G17] of the use grown to 2040")
+        rows.append(_stock_row("JPN", material, floor, cap, min_level=floor))
+    return rows
+
+
+def _nds_stock() -> list:
+    """The US National Defense Stockpile's heavy rare earths, sized by a purchase Congress
+    marked; what it holds and aims at is not public, so it starts empty with no floor."""
+    cap = src("stockpiles", "USA/HREO", "capacity", r(41e6 / HREO_PRICE, -1),
+              "derived: National Defense Stockpile [G7]: the FY2014 House NDAA mark of 41 M USD "
+              "to stockpile Dy metal among others [G10a] at the heavy-RE oxide price. Initial "
+              "0 and no floor: its NdPr/Dy/Tb goals and holdings are not public [G7] (912.3 M "
+              "USD of ~50 materials, Mar 2023), so the plan decides whether to fill it")
+    return _stock_row("USA", "HREO", 0, cap)
 
 
 def _limits() -> list[list]:

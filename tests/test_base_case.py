@@ -102,3 +102,14 @@ def test_bundled_workbook_matches_its_script(tmp_path):
     assert fresh.settings == bundled.settings
     for name, table in fresh.tables.items():
         assert table.equals(bundled.tables[name]), f"sheet {name} differs: rerun the script"
+
+
+def test_japan_stocks_oxide_metal_and_heavy_oxide_above_a_60_day_floor():
+    """JOGMEC holds oxides and metals, 60 days as a floor, up to 180 [G15-G17]; not magnets."""
+    rows = _base_case().sheets()["stockpiles"]
+    japan = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]
+             if row[0] == "JPN"}
+    assert set(japan) == {"NDPR_OXIDE", "NDPR_METAL", "HREO"}
+    for pile in japan.values():
+        assert pile["initial"] == pile["min_level"] > 0
+        assert pile["capacity"] >= 180 / 60 * pile["min_level"]
