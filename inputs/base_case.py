@@ -620,28 +620,59 @@ def _limits() -> list[list]:
     return rows
 
 
+# China's short licensing cut, as in April 2025: once the suspension ends, then every third
+# year (EST)
+RECURRING_YEARS = (2027, 2030, 2033, 2036, 2039)
+
+
 def _scenarios() -> tuple[list[list], list[list]]:
-    src("disruptions", "(all)", "from_year", 2027,
-        "[E4] the October 2025 controls are suspended to 10 Nov 2026: a cut modelled from "
-        "2025 or 2026 would contradict the year of record")
-    cut1 = src("disruptions", "cn_apr2025_1yr", "cut", 0.365,
-               "derived: 2025 China export falls Dy -35%, Tb -38% (mean) under Apr 2025 "
-               "licensing [E1, E5]")
-    cut3 = src("disruptions", "cn_oct2025_3yr", "cut", 0.95,
-               "[E5] Dy shipments to Japan -95% in 2025; Oct 2025 extended scope [E2, E3]")
-    p1 = src("scenarios", "cn_apr2025_1yr", "probability", 0.2,
-             "assumption: no probability in the reference (review row 19: kept, unsourced)")
-    p3 = src("scenarios", "cn_oct2025_3yr", "probability", 0.1,
-             "assumption: no probability in the reference (review row 19: kept, unsourced)")
-    scen = [["scenario", "probability", "description"],
-            ["cn_apr2025_1yr", p1, "April-2025-like: China licenses Dy/Tb and magnet exports; "
-             "exports fall ~37% for one year (2027)"],
-            ["cn_oct2025_3yr", p3, "October-2025-like: extended controls; Dy/Tb and magnet "
-             "exports fall 95% for three years (2027-2029)"]]
-    dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut"]]
+    src("disruptions", "(all)", "reference", "the reference plan",
+        "each cut is measured against China's exports in the reference plan (existing plants, "
+        "no limits, no cuts), so no plan raises its own allowance (review inconsistency 1)")
+    src("disruptions", "(all)", "from_year", "2026 (Japan), 2027 (others)",
+        "the ban aimed at Japan came in Jan 2026 (review row 19); the October 2025 controls "
+        "are suspended to 10 Nov 2026 [E4], so the others start in 2027: a cut in 2025 would "
+        "contradict the year of record")
+    short = src("disruptions", "cn_apr2025_recurring", "cut NDFEB", r(0.74 * 2 / 12, 3),
+                "derived: China's magnet exports fell 74% y/y in May 2025 under the April "
+                "licensing and recovered by July (Kitco, review row 19): about two months of "
+                "exports lost, 0.74 x 2/12 of the year the model steps by")
+    heavy = src("disruptions", "cn_apr2025_recurring", "cut HREO", 0.365,
+                "derived: 2025 China exports Dy -35%, Tb -38% (mean) under the April 2025 "
+                "licensing [E1, E5]")
+    deep = src("disruptions", "cn_oct2025_2027_29, cn_jan2026_japan", "cut", 0.95,
+               "[E5] Dy shipments to Japan -95% in 2025; the October 2025 controls add Ho, Er, "
+               "Tm, Eu, Yb, equipment and the 0.1% rule [E2, E3]; the 0.1% rule on magnets "
+               "made outside China is not modelled. The ban on Japan's share of magnets is "
+               "an assumption: the sweeps sheet varies it (japan_ban_depth). A ban aimed at "
+               "Japan limits China's shipments to Japan only: re-exports through partners "
+               "are not stopped")
+    src("disruptions", "cn_apr2025_recurring", "from_year",
+        ", ".join(map(str, RECURRING_YEARS)),
+        "EST: China acted four times in 2023-26 (review, section 2: Ga/Ge 2023, Apr 2025, Oct "
+        "2025, Jan 2026); an April-like cut when the suspension ends [E4], then every third "
+        "year (one scenario, so as not to multiply the model)")
+    scen = [["scenario", "probability", "description"]]
+    for name, p, sweep, text in (
+            ("cn_apr2025_recurring", 0.2, "apr_like_probability",
+             "April-2025-like licensing in " + ", ".join(map(str, RECURRING_YEARS))
+             + ": each a short deep magnet cut (~2 months), heavy-RE exports -37% for the "
+             "year"),
+            ("cn_oct2025_2027_29", 0.1, "oct_like_probability",
+             "October-2025 controls back when the suspension ends: heavy-RE oxide and magnet "
+             "exports -95% for 2027-2029"),
+            ("cn_jan2026_japan", 0.1, "japan_ban_probability",
+             "the January-2026 ban aimed at Japan: exports to Japan -95% in 2026-2027")):
+        scen.append([name, src("scenarios", name, "probability", p,
+                               f"assumption: no probability in the reference (review row 19); "
+                               f"swept on the sweeps sheet ({sweep})"), text])
+    dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut", "to_country"]]
+    for mat, cut in (("HREO", heavy), ("NDFEB", short)):
+        dis += [["cn_apr2025_recurring", "CHINA", mat, y, y, cut, None]
+                for y in RECURRING_YEARS]
     for mat in ("HREO", "NDFEB"):
-        dis.append(["cn_apr2025_1yr", "CHINA", mat, 2027, 2027, cut1])
-        dis.append(["cn_oct2025_3yr", "CHINA", mat, 2027, 2029, cut3])
+        dis.append(["cn_oct2025_2027_29", "CHINA", mat, 2027, 2029, deep, None])
+        dis.append(["cn_jan2026_japan", "CHINA", mat, 2026, 2027, deep, "JPN"])
     return scen, dis
 
 
@@ -651,12 +682,25 @@ def _sweeps() -> list[list]:
     frontier of the USA's long-run magnet limit. Demand varies in Japan only: 60 days of any
     US magnet demand above the 2040 projection no longer fit the Project Vault capacity, so
     such a run is infeasible (the sweep would say so, naming the stockpile row)."""
+    src("sweeps", "shortage_cost", "values", "0.5, 3 x",
+        "no figure prices unmet magnets (review row 19: unsourced and low; Ford idled plants "
+        "for weeks, cbtnews): the shortage cost is swept from half to three times, not guessed")
     return [["sweep", "sheet", "column", "where", "mode", "values"],
             ["china_prices", "supply", "price", "country=CHN", "scale", "0.8,1.2"],
             ["capex", "sites", "capex", None, "scale", "0.7,1.3"],
             ["japan_demand", "demand", "quantity", "country=JPN", "scale", "0.9,1.1"],
             ["holding_cost", "stockpiles", "holding_cost", None, "scale", "0.5,1.5"],
-            ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_3yr", "set", "0.8,1"],
+            ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_2027_29", "set",
+             "0.8,1"],
+            ["japan_ban_depth", "disruptions", "cut", "scenario=cn_jan2026_japan; material=NDFEB",
+             "set", "0.5,1"],
+            ["apr_like_probability", "scenarios", "probability",
+             "scenario=cn_apr2025_recurring", "set", "0.1,0.4"],
+            ["oct_like_probability", "scenarios", "probability", "scenario=cn_oct2025_2027_29",
+             "set", "0.05,0.2"],
+            ["japan_ban_probability", "scenarios", "probability", "scenario=cn_jan2026_japan",
+             "set", "0.05,0.3"],
+            ["shortage_cost", "materials", "shortage_cost", "material=NDFEB", "scale", "0.5,3"],
             ["usa_magnet_limit", "dependence_limits", "max_share",
              "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.2,0.1"]]
 

@@ -89,7 +89,28 @@ def test_calibration_japan_buys_two_thirds_from_china(first_year_trade):
 
 
 def test_policy_case_solves_within_its_gap(tmp_path):
-    assert_policy_case_solves(_base_case().sheets(), tmp_path)
+    plan = assert_policy_case_solves(_base_case().sheets(), tmp_path)
+    # every cut is measured against exports that exist: none is an embargo by accident
+    cuts = plan.tables["disruptions"]
+    assert (cuts.reference > 0).all()
+    assert cuts.allowance.to_list() == pytest.approx(((1 - cuts.cut) * cuts.reference).to_list())
+
+
+def test_cuts_as_they_happened_with_every_probability_swept():
+    """April 2025: a short deep magnet cut, recurring; October 2025: -95% for three years;
+    January 2026: aimed at Japan. No probability has a source, so each is swept."""
+    sheets = _base_case().sheets()
+    names = {row[0] for row in sheets["scenarios"][1:]}
+    swept = {row[3].removeprefix("scenario=") for row in sheets["sweeps"][1:]
+             if row[1:3] == ["scenarios", "probability"]}
+    assert swept == names == {"cn_apr2025_recurring", "cn_oct2025_2027_29", "cn_jan2026_japan"}
+    head = sheets["disruptions"][0]
+    cuts = [dict(zip(head, row, strict=True)) for row in sheets["disruptions"][1:]]
+    assert {c["scenario"] for c in cuts if c["to_country"] == "JPN"} == {"cn_jan2026_japan"}
+    short = [c for c in cuts if c["scenario"] == "cn_apr2025_recurring"
+             and c["material"] == "NDFEB"]
+    assert [c["from_year"] for c in short] == [2027, 2030, 2033, 2036, 2039]
+    assert all(c["cut"] == pytest.approx(0.74 * 2 / 12, abs=1e-3) for c in short)
 
 
 def test_bundled_workbook_matches_its_script(tmp_path):
