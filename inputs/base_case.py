@@ -4,8 +4,9 @@ A 2025-2040 horizon whose first year is the year of record, 2025: mined concentr
 -> NdPr oxide (+ heavy-RE oxide by-product) -> NdPr metal -> sintered NdFeB, with
 end-of-life/process scrap recycled to NdPr oxide. Every figure comes from
 ../shared/reference/supply-chain-figures.md (relative to the project; tags such as [D1] resolve
-in its section 6), from the review beside it (base-case-review.md, cited by its row) or is
-derived from them; the `sources` sheet lists one row per figure with its tag or the arithmetic,
+in its section 6), from the review beside it (base-case-review.md, cited by its row), from a
+public source named in full where neither has the figure, or is derived from them; the
+`sources` sheet lists one row per figure with its tag or the arithmetic,
 the year the figure is for and how it was brought to 2025. Figures the reference does not
 give (transport costs, variable costs of metal making and recycling, scrap price, lifetimes,
 scenario probabilities, shortage cost) are marked "assumption" there.
@@ -75,6 +76,7 @@ CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
 CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
 JAPAN_CHINA_SHARE = 0.65                 # of Japan's RE compound and metal imports [D13-D18]
 EU_MAGNETS = (2_000 / 0.10 + 30_000) / 2  # Neo 2 kt ~10% of EU use; EU ~30 kt (review row 5)
+INDIA_MINES = 2_900                      # India 2024 mine output, t REO [D1]
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
 
@@ -113,10 +115,12 @@ def _settings() -> list[list]:
 COUNTRIES = [["country", "name"], ["USA", "United States"], ["JPN", "Japan"],
              ["CHN", "China"], ["AUS", "Australia"], ["MYS", "Malaysia"],
              ["EST", "Estonia (Neo Silmet, Narva)"], ["FRA", "France (Solvay La Rochelle)"],
-             ["VNM", "Vietnam"], ["ROW", "Rest of world (Myanmar, Nigeria, Thailand, ...)"]]
+             ["VNM", "Vietnam"], ["KOR", "South Korea"], ["IND", "India"],
+             ["ROW", "Rest of world (Myanmar, Nigeria, Thailand, ...)"]]
 
 GROUPS = [["group", "country"], ["CHINA", "CHN"],
           *[["PARTNERS", c] for c in ("USA", "JPN", "AUS", "MYS", "EST", "FRA", "VNM")],
+          ["ASIA_PARTNERS", "KOR"], ["ASIA_PARTNERS", "IND"],
           ["EU", "EST"], ["EU", "FRA"]]
 
 
@@ -458,9 +462,10 @@ def _supply() -> list[list]:
             ("AUS", 13_000, "[D1] Australia 2024 13,000 t REO"),
             ("VNM", 300, "[D3] Vietnam ~300 t REO"),
             ("MYS", 130, "[D3] Malaysia ~130 t REO"),
-            ("ROW", 31_000 + 13_000 + 13_000 + 2_900 + 2_500 + 2_000 + 20,
-             "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
-             "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
+            ("IND", INDIA_MINES, "[D1] India 2024 mine output 2,900 t REO"),
+            ("ROW", 31_000 + 13_000 + 13_000 + 2_500 + 2_000 + 20,
+             "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + Russia 2,500 "
+             "+ Madagascar 2,000 + Brazil 20 [D1, D3]")):
         qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
         most = US_UPSTREAM if country == "USA" else math.inf
         rows += [[country, "CONC", y, r(min(grow(qty, y), most)), price] for y in YEARS]
@@ -491,11 +496,31 @@ def _routes() -> list[list]:
     wedge = src("routes", "CHINA->PARTNERS, ROW", "transport_cost", WEDGE,
                 "calibration: freight 400 + 600 USD/t export licensing, so that the magnet "
                 "makers outside China run as in 2025 ([D6] 94% share)")
+    src("routes", "(all)", "tariff", 0,
+        "US Section 301 duty of 25% on Chinese permanent magnets from 1 Jan 2026 (USTR "
+        "four-year review, final 13 Sep 2024; Pillsbury via globaltradeandsanctionslaw.com), "
+        f"~{0.25 * MAGNET_COST:,.0f} USD/t at the derived magnet cost, is not applied: a "
+        "route's tariff is paid per shipment, not by origin, so the plan sends Chinese magnets "
+        "to the US through Korea or Vietnam for 400 USD/t of freight instead (as a CHN->USA "
+        "route tariff does here); an origin-based tariff is not in the schema. No other "
+        "tariff on these routes was found")
     return [["from_country", "to_country", "material", "transport_cost", "tariff"],
             ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
             ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
             ["ROW", "CHINA", "CONC", near, 0], ["ROW", "PARTNERS", "CONC", near, 0],
-            ["PARTNERS", "ROW", None, near, 0]]
+            ["PARTNERS", "ROW", None, near, 0], *_asia_partner_routes(wedge, near)]
+
+
+def _asia_partner_routes(wedge: float, near: float) -> list[list]:
+    """Korea and India buy anything from China, and from the other partners what their use
+    and plants take; they sell Korea's magnets and India's oxide."""
+    src("routes", "ASIA_PARTNERS (KOR, IND)", "material",
+        "NDFEB, NDPR_METAL, HREO in; NDFEB (KOR), NDPR_OXIDE (IND) out",
+        "assumption: the partners' routes carry only what their use and plants need, at the "
+        "freight and wedge above; every further route multiplies the model's flows")
+    return [["CHINA", "ASIA_PARTNERS", None, wedge, 0],
+            *[["PARTNERS", "ASIA_PARTNERS", m, near, 0] for m in ("NDFEB", "NDPR_METAL", "HREO")],
+            ["KOR", "PARTNERS", "NDFEB", near, 0], ["IND", "PARTNERS", "NDPR_OXIDE", near, 0]]
 
 
 def _demand() -> list[list]:
@@ -518,16 +543,20 @@ def _demand() -> list[list]:
     eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -2),
              "review row 5: mean of Neo's 2 kt ~10% of EU demand (mademagnet, Sep 2025) and "
              "EU ~30 kt (Mandiner, 2026); split EST 50/50 FRA/EST")
+    partners = _partner_demand()
     rest = src("demand", "ROW/NDFEB", "quantity (2025)",
-               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu, -2),
+               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu - sum(partners.values()),
+                 -2),
                "derived: China's 2024 magnet exports 58,152 t (Adamas/GACC, review row 6; held "
-               "for 2025) less the US, Japanese and EU use not met by Japan's and Shin-Etsu "
-               "Vietnam's 14,600 t: Korea, India, South-East Asia and other importers")
-    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu - rest, -2),
-             "derived: world 2025 less USA, Japan, EU and the rest of the world")
+               "for 2025) less the US, Japanese, EU, Korean, Indian and Vietnamese use not met "
+               "by Japan's and Shin-Etsu Vietnam's 14,600 t: other importers")
+    cn = src("demand", "CHN/NDFEB", "quantity (2025)",
+             r(world - us - jp - eu - sum(partners.values()) - rest, -2),
+             "derived: world 2025 less USA, Japan, EU, Korea, India, Vietnam and the rest of "
+             "the world")
     rows = [["country", "material", "year", "quantity"]]
-    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("ROW", rest),
-                 ("CHN", cn)):
+    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2),
+                 *partners.items(), ("ROW", rest), ("CHN", cn)):
         rows += [[c, "NDFEB", y, r(grow(q, y))] for y in YEARS]
     return rows
 
@@ -536,6 +565,40 @@ def _demand() -> list[list]:
 STOCK_VALUE = {"NDPR_OXIDE": NDPR_OXIDE_PRICE, "NDPR_METAL": NDPR_OXIDE_PRICE * OXIDE_PER_METAL,
                "HREO": HREO_PRICE, "NDFEB": MAGNET_COST}
 HOLDING_RATE = 0.08                      # of the value per year [5.10 default]
+
+
+def _partner_demand() -> dict[str, float]:
+    """Korea's, India's and Vietnam's magnet use in 2025, carved out of the rest of the world."""
+    india = src("demand", "IND/NDFEB", "quantity (2025)", r(1_744e7 / 85 / MAGNET_COST, -2),
+                "derived: India's FY25 permanent-magnet imports were worth Rs 1,744 crore "
+                "(53,700 t, 93% from China; Indian Express via daily8.com, 2025) / 85 INR per "
+                "USD (assumption) / the derived NdFeB magnet cost: the NdFeB they can hold at "
+                "most, the rest of the tonnage being ferrite; India makes no NdFeB")
+    korea = src("demand", "KOR/NDFEB", "quantity (2025)", 5_000,
+                "assumption: no figure in the reference; Korea's motor, EV and electronics "
+                "makers import nearly all their magnets")
+    vietnam = src("demand", "VNM/NDFEB", "quantity (2025)", 1_000,
+                  "assumption: no figure in the reference; Vietnam's assembly plants (Shin-Etsu "
+                  "Vietnam's output is counted as exported)")
+    return {"KOR": korea, "IND": india, "VNM": vietnam}
+
+
+def _partner_plants(vc: dict[str, float]) -> list[list]:
+    """Partners' plants: India's and Vietnam's separation of their own mines' output, Korea's
+    magnet makers."""
+    irel = src("existing_plants", "IREL_INDIA", "capacity", r(INDIA_MINES / REO_PER_NDPR, -1),
+               "derived: IREL separates India's 2,900 t REO [D1] at home (EST) / 3.005 t REO "
+               "per t NdPr")
+    vtre = src("existing_plants", "VIETNAM_SEP", "capacity", r(300 / REO_PER_NDPR, -1),
+               "derived: Vietnam's ~300 t REO [D3] separated at home (Vietnam Rare Earth JSC, "
+               "EST) / 3.005 t REO per t NdPr")
+    korea = src("existing_plants", "KOREA_MAGNET_MAKERS", "capacity", 1_000,
+                "assumption: no figure in the reference; Korea's sintered-magnet makers (e.g. "
+                "Star Group) are small. Its metal plant (KSM Metals, 5,200 t/yr, review row 17) "
+                "is left out: its 2025 output is not known")
+    return [["IREL_INDIA", "SEP", "IND", irel, 0, vc["SEP"], None, None],
+            ["VIETNAM_SEP", "SEP", "VNM", vtre, 0, vc["SEP"], None, None],
+            ["KOREA_MAGNET_MAKERS", "MAGNET", "KOR", korea, 0, vc["MAGNET_RUNNING"], None, None]]
 
 
 def _stockpiles(policy: bool) -> list[list]:
@@ -710,7 +773,8 @@ def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list
     vc = _variable_costs()
     out = {"settings": _settings(), "countries": COUNTRIES, "groups": GROUPS,
            "materials": _materials(), "technologies": TECHNOLOGIES, "recipes": _recipes(),
-           "existing_plants": _existing(vc), "sites": _sites(vc), "supply": _supply(),
+           "existing_plants": [*_existing(vc), *_partner_plants(vc)], "sites": _sites(vc),
+           "supply": _supply(),
            "routes": _routes(), "demand": _demand(), "stockpiles": _stockpiles(policy)}
     if policy:
         out["dependence_limits"] = _limits()

@@ -134,3 +134,16 @@ def test_japan_stocks_oxide_metal_and_heavy_oxide_above_a_60_day_floor():
     for pile in japan.values():
         assert pile["initial"] == pile["min_level"] > 0
         assert pile["capacity"] >= 180 / 60 * pile["min_level"]
+
+
+def test_partners_use_magnets_carved_out_of_the_rest_of_the_world():
+    """Korea, India and Vietnam are partners with magnet use and plants of their own; their
+    use comes out of the rest of the world's, so the world's 2025 total is unchanged."""
+    module = _base_case()
+    sheets = module.sheets()
+    partners = {row[1] for row in sheets["groups"][1:] if row[0].endswith("PARTNERS")}
+    assert {"KOR", "IND", "VNM"} <= partners
+    first = {row[0]: row[3] for row in sheets["demand"][1:] if row[2] == module.FIRST}
+    assert all(first[c] > 0 for c in ("KOR", "IND", "VNM", "ROW"))
+    assert sum(first.values()) == pytest.approx(module.WORLD_MAGNETS_2025, rel=1e-3)
+    assert {"KOR", "IND", "VNM"} <= {row[2] for row in sheets["existing_plants"][1:]}
