@@ -706,7 +706,7 @@ def _scenarios() -> tuple[list[list], list[list]]:
     deep = src("disruptions", "cn_oct2025_2027_29, cn_jan2026_japan", "cut", 0.95,
                "[E5] Dy shipments to Japan -95% in 2025; the October 2025 controls add Ho, Er, "
                "Tm, Eu, Yb, equipment and the 0.1% rule [E2, E3]; the 0.1% rule on magnets "
-               "made outside China is not modelled. The ban on Japan's share of magnets is "
+               "made outside China is not modelled. The ban's depth for magnets is "
                "an assumption: the sweeps sheet varies it (japan_ban_depth). A ban aimed at "
                "Japan limits China's shipments to Japan only: re-exports through partners "
                "are not stopped")
