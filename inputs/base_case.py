@@ -89,6 +89,7 @@ CN_RECYCLED = 26_504                     # China's recycled PrNd oxide 2024 [X8]
 CHINA_OXIDE_SHARE = 0.91                 # of NdPr oxide made in 2025 (IEA) [D6]
 JAPAN_CHINA_SHARE = 0.65                 # of Japan's RE compound and metal imports [D13-D18]
 EU_MAGNETS = (2_000 / 0.10 + 30_000) / 2  # Neo 2 kt ~10% of EU use; EU ~30 kt (review row 5)
+INDIA_MINES = 2_900                      # India 2024 mine output, t REO [D1]
 
 SOURCES: list[list] = [["sheet", "key", "column", "value", "source"]]
 
@@ -127,10 +128,12 @@ def _settings() -> list[list]:
 COUNTRIES = [["country", "name"], ["USA", "United States"], ["JPN", "Japan"],
              ["CHN", "China"], ["AUS", "Australia"], ["MYS", "Malaysia"],
              ["EST", "Estonia (Neo Silmet, Narva)"], ["FRA", "France (Solvay La Rochelle)"],
-             ["VNM", "Vietnam"], ["ROW", "Rest of world (Myanmar, Nigeria, Thailand, ...)"]]
+             ["VNM", "Vietnam"], ["KOR", "South Korea"], ["IND", "India"],
+             ["ROW", "Rest of world (Myanmar, Nigeria, Thailand, ...)"]]
 
 GROUPS = [["group", "country"], ["CHINA", "CHN"],
           *[["PARTNERS", c] for c in ("USA", "JPN", "AUS", "MYS", "EST", "FRA", "VNM")],
+          ["ASIA_PARTNERS", "KOR"], ["ASIA_PARTNERS", "IND"],
           ["EU", "EST"], ["EU", "FRA"]]
 
 
@@ -560,9 +563,10 @@ def _supply() -> list[list]:
             ("AUS", 13_000, "[D1] Australia 2024 13,000 t REO"),
             ("VNM", 300, "[D3] Vietnam ~300 t REO"),
             ("MYS", 130, "[D3] Malaysia ~130 t REO"),
-            ("ROW", 31_000 + 13_000 + 13_000 + 2_900 + 2_500 + 2_000 + 20,
-             "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + India 2,900 + "
-             "Russia 2,500 + Madagascar 2,000 + Brazil 20 [D1, D3]")):
+            ("IND", INDIA_MINES, "[D1] India 2024 mine output 2,900 t REO"),
+            ("ROW", 31_000 + 13_000 + 13_000 + 2_500 + 2_000 + 20,
+             "derived: 2024 Myanmar 31,000 + Nigeria 13,000 + Thailand 13,000 + Russia 2,500 "
+             "+ Madagascar 2,000 + Brazil 20 [D1, D3]")):
         qty = src("supply", f"{country}/CONC", "max_quantity (2025)", qty, f"{why}, {HELD}")
         most = US_UPSTREAM if country == "USA" else math.inf
         rows += [[country, "CONC", y, r(min(grow(qty, y), most)), price] for y in YEARS]
@@ -614,11 +618,32 @@ def _routes() -> list[list]:
     wedge = src("routes", "CHINA->PARTNERS, ROW", "transport_cost", WEDGE,
                 "calibration: freight 400 + 600 USD/t export licensing, so that the magnet "
                 "makers outside China run as in 2025 ([D6] 94% share)")
+    src("routes", "(all)", "tariff", 0,
+        "US Section 301 duty of 25% on Chinese permanent magnets from 1 Jan 2026 (USTR "
+        "four-year review, final 13 Sep 2024; Pillsbury via globaltradeandsanctionslaw.com), "
+        f"~{0.25 * MAGNET_COST:,.0f} USD/t at the derived magnet cost, is not applied: a "
+        "route's tariff is paid per shipment, not by origin, so the plan sends Chinese magnets "
+        "to the US through Korea or Vietnam for 400 USD/t of freight instead (as a CHN->USA "
+        "route tariff does here); an origin-based tariff is not in the schema. No other "
+        "tariff on these routes was found")
     return [["from_country", "to_country", "material", "transport_cost", "tariff"],
             ["CHINA", "PARTNERS", None, wedge, 0], ["CHINA", "ROW", None, wedge, 0],
             ["PARTNERS", "CHINA", None, near, 0], ["PARTNERS", "PARTNERS", None, near, 0],
             ["ROW", "CHINA", "CONC", near, 0], ["ROW", "PARTNERS", "CONC", near, 0],
-            ["PARTNERS", "ROW", None, near, 0]]
+            ["PARTNERS", "ROW", None, near, 0], *_asia_partner_routes(wedge, near)]
+
+
+def _asia_partner_routes(wedge: float, near: float) -> list[list]:
+    """Korea and India buy anything from China, and from the other partners what their use
+    and plants take; they sell Korea's magnets and India's oxide."""
+    src("routes", "ASIA_PARTNERS (KOR, IND)", "material",
+        "NDFEB, NDPR_METAL, DY_OXIDE, TB_OXIDE in; NDFEB (KOR), NDPR_OXIDE (IND) out",
+        "assumption: the partners' routes carry only what their use and plants need, at the "
+        "freight and wedge above; every further route multiplies the model's flows")
+    return [["CHINA", "ASIA_PARTNERS", None, wedge, 0],
+            *[["PARTNERS", "ASIA_PARTNERS", m, near, 0]
+              for m in ("NDFEB", "NDPR_METAL", "DY_OXIDE", "TB_OXIDE")],
+            ["KOR", "PARTNERS", "NDFEB", near, 0], ["IND", "PARTNERS", "NDPR_OXIDE", near, 0]]
 
 
 def _demand() -> list[list]:
@@ -641,42 +666,135 @@ def _demand() -> list[list]:
     eu = src("demand", "EU/NDFEB", "quantity (2025)", r(EU_MAGNETS, -2),
              "review row 5: mean of Neo's 2 kt ~10% of EU demand (mademagnet, Sep 2025) and "
              "EU ~30 kt (Mandiner, 2026); split EST 50/50 FRA/EST")
+    partners = _partner_demand()
     rest = src("demand", "ROW/NDFEB", "quantity (2025)",
-               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu, -2),
+               r(CN_MAGNET_EXPORTS + JP_MAGNETS + 2_200 - us - jp - eu - sum(partners.values()),
+                 -2),
                "derived: China's 2024 magnet exports 58,152 t (Adamas/GACC, review row 6; held "
-               "for 2025) less the US, Japanese and EU use not met by Japan's and Shin-Etsu "
-               "Vietnam's 14,600 t: Korea, India, South-East Asia and other importers")
-    cn = src("demand", "CHN/NDFEB", "quantity (2025)", r(world - us - jp - eu - rest, -2),
-             "derived: world 2025 less USA, Japan, EU and the rest of the world")
+               "for 2025) less the US, Japanese, EU, Korean, Indian and Vietnamese use not met "
+               "by Japan's and Shin-Etsu Vietnam's 14,600 t: other importers")
+    cn = src("demand", "CHN/NDFEB", "quantity (2025)",
+             r(world - us - jp - eu - sum(partners.values()) - rest, -2),
+             "derived: world 2025 less USA, Japan, EU, Korea, India, Vietnam and the rest of "
+             "the world")
     rows = [["country", "material", "year", "quantity"]]
-    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2), ("ROW", rest),
-                 ("CHN", cn)):
+    for c, q in (("USA", us), ("JPN", jp), ("FRA", eu / 2), ("EST", eu / 2),
+                 *partners.items(), ("ROW", rest), ("CHN", cn)):
         rows += [[c, "NDFEB", y, r(grow(q, y))] for y in YEARS]
     return rows
 
 
+# USD per t held: what a tonne of stock costs to replace (metal at the oxide it contains)
+STOCK_VALUE = {"NDPR_OXIDE": NDPR_OXIDE_PRICE, "NDPR_METAL": NDPR_OXIDE_PRICE * OXIDE_PER_METAL,
+               "DY_OXIDE": DY_PRICE, "TB_OXIDE": TB_PRICE, "NDFEB": MAGNET_COST}
+HOLDING_RATE = 0.08                      # of the value per year [5.10 default]
+
+
+def _partner_demand() -> dict[str, float]:
+    """Korea's, India's and Vietnam's magnet use in 2025, carved out of the rest of the world."""
+    india = src("demand", "IND/NDFEB", "quantity (2025)", r(1_744e7 / 85 / MAGNET_COST, -2),
+                "derived: India's FY25 permanent-magnet imports were worth Rs 1,744 crore "
+                "(53,700 t, 93% from China; Indian Express via daily8.com, 2025) / 85 INR per "
+                "USD (assumption) / the derived NdFeB magnet cost: the NdFeB they can hold at "
+                "most, the rest of the tonnage being ferrite; India makes no NdFeB")
+    korea = src("demand", "KOR/NDFEB", "quantity (2025)", 5_000,
+                "assumption: no figure in the reference; Korea's motor, EV and electronics "
+                "makers import nearly all their magnets")
+    vietnam = src("demand", "VNM/NDFEB", "quantity (2025)", 1_000,
+                  "assumption: no figure in the reference; Vietnam's assembly plants (Shin-Etsu "
+                  "Vietnam's output is counted as exported)")
+    return {"KOR": korea, "IND": india, "VNM": vietnam}
+
+
+def _partner_plants(vc: dict[str, float]) -> list[list]:
+    """Partners' plants: India's and Vietnam's separation of their own mines' output, Korea's
+    magnet makers."""
+    irel = src("existing_plants", "IREL_INDIA", "capacity", r(INDIA_MINES / REO_PER_NDPR, -1),
+               "derived: IREL separates India's 2,900 t REO [D1] at home (EST) / 3.005 t REO "
+               "per t NdPr")
+    vtre = src("existing_plants", "VIETNAM_SEP", "capacity", r(300 / REO_PER_NDPR, -1),
+               "derived: Vietnam's ~300 t REO [D3] separated at home (Vietnam Rare Earth JSC, "
+               "EST) / 3.005 t REO per t NdPr")
+    korea = src("existing_plants", "KOREA_MAGNET_MAKERS", "capacity", 1_000,
+                "assumption: no figure in the reference; Korea's sintered-magnet makers (e.g. "
+                "Star Group) are small. Its metal plant (KSM Metals, 5,200 t/yr, review row 17) "
+                "is left out: its 2025 output is not known")
+    return [["IREL_INDIA", "SEP", "IND", irel, 0, vc["SEP"], None, None],
+            ["VIETNAM_SEP", "SEP", "VNM", vtre, 0, vc["SEP"], None, None],
+            ["KOREA_MAGNET_MAKERS", "MAGNET", "KOR", korea, 0, vc["MAGNET_RUNNING"], None, None]]
+
+
 def _stockpiles(policy: bool) -> list[list]:
-    holding = src("stockpiles", "(all)", "holding_cost", r(0.08 * MAGNET_COST, -2),
-                  "derived: 8%/yr [5.10 default] x derived magnet cost")
-    jp_init = src("stockpiles", "JPN/NDFEB", "initial", r(60 / 365 * JP_DEMAND),
-                  f"derived: 60 days [G15] x {JP_DEMAND:,} t (JOGMEC target assumed met in "
-                  "2025); held as magnets though JOGMEC holds metals and oxides (review row "
-                  "18): a stock here covers a demanded material")
-    jp_cap = src("stockpiles", "JPN/NDFEB", "capacity",
-                 r(180 / 365 * grow(JP_DEMAND, LAST), -2),
-                 "derived: 180 days (high-risk metals [G17]) of 2040 demand")
-    src("stockpiles", "JPN, USA", "min_cover_days", 60, "[G15] JOGMEC 60 days (42+18); "
-        "[G14] Project Vault 60 days")
+    src("stockpiles", "(all)", "holding_cost", HOLDING_RATE,
+        "derived: 8%/yr [5.10 default] of each material's value: NdPr, Dy and Tb oxide at "
+        "their 2025 prices, metal at the oxide it contains, magnets at the derived magnet "
+        "cost. JOGMEC subsidises interest and warehousing [G15]; Project Vault's "
+        "manufacturers pay the carrying costs [G14]: the payer differs, the cost is counted "
+        "once either way")
+    src("stockpiles", "(all)", "end_value", "the value above",
+        "review inconsistency 10: stock left in 2040 (up to its floor) is credited at "
+        "replacement value instead of zero")
     rows = [["country", "material", "initial", "capacity", "holding_cost", "min_cover_days",
-             "max_release"],
-            ["JPN", "NDFEB", jp_init, jp_cap, holding, 60, None]]
+             "max_release", "end_value", "min_level"], *_jogmec_stocks(), _nds_stock()]
     if policy:
         us_cap = src("stockpiles", "USA/NDFEB", "capacity",
                      r(60 / 365 * grow(r(US_MAGNETS_2025, -1), LAST) + 50, -2),
-                     "derived: Project Vault 60 days [G14] of 2040 US demand (rounded up); "
-                     "initial 0 (announced Feb 2026)")
-        rows.append(["USA", "NDFEB", 0, us_cap, holding, 60, None])
+                     "derived: Project Vault (announced 2 Feb 2026; 12 B USD: 10 B Ex-Im loan "
+                     "+ 1.67 B private) aims at 60 days of emergency supply for manufacturers "
+                     "[G14]: 60 days of 2040 US demand (rounded up); held as magnets, what US "
+                     "manufacturers use (US magnet making is ~0 in 2025); initial 0")
+        src("stockpiles", "USA/NDFEB", "min_cover_days", 60, "[G14] Project Vault 60 days")
+        rows.append(_stock_row("USA", "NDFEB", 0, us_cap, cover_days=60))
+    src("stockpiles", "JPN <-> USA", "(framework)", "own stocks, shared routes",
+        "[U1] US-Japan framework (28 Oct 2025): 'consider a mutually complementary "
+        "stockpiling arrangement'. The schema has no pooled stock, so each country keeps its "
+        "own stocks and floors; a release in one may ship to the other over the PARTNERS "
+        "routes during a cut. Not modelled: a shared floor, pre-agreed release conditions "
+        "[G19], sharing of costs")
     return rows
+
+
+def _stock_row(country: str, material: str, initial: float, capacity: float,
+               cover_days: int | None = None, min_level: float | None = None) -> list:
+    value = STOCK_VALUE[material]
+    return [country, material, initial, capacity, r(HOLDING_RATE * value, -2), cover_days,
+            None, r(value, -2), min_level]
+
+
+def _jogmec_stocks() -> list[list]:
+    """Japan's stocks in JOGMEC's form: the oxide its metal plant uses, the metal its magnet
+    makers buy and their Dy and Tb oxide; a floor of 60 days, room for 180."""
+    metal_made = r(_japan_metal(), -1)
+    use = {"NDPR_OXIDE": metal_made * OXIDE_PER_METAL,
+           "NDPR_METAL": JP_MAGNETS * NDPR_METAL_PER_MAGNET - metal_made,
+           "DY_OXIDE": JP_MAGNETS * DY_PER_MAGNET,
+           "TB_OXIDE": JP_MAGNETS * TB_PER_MAGNET}
+    src("stockpiles", "JPN/(NDPR_OXIDE, NDPR_METAL, DY_OXIDE, TB_OXIDE)", "min_level",
+        "60 days of use",
+        "[G15] JOGMEC: 60 days of standard consumption (42 national + 18 private), held as "
+        "oxides and metals (review row 18); a floor in tonnes, as Japan demands magnets, not "
+        f"these: the use of its {JP_MAGNETS:,} t/yr of magnet making [D15]. Levels are "
+        "secret [G16]: the target is taken as met in 2025 (initial = floor)")
+    rows = []
+    for material, per_year in use.items():
+        floor = src("stockpiles", f"JPN/{material}", "min_level", r(60 / 365 * per_year),
+                    f"derived: 60 days [G15] x {per_year:,.0f} t/yr used")
+        cap = src("stockpiles", f"JPN/{material}", "capacity",
+                  r(180 / 365 * grow(per_year, LAST), -1),
+                  "derived: up to 180 days for high-risk metals [G17] of the use grown to 2040")
+        rows.append(_stock_row("JPN", material, floor, cap, min_level=floor))
+    return rows
+
+
+def _nds_stock() -> list:
+    """The US National Defense Stockpile's heavy rare earths, sized by a purchase Congress
+    marked; what it holds and aims at is not public, so it starts empty with no floor."""
+    cap = src("stockpiles", "USA/DY_OXIDE", "capacity", r(41e6 / DY_PRICE, -1),
+              "derived: National Defense Stockpile [G7]: the FY2014 House NDAA mark of 41 M USD "
+              "to stockpile Dy metal among others [G10a] at the Dy oxide price. Initial "
+              "0 and no floor: its NdPr/Dy/Tb goals and holdings are not public [G7] (912.3 M "
+              "USD of ~50 materials, Mar 2023), so the plan decides whether to fill it")
+    return _stock_row("USA", "DY_OXIDE", 0, cap)
 
 
 def _limits() -> list[list]:
@@ -696,29 +814,83 @@ def _limits() -> list[list]:
     return rows
 
 
+# China's short licensing cut, as in April 2025: once the suspension ends, then every third
+# year (EST)
+RECURRING_YEARS = (2027, 2030, 2033, 2036, 2039)
+
+
 def _scenarios() -> tuple[list[list], list[list]]:
-    src("disruptions", "(all)", "from_year", 2027,
-        "[E4] the October 2025 controls are suspended to 10 Nov 2026: a cut modelled from "
-        "2025 or 2026 would contradict the year of record")
-    cut1 = src("disruptions", "cn_apr2025_1yr", "cut", 0.365,
-               "derived: 2025 China export falls Dy -35%, Tb -38% (mean) under Apr 2025 "
-               "licensing [E1, E5]")
-    cut3 = src("disruptions", "cn_oct2025_3yr", "cut", 0.95,
-               "[E5] Dy shipments to Japan -95% in 2025; Oct 2025 extended scope [E2, E3]")
-    p1 = src("scenarios", "cn_apr2025_1yr", "probability", 0.2,
-             "assumption: no probability in the reference (review row 19: kept, unsourced)")
-    p3 = src("scenarios", "cn_oct2025_3yr", "probability", 0.1,
-             "assumption: no probability in the reference (review row 19: kept, unsourced)")
-    scen = [["scenario", "probability", "description"],
-            ["cn_apr2025_1yr", p1, "April-2025-like: China licenses Dy/Tb and magnet exports; "
-             "exports fall ~37% for one year (2027)"],
-            ["cn_oct2025_3yr", p3, "October-2025-like: extended controls; Dy/Tb and magnet "
-             "exports fall 95% for three years (2027-2029)"]]
-    dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut"]]
+    src("disruptions", "(all)", "reference", "the reference plan",
+        "each magnet cut is measured against China's exports in the reference plan "
+        "(existing plants, no limits, no cuts), so no plan raises its own allowance (review "
+        "inconsistency 1); the Dy and Tb cuts against China's 2025 exports (below)")
+    src("disruptions", "(all)", "from_year", "2026 (Japan), 2027 (others)",
+        "the ban aimed at Japan came in Jan 2026 (review row 19); the October 2025 controls "
+        "are suspended to 10 Nov 2026 [E4], so the others start in 2027: a cut in 2025 would "
+        "contradict the year of record")
+    short = src("disruptions", "cn_apr2025_recurring", "cut NDFEB", r(0.74 * 2 / 12, 3),
+                "derived: China's magnet exports fell 74% y/y in May 2025 under the April "
+                "licensing and recovered by July (Kitco, review row 19): about two months of "
+                "exports lost, 0.74 x 2/12 of the year the model steps by")
+    heavy = src("disruptions", "cn_apr2025_recurring", "cut DY_OXIDE, TB_OXIDE", 0.365,
+                "derived: 2025 China exports Dy -35%, Tb -38% (mean) under the April 2025 "
+                "licensing [E1, E5]")
+    deep = src("disruptions", "cn_oct2025_2027_29, cn_jan2026_japan", "cut", 0.95,
+               "[E5] Dy shipments to Japan -95% in 2025; the October 2025 controls add Ho, Er, "
+               "Tm, Eu, Yb, equipment and the 0.1% rule [E2, E3]; the 0.1% rule on magnets "
+               "made outside China is not modelled. The ban's depth for magnets is "
+               "an assumption: the sweeps sheet varies it (japan_ban_depth). A ban aimed at "
+               "Japan limits China's shipments to Japan only: re-exports through partners "
+               "are not stopped")
+    src("disruptions", "cn_apr2025_recurring", "from_year",
+        ", ".join(map(str, RECURRING_YEARS)),
+        "EST: China acted four times in 2023-26 (review, section 2: Ga/Ge 2023, Apr 2025, Oct "
+        "2025, Jan 2026); an April-like cut when the suspension ends [E4], then every third "
+        "year (one scenario, so as not to multiply the model)")
+    scen = [["scenario", "probability", "description"]]
+    for name, p, sweep, text in (
+            ("cn_apr2025_recurring", 0.2, "apr_like_probability",
+             "April-2025-like licensing in " + ", ".join(map(str, RECURRING_YEARS))
+             + ": each a short deep magnet cut (~2 months), heavy-RE exports -37% for the "
+             "year"),
+            ("cn_oct2025_2027_29", 0.1, "oct_like_probability",
+             "October-2025 controls back when the suspension ends: Dy and Tb oxide and magnet "
+             "exports -95% for 2027-2029"),
+            ("cn_jan2026_japan", 0.1, "japan_ban_probability",
+             "the January-2026 ban aimed at Japan: exports to Japan -95% in 2026-2027")):
+        scen.append([name, src("scenarios", name, "probability", p,
+                               f"assumption: no probability in the reference (review row 19); "
+                               f"swept on the sweeps sheet ({sweep})"), text])
+    everyone, japan = _heavy_references()
+    dis = [["scenario", "supplier", "material", "from_year", "to_year", "cut", "to_country",
+            "reference"]]
+    for mat, cut in (("DY_OXIDE", heavy), ("TB_OXIDE", heavy), ("NDFEB", short)):
+        dis += [["cn_apr2025_recurring", "CHINA", mat, y, y, cut, None, everyone.get(mat)]
+                for y in RECURRING_YEARS]
     for mat in ("DY_OXIDE", "TB_OXIDE", "NDFEB"):
-        dis.append(["cn_apr2025_1yr", "CHINA", mat, 2027, 2027, cut1])
-        dis.append(["cn_oct2025_3yr", "CHINA", mat, 2027, 2029, cut3])
+        dis.append(["cn_oct2025_2027_29", "CHINA", mat, 2027, 2029, deep, None,
+                    everyone.get(mat)])
+        dis.append(["cn_jan2026_japan", "CHINA", mat, 2026, 2027, deep, "JPN", japan.get(mat)])
     return scen, dis
+
+
+# China's Dy and Tb oxide exports in 2025 (to everyone, to Japan), t: the calibration's trade
+CHINA_HEAVY_EXPORTS_2025 = {"DY_OXIDE": (121, 99), "TB_OXIDE": (41, 38)}
+
+
+def _heavy_references() -> tuple[dict[str, float], dict[str, float]]:
+    """What the Dy and Tb cuts are measured against: China's exports in the year of record.
+    The reference plan has none from 2027, when Iluka's committed heavy circuit covers the use
+    outside China, and a cut of nothing would forbid any export: an embargo by accident."""
+    for mat, (everyone, japan) in CHINA_HEAVY_EXPORTS_2025.items():
+        src("disruptions", mat, "reference", f"{everyone} t (to JPN: {japan} t)",
+            "derived: China's exports in 2025 in the calibration (no limits, cuts or builds; "
+            "tests/test_base_case.py checks them), as [E5]'s -35%/-38% for 2025 are measured "
+            "against a year of exports. The reference plan exports none from 2027 (Iluka's "
+            "committed heavy circuit covers the use outside China), which would make any cut "
+            "an embargo")
+    return ({m: e for m, (e, _) in CHINA_HEAVY_EXPORTS_2025.items()},
+            {m: j for m, (_, j) in CHINA_HEAVY_EXPORTS_2025.items()})
 
 
 def _sweeps() -> list[list]:
@@ -727,12 +899,25 @@ def _sweeps() -> list[list]:
     frontier of the USA's long-run magnet limit. Demand varies in Japan only: 60 days of any
     US magnet demand above the 2040 projection no longer fit the Project Vault capacity, so
     such a run is infeasible (the sweep would say so, naming the stockpile row)."""
+    src("sweeps", "shortage_cost", "values", "0.5, 3 x",
+        "no figure prices unmet magnets (review row 19: unsourced and low; Ford idled plants "
+        "for weeks, cbtnews): the shortage cost is swept from half to three times, not guessed")
     return [["sweep", "sheet", "column", "where", "mode", "values"],
             ["china_prices", "supply", "price", "country=CHN", "scale", "0.8,1.2"],
             ["capex", "sites", "capex", None, "scale", "0.7,1.3"],
             ["japan_demand", "demand", "quantity", "country=JPN", "scale", "0.9,1.1"],
             ["holding_cost", "stockpiles", "holding_cost", None, "scale", "0.5,1.5"],
-            ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_3yr", "set", "0.8,1"],
+            ["long_cut_depth", "disruptions", "cut", "scenario=cn_oct2025_2027_29", "set",
+             "0.8,1"],
+            ["japan_ban_depth", "disruptions", "cut", "scenario=cn_jan2026_japan; material=NDFEB",
+             "set", "0.5,1"],
+            ["apr_like_probability", "scenarios", "probability",
+             "scenario=cn_apr2025_recurring", "set", "0.1,0.4"],
+            ["oct_like_probability", "scenarios", "probability", "scenario=cn_oct2025_2027_29",
+             "set", "0.05,0.2"],
+            ["japan_ban_probability", "scenarios", "probability", "scenario=cn_jan2026_japan",
+             "set", "0.05,0.3"],
+            ["shortage_cost", "materials", "shortage_cost", "material=NDFEB", "scale", "0.5,3"],
             ["usa_magnet_limit", "dependence_limits", "max_share",
              "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.2,0.1"]]
 
@@ -742,7 +927,8 @@ def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list
     vc = _variable_costs()
     out = {"settings": _settings(), "countries": COUNTRIES, "groups": GROUPS,
            "materials": _materials(), "technologies": TECHNOLOGIES, "recipes": _recipes(),
-           "existing_plants": _existing(vc), "sites": _sites(vc), "supply": _supply(),
+           "existing_plants": [*_existing(vc), *_partner_plants(vc)], "sites": _sites(vc),
+           "supply": _supply(),
            "routes": _routes(), "demand": _demand(), "stockpiles": _stockpiles(policy)}
     if policy:
         out["dependence_limits"] = _limits()

@@ -54,9 +54,12 @@ def _china_share(rows: pd.DataFrame, country: str) -> float:
     return rows[rows[country] == "CHN"].quantity.sum() / rows.quantity.sum()
 
 
-def _imports(shipments: pd.DataFrame, country: str, materials: tuple[str, ...]) -> pd.DataFrame:
-    return shipments[(shipments.to_country == country) & (shipments.from_country != country)
-                     & shipments.material.isin(materials)]
+def _imports(shipments: pd.DataFrame, country: str | None,
+             materials: tuple[str, ...]) -> pd.DataFrame:
+    """Shipments of `materials` into `country` from abroad (None: every country's imports)."""
+    abroad = shipments.to_country != shipments.from_country
+    into = abroad if country is None else abroad & (shipments.to_country == country)
+    return shipments[into & shipments.material.isin(materials)]
 
 
 def test_calibration_shares_of_making(first_year_trade):
@@ -104,8 +107,41 @@ def test_calibration_china_separates_the_heavies(first_year_trade):
     assert made_magnets * _base_case().HEAVY_PER_MAGNET == pytest.approx(3_100, rel=0.1)
 
 
+def test_heavy_cut_references_are_2025_exports(first_year_trade):
+    """The Dy and Tb cuts are measured against China's exports in the year of record, written
+    into the workbook: they must be what the calibrated 2025 world ships."""
+    exports = _imports(first_year_trade["shipments"], None, ("DY_OXIDE", "TB_OXIDE"))
+    exports = exports[exports.from_country == "CHN"]
+    for material, (everyone, japan) in _base_case().CHINA_HEAVY_EXPORTS_2025.items():
+        shipped = exports[exports.material == material]
+        assert shipped.quantity.sum() == pytest.approx(everyone, rel=0.05)
+        assert shipped[shipped.to_country == "JPN"].quantity.sum() == pytest.approx(japan,
+                                                                                      rel=0.05)
+
+
 def test_policy_case_solves_within_its_gap(tmp_path):
-    assert_policy_case_solves(_base_case().sheets(), tmp_path)
+    plan = assert_policy_case_solves(_base_case().sheets(), tmp_path)
+    # every cut is measured against exports that exist: none is an embargo by accident
+    cuts = plan.tables["disruptions"]
+    assert (cuts.reference > 0).all()
+    assert cuts.allowance.to_list() == pytest.approx(((1 - cuts.cut) * cuts.reference).to_list())
+
+
+def test_cuts_as_they_happened_with_every_probability_swept():
+    """April 2025: a short deep magnet cut, recurring; October 2025: -95% for three years;
+    January 2026: aimed at Japan. No probability has a source, so each is swept."""
+    sheets = _base_case().sheets()
+    names = {row[0] for row in sheets["scenarios"][1:]}
+    swept = {row[3].removeprefix("scenario=") for row in sheets["sweeps"][1:]
+             if row[1:3] == ["scenarios", "probability"]}
+    assert swept == names == {"cn_apr2025_recurring", "cn_oct2025_2027_29", "cn_jan2026_japan"}
+    head = sheets["disruptions"][0]
+    cuts = [dict(zip(head, row, strict=True)) for row in sheets["disruptions"][1:]]
+    assert {c["scenario"] for c in cuts if c["to_country"] == "JPN"} == {"cn_jan2026_japan"}
+    short = [c for c in cuts if c["scenario"] == "cn_apr2025_recurring"
+             and c["material"] == "NDFEB"]
+    assert [c["from_year"] for c in short] == [2027, 2030, 2033, 2036, 2039]
+    assert all(c["cut"] == pytest.approx(0.74 * 2 / 12, abs=1e-3) for c in short)
 
 
 def test_bundled_workbook_matches_its_script(tmp_path):
@@ -118,3 +154,27 @@ def test_bundled_workbook_matches_its_script(tmp_path):
     assert fresh.settings == bundled.settings
     for name, table in fresh.tables.items():
         assert table.equals(bundled.tables[name]), f"sheet {name} differs: rerun the script"
+
+
+def test_japan_stocks_oxide_metal_and_heavy_oxide_above_a_60_day_floor():
+    """JOGMEC holds oxides and metals, 60 days as a floor, up to 180 [G15-G17]; not magnets."""
+    rows = _base_case().sheets()["stockpiles"]
+    japan = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]
+             if row[0] == "JPN"}
+    assert set(japan) == {"NDPR_OXIDE", "NDPR_METAL", "DY_OXIDE", "TB_OXIDE"}
+    for pile in japan.values():
+        assert pile["initial"] == pile["min_level"] > 0
+        assert pile["capacity"] >= 180 / 60 * pile["min_level"]
+
+
+def test_partners_use_magnets_carved_out_of_the_rest_of_the_world():
+    """Korea, India and Vietnam are partners with magnet use and plants of their own; their
+    use comes out of the rest of the world's, so the world's 2025 total is unchanged."""
+    module = _base_case()
+    sheets = module.sheets()
+    partners = {row[1] for row in sheets["groups"][1:] if row[0].endswith("PARTNERS")}
+    assert {"KOR", "IND", "VNM"} <= partners
+    first = {row[0]: row[3] for row in sheets["demand"][1:] if row[2] == module.FIRST}
+    assert all(first[c] > 0 for c in ("KOR", "IND", "VNM", "ROW"))
+    assert sum(first.values()) == pytest.approx(module.WORLD_MAGNETS_2025, rel=1e-3)
+    assert {"KOR", "IND", "VNM"} <= {row[2] for row in sheets["existing_plants"][1:]}

@@ -291,6 +291,27 @@ def test_a_cut_aimed_at_one_country_leaves_the_others_supplied(tmp_path):
     assert (row.reference, row.allowance) == pytest.approx((100, 0))
 
 
+def test_a_cut_on_everyone_beside_one_aimed_at_japan_measures_all_exports(tmp_path):
+    """A blank `to_country` next to a row aimed at Japan still means every country outside
+    China: its reference is China's 150 t to Japan and Korea, so a half cut allows 75 t,
+    while the aimed row's reference is Japan's 100 t."""
+    countries = [["country", "name"], ["CHN", ""], ["JPN", ""], ["KOR", ""]]
+    routes = [["from_country", "to_country", "material", "transport_cost", "tariff"],
+              ["CHN", "JPN", None, 1, 0], ["CHN", "KOR", None, 1, 0]]
+    demand = [["country", "material", "year", "quantity"], ["JPN", "OXIDE", 2027, 100],
+              ["KOR", "OXIDE", 2027, 50]]
+    scenarios = [["scenario", "probability", "description"], ["japan", 0.05, ""],
+                 ["everyone", 0.05, ""]]
+    cut = [CUT_HEADER, ["japan", "CHINA", "OXIDE", 2027, 2027, 1, None, "JPN"],
+           ["everyone", "CHINA", "OXIDE", 2027, 2027, 0.5, None, None]]
+    plan = solve(tmp_path, countries=countries, routes=routes, demand=demand,
+                 scenarios=scenarios, disruptions=cut)
+    rows = plan.tables["disruptions"].set_index("scenario")
+    assert (rows.loc["everyone"].reference, rows.loc["everyone"].allowance,
+            rows.loc["everyone"].exports) == pytest.approx((150, 75, 75))
+    assert rows.loc["japan"].reference == pytest.approx(100)
+
+
 def test_a_supplier_exporting_nothing_in_the_reference_is_never_forced_to_import(tmp_path,
                                                                               caplog):
     """China makes no oxide: it buys 50 t from Australia (20 + 1) for its own demand, and

@@ -280,8 +280,10 @@ def _disruptions(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
                          ROW: rec[ROW]})
     frame = pd.DataFrame(rows, columns=["scenario", "supplier", "material", "year", "cut",
                                         "reference", "to_country", ROW])
-    # blank stays None (pandas would make a blank reference NaN among numbers)
-    frame["reference"] = pd.Series([r["reference"] for r in rows], dtype=object)
+    # blank stays None: pandas would make a blank NaN among numbers or codes, and a NaN
+    # destination is no country (the cut would then allow nothing anywhere)
+    for column in ("reference", "to_country"):
+        frame[column] = pd.Series([r[column] for r in rows], dtype=object)
     return frame
 
 
