@@ -47,7 +47,7 @@ _CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
 _ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
 _FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
 # Every match of each pattern holds one of its hints: a sheet with none needs no regex scan.
-_ERROR_HINTS = (b'"e"', b"'e'", b'"e\'', b"'e\"")
+_ERROR_HINTS = (b'e"', b"e'")
 _FORMULA_HINTS = (b"<f", b":f")
 
 

@@ -515,14 +515,21 @@ def choose_routes(records: Iterable[dict[str, Any]], groups: dict[str, tuple[str
             else:
                 chosen[key] = (rank, record)
             continue
-        # a country listed twice in a group (a duplicate row, reported as such) is one route
-        for exporter in dict.fromkeys(groups.get(origin, (origin,))):
-            for importer in dict.fromkeys(groups.get(dest, (dest,))):
-                if exporter == importer:
-                    continue
-                for shipped in [material] if material else materials:
-                    _hold_route(chosen, (exporter, importer, shipped), rank, record, issues)
+        for key in _route_keys(origin, dest, material, groups, materials):
+            _hold_route(chosen, key, rank, record, issues)
     return {key: record for key, (_, record) in chosen.items()}, issues
+
+
+def _route_keys(origin: str, dest: str, material: str | None,
+                groups: dict[str, tuple[str, ...]],
+                materials: list[str]) -> Iterator[tuple[str, str, str]]:
+    """The routes a row names once its groups and a blank material are expanded."""
+    # a country listed twice in a group (a duplicate row, reported as such) is one route
+    for exporter in dict.fromkeys(groups.get(origin, (origin,))):
+        for importer in dict.fromkeys(groups.get(dest, (dest,))):
+            if exporter != importer:
+                for shipped in [material] if material else materials:
+                    yield exporter, importer, shipped
 
 
 def _hold_route(chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]],
@@ -557,7 +564,27 @@ def _check_route_precedence(tables: dict[str, pd.DataFrame], issues: list[Issue]
         groups[group] = (*groups.get(group, ()), country)
     materials = list(tables["materials"]["material"])
     routes = tables["routes"][["from_country", "to_country", "material", ROW]]
-    issues += choose_routes(records(routes), groups, materials)[1]
+    contested = routes[_contested(routes, groups, materials)]
+    issues += choose_routes(records(contested), groups, materials)[1]
+
+
+def _contested(routes: pd.DataFrame, groups: dict[str, tuple[str, ...]],
+               materials: list[str]) -> np.ndarray:
+    """Rows that may share a route with another row (a few more, never fewer): a row alone on
+    its routes holds them unchallenged, so choose_routes finds the same problems among these
+    rows as among all of them, without walking every row of a large table."""
+    named = list(zip(*columns(routes, ["from_country", "to_country", "material"]),
+                     strict=True))
+    specific = np.fromiter((o not in groups and d not in groups and m is not None
+                            for o, d, m in named), dtype=bool, count=len(named))
+    expanded = {key for (o, d, m), one in zip(named, specific, strict=True) if not one
+                for key in _route_keys(o, d, m, groups, materials)}
+    shared = routes.duplicated(subset=["from_country", "to_country", "material"], keep=False)
+    contested = ~specific | shared.to_numpy()
+    if expanded:
+        contested |= np.fromiter((key in expanded for key in named), dtype=bool,
+                                 count=len(named))
+    return contested
 
 
 def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
