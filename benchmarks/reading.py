@@ -9,8 +9,9 @@ checkout of the project, measured in one run.
 The workbook is OR-Library's capa (100 sites x 1,000 customers, so 100,000 route rows;
 `--source` names the file, by default the shared benchmarks folder's copy) converted by
 `benchmarks.orlib`. Each checkout reads it in a child process of its own (a fresh
-interpreter, imports not timed), the two alternately, `--repeats` times each; printed: the
-median seconds of each and their ratio. Without `--baseline` only this checkout is timed.
+interpreter, imports not timed), the two alternately, `--repeats` times each; printed, in
+wall time and in CPU time: the median seconds of each and their ratio. Without `--baseline`
+only this checkout is timed.
 """
 
 from __future__ import annotations
@@ -39,35 +40,42 @@ if (here / "optimizer" / "contract" / "validate.py").exists():
     from optimizer.contract.validate import load_inputs
 else:
     from optimizer.validate import load_inputs
-start = time.perf_counter()
+wall, cpu = time.perf_counter(), time.process_time()
 load_inputs(sys.argv[1])
-seconds = time.perf_counter() - start
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 strays = [m.__file__ for name, m in sys.modules.items() if name.split(".")[0] == "optimizer"
           and getattr(m, "__file__", None) and not Path(m.__file__).resolve().is_relative_to(here)]
 assert not strays, strays
-print(seconds)
+print(wall, cpu)
 """
+CLOCKS = ("wall", "cpu")  # as the child prints them
 
 
-def read_seconds(checkout: Path, workbook: Path) -> float:
-    """Seconds `checkout`'s load_inputs takes on `workbook`, in a child process."""
+def read_seconds(checkout: Path, workbook: Path) -> dict[str, float]:
+    """Wall and CPU seconds `checkout`'s load_inputs takes on `workbook`, in a child
+    process."""
     done = subprocess.run([sys.executable, "-c", CHILD, str(workbook)], cwd=checkout,
                           capture_output=True, text=True, check=True)
-    return float(done.stdout.split()[-1])
+    return dict(zip(CLOCKS, map(float, done.stdout.split()[-2:]), strict=True))
 
 
-def compare(workbook: Path, checkouts: dict[str, Path], repeats: int) -> dict[str, float]:
-    """The median seconds of each checkout, timed alternately; with two checkouts also the
-    ratio of the first's median to the second's."""
-    seconds: dict[str, list[float]] = {label: [] for label in checkouts}
+def compare(workbook: Path, checkouts: dict[str, Path],
+            repeats: int) -> dict[str, dict[str, float]]:
+    """For each clock (wall, cpu), the median seconds of each checkout, timed alternately;
+    with two checkouts also the ratio of the first's median to the second's."""
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in checkouts}
     for _ in range(repeats):
         for label, checkout in checkouts.items():
-            seconds[label].append(read_seconds(checkout, workbook))
-    medians = {label: statistics.median(times) for label, times in seconds.items()}
-    if len(medians) == 2:
-        first, second = medians.values()
-        medians["ratio"] = first / second
-    return medians
+            runs[label].append(read_seconds(checkout, workbook))
+    result = {}
+    for clock in CLOCKS:
+        medians = {label: statistics.median(run[clock] for run in times)
+                   for label, times in runs.items()}
+        if len(medians) == 2:
+            first, second = medians.values()
+            medians["ratio"] = first / second
+        result[clock] = medians
+    return result
 
 
 def capa_workbook(source: Path, capacity: float, folder: Path) -> Path:
@@ -87,9 +95,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         workbook = capa_workbook(args.source, args.capacity, Path(folder))
         result = compare(workbook, checkouts, args.repeats)
-    for label, value in result.items():
-        unit = " (baseline / this checkout)" if label == "ratio" else " s"
-        print(f"{label}: {value:.2f}{unit}")
+    for clock, medians in result.items():
+        for label, value in medians.items():
+            unit = " (baseline / this checkout)" if label == "ratio" else " s"
+            print(f"{clock} {label}: {value:.2f}{unit}")
 
 
 if __name__ == "__main__":
