@@ -70,3 +70,19 @@ def test_capa_benchmark_runs_on_a_tiny_file(tmp_path):
     assert row["highs_objective"] == pytest.approx(107)
     assert row["tool_vs_highs"] == pytest.approx(0, abs=1e-9)
     assert row["wall_vs_limit"] == pytest.approx(row["tool_wall_s"] / 30)
+
+
+def test_reading_benchmark_runs_on_a_small_case(tmp_path):
+    """5 sites x 20 customers, this checkout timed against itself once: both medians and
+    their ratio are reported in wall and in CPU time."""
+    from benchmarks import reading
+    from benchmarks.orlib_large import generate, write_case
+
+    workbook = write_case(tmp_path / "small.xlsx", generate(5, 20, seed=3), time_limit=30)
+    checkouts = {"baseline": reading.HERE, "this checkout": reading.HERE}
+    result = reading.compare(workbook, checkouts, repeats=1)
+    assert set(result) == {"wall", "cpu"}
+    for medians in result.values():
+        assert set(medians) == {"baseline", "this checkout", "ratio"}
+        assert medians["baseline"] > 0 and medians["this checkout"] > 0
+        assert medians["ratio"] == pytest.approx(medians["baseline"] / medians["this checkout"])

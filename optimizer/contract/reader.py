@@ -8,17 +8,20 @@ checking the cells is the validator's job.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import defusedxml  # openpyxl parses XML through defusedxml when it is installed
 import numpy as np
 import openpyxl
 import pandas as pd
+import python_calamine
 
 from optimizer.contract.names import canonical, intended
 from optimizer.contract.schema import EXTRA_NAMES, SHEETS, SHEETS_BY_NAME, Issue
@@ -39,8 +42,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
 # An error cell carries t="e"; a formula is an <f> element (any namespace prefix). A match in
-# a cell's text only costs a full scan.
-_ERROR_OR_FORMULA = re.compile(rb'\st\s*=\s*["\']e["\']|<(?:\w+:)?f[\s>/]')
+# a cell's text only costs a full scan. Two patterns, not one alternation: each is a fast scan
+# of a large sheet on its own, the alternation of both is not.
+_ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
+_FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
+# Every match of each pattern holds one of its hints: a sheet with none needs no regex scan.
+_ERROR_HINTS = (b'e"', b"e'")
+_FORMULA_HINTS = (b"<f", b":f")
 
 
 @dataclass
@@ -211,7 +219,7 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
                 xml = _sheet_xml(zf, getattr(ws, "_worksheet_path", ""))
                 max_row, max_col = _used_range(path, title, xml)
                 sheet_notes = notes.setdefault(title, [])
-                if not xml or _ERROR_OR_FORMULA.search(xml):
+                if not xml or _may_hold_error_or_formula(xml):
                     # parsing every cell is the slow part of reading a large sheet: only
                     # when its XML may hold an error cell or a formula
                     _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
@@ -222,6 +230,15 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
     if any(formulas.values()):
         _check_cached_values(path, formulas, notes)
     return titles, notes
+
+
+def _may_hold_error_or_formula(xml: bytes) -> bool:
+    return any(_found(pattern, hints, xml) for pattern, hints in
+               ((_FORMULA, _FORMULA_HINTS), (_ERROR, _ERROR_HINTS)))
+
+
+def _found(pattern: re.Pattern[bytes], hints: tuple[bytes, ...], xml: bytes) -> bool:
+    return any(hint in xml for hint in hints) and pattern.search(xml) is not None
 
 
 def _scan_cells(rows: Iterable, notes: list[_CellNote], formulas: list[tuple[int, int]]) -> None:
@@ -266,10 +283,12 @@ def _sheet_xml(zf: zipfile.ZipFile, member: str) -> bytes:
 
 def _used_range(path: Path, title: str, xml: bytes) -> tuple[int, int]:
     """Last row and column holding a cell; refuse sheets whose range no reader can hold."""
-    max_row = max_col = 0
-    for letters, digits in _CELL_REF.findall(xml):
-        max_row = max(max_row, int(digits))
-        max_col = max(max_col, _column_index(letters.decode()))
+    refs = _CELL_REF.findall(xml)
+    # a sheet repeats few column letters and each row number a few times: reduce to distinct
+    # values before converting them
+    max_row = max((int(digits) for digits in {d for _, d in refs}), default=0)
+    max_col = max((_column_index(letters.decode()) for letters in {c for c, _ in refs}),
+                  default=0)
     if max_row * max_col > MAX_SHEET_CELLS:
         raise InputError([Issue(f"the sheet's used range reaches {column_letter(max_col)}"
                                 f"{max_row} ({max_row * max_col:,} cells, limit "
@@ -383,16 +402,39 @@ def intended_names(issues: list[Issue]) -> set[str]:
 
 
 def _read_cells(path: Path, titles: list[str]) -> dict[str, pd.DataFrame]:
+    """Each sheet's cells as pandas' `read_excel(engine="calamine", header=None, dtype=object,
+    keep_default_na=False)` gives them, without its per-cell overhead."""
     if not titles:
         return {}
-    return pd.read_excel(path, sheet_name=titles, engine="calamine", header=None, dtype=object,
-                         keep_default_na=False, na_values=[])
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return {title: _as_pandas_reads(book.get_sheet_by_name(title)
+                                        .to_python(skip_empty_area=False))
+                for title in titles}
+    finally:
+        book.close()
+
+
+def _as_pandas_reads(rows: list[list[Any]]) -> pd.DataFrame:
+    """Whole numbers as int, dates as midnight datetimes, as pandas reads them."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame([[_pandas_cell(v) for v in row] for row in rows], dtype=object)
+
+
+def _pandas_cell(value: Any) -> Any:
+    if type(value) is float:
+        return int(value) if value.is_integer() else value
+    if type(value) is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
 
 
 def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     """Find the header (the first non-blank row), name the columns, index rows as Excel does."""
     sheet = SHEETS_BY_NAME[name]
-    blank = cells.map(is_blank)
+    blank = pd.DataFrame({col: blank_mask(cells[col].tolist()) for col in cells.columns},
+                         index=cells.index)
     filled_rows = np.flatnonzero(~blank.all(axis=1).to_numpy()).tolist()
     if not filled_rows:
         return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
@@ -441,6 +483,12 @@ def _header_position(name: str, cells: pd.DataFrame, filled_rows: list[int]) -> 
         if required <= names:
             return pos
     return filled_rows[0]
+
+
+def blank_mask(values: list[object]) -> np.ndarray:
+    """is_blank of each value, without pandas' per-cell overhead (a large sheet has millions
+    of cells)."""
+    return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
 
 
 def is_blank(value: object) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 
 from optimizer.contract.schema import SHEETS, USD, Column, Issue, Kind
@@ -32,7 +33,8 @@ def _kind_of(column: Column) -> str | None:
 
 def _cells(tables: dict[str, pd.DataFrame], kind: str,
            row_column: str) -> Iterator[tuple[float, Issue]]:
-    """Each nonzero finite figure of `kind` with where it sits (Excel row in `row_column`)."""
+    """The smallest and the largest nonzero finite figure of `kind` of each column, with where
+    it sits (Excel row in `row_column`): the first such cell where several are equal."""
     for sheet in SHEETS:
         frame = tables.get(sheet.name)
         if frame is None or frame.empty:
@@ -40,10 +42,14 @@ def _cells(tables: dict[str, pd.DataFrame], kind: str,
         for column in sheet.columns:
             if _kind_of(column) != kind or column.name not in frame:
                 continue
-            values = pd.to_numeric(frame[column.name], errors="coerce").abs()
-            for value, row in zip(values, frame[row_column], strict=True):
-                if value > 0 and math.isfinite(value):
-                    yield value, Issue("", sheet.name, int(row), column.name)
+            values = pd.to_numeric(frame[column.name], errors="coerce").abs().to_numpy(float)
+            figures = np.flatnonzero((values > 0) & np.isfinite(values))
+            if not len(figures):
+                continue
+            rows = frame[row_column].to_numpy()
+            for pos in dict.fromkeys((figures[np.argmin(values[figures])],
+                                      figures[np.argmax(values[figures])])):
+                yield float(values[pos]), Issue("", sheet.name, int(rows[pos]), column.name)
 
 
 def scaling_warnings(tables: dict[str, pd.DataFrame], row_column: str) -> list[Issue]:

@@ -14,12 +14,17 @@ import pandas as pd
 from models.data import ModelData, Unit, UnitKind
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.schema import BASELINE, Issue
-from optimizer.contract.validate import choose_routes
+from optimizer.contract.validate import choose_routes, collector_paused, records
 from optimizer.errors import InputError
 
 
 def build_data(inputs: Inputs) -> ModelData:
     """Turn validated inputs into model data; raise InputError for conflicts found here."""
+    with collector_paused():
+        return _build_data(inputs)
+
+
+def _build_data(inputs: Inputs) -> ModelData:
     t = inputs.tables
     s = _origin_rule(dict(inputs.settings))
     years = list(range(s["first_year"], s["last_year"] + 1))
@@ -261,13 +266,13 @@ def _limit_years(frame: pd.DataFrame, years: list[int], issues: list[Issue]) -> 
 def _routes(frame: pd.DataFrame, data: ModelData) -> pd.DataFrame:
     """Expand groups and blank materials; the most specific row wins for each route (rows as
     specific as each other on one route were refused by validation)."""
-    chosen, _ = choose_routes(frame.to_dict("records"), data.groups,
-                              list(data.materials.index))
-    rows = [{"from_country": o, "to_country": d, "material": m,
-             "transport_cost": rec["transport_cost"], "tariff": rec["tariff"], ROW: rec[ROW]}
-            for (o, d, m), rec in chosen.items()]
-    return pd.DataFrame(rows, columns=["from_country", "to_country", "material",
-                                       "transport_cost", "tariff", ROW])
+    chosen, _ = choose_routes(records(frame), data.groups, list(data.materials.index))
+    routes = list(zip(*chosen, strict=True)) or [(), (), ()]
+    held = chosen.values()
+    return pd.DataFrame({
+        "from_country": list(routes[0]), "to_country": list(routes[1]),
+        "material": list(routes[2]),
+        **{name: [rec[name] for rec in held] for name in ("transport_cost", "tariff", ROW)}})
 
 
 def _disruptions(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:

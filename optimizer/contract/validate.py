@@ -2,21 +2,22 @@
 
 Three layers, each driven by `optimizer.contract.schema`:
 1. cell parsing (text in a number column, a year that is not whole, a blank required cell);
-2. ranges, checked lazily by pandera on the parsed tables;
+2. ranges, checked on each parsed column at once;
 3. cross-sheet rules (unknown codes, duplicate keys, horizons, probabilities, recipes).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from optimizer.contract.cells import CellError, cell_issue, expected_text, out_of_range, parse_cell
 from optimizer.contract.inputs import ROW, Inputs
@@ -38,6 +39,7 @@ from optimizer.contract.schema import (
     COMPARE_CHOICES,
     EVERY_YEAR,
     MATERIAL_SHORTAGE_COST,
+    MAX_MAGNITUDE,
     NO_GROWTH,
     NOT_DISPOSABLE,
     REF_SOURCES,
@@ -70,10 +72,11 @@ def load_inputs(path: str | Path, settings: Mapping[str, Any] | None = None) -> 
     for key, value in (settings or {}).items():
         check_setting(key, value)
     digest = _sha256(path)
-    book = read_workbook(path)
-    if settings:
-        _override_settings(book, settings)
-    inputs, issues = check_workbook(book)
+    with collector_paused():
+        book = read_workbook(path)
+        if settings:
+            _override_settings(book, settings)
+        inputs, issues = check_workbook(book)
     if any(not i.warning for i in issues):
         raise InputError(issues, str(path))
     assert inputs is not None
@@ -82,6 +85,20 @@ def load_inputs(path: str | Path, settings: Mapping[str, Any] | None = None) -> 
                          str(path))
     inputs.sha256 = digest or ""
     return inputs
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Reading a large workbook (or turning it into model data) allocates millions of small
+    objects and no cycles; the cyclic garbage collector's passes over them, each longer as
+    they pile up, would cost about as much as the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check_setting(key: str, value: Any) -> Any:
@@ -262,23 +279,54 @@ def _parse_table(sheet: Sheet, raw: RawTable | None, settings: dict[str, Any],
         frame[ROW] = pd.Series(dtype=object)
         return frame
     source = raw.frame
-    out: dict[str, list[Any]] = {c.name: [] for c in sheet.columns}
-    cells = {name: source[name].tolist() for name in source.columns}  # .at per cell is slow
-    for i, row in enumerate(source.index):
-        for column in sheet.columns:
-            if column.name not in cells:  # a missing column is reported once
-                out[column.name].append(None if column.required
-                                        else _default_value(column, settings))
-                continue
-            value = cells[column.name][i]
-            out[column.name].append(
-                _parse_record_cell(sheet, column, row, value, settings, book, issues))
+    rows = source.index.tolist()
+    out: dict[str, list[Any]] = {}
+    for column in sheet.columns:
+        if column.name not in source.columns:  # a missing column is reported once
+            out[column.name] = [None if column.required
+                                else _default_value(column, settings)] * len(rows)
+            continue
+        out[column.name] = _parse_column(sheet, column, rows, source[column.name].tolist(),
+                                         settings, book, issues)
     frame = pd.DataFrame(out, index=source.index, dtype=object)  # keep None, not NaN
     for column in sheet.columns:
         if column.kind is Kind.SHARE:
             _hint_percentage_points(sheet, column, frame, issues)
     frame[ROW] = frame.index
     return frame.reset_index(drop=True)
+
+
+_UNDECIDED = object()  # a cell the quick pass leaves to the full parser
+
+
+def _parse_column(sheet: Sheet, column: Column, rows: list[int], values: list[Any],
+                  settings: dict[str, Any], book: RawWorkbook,
+                  issues: list[Issue]) -> list[Any]:
+    """Each cell's typed value: the plain ones (trimmed text, numbers of a sensible size) in
+    one quick pass, the rest (blanks, typed text, errors) through the full parser."""
+    parsed = _quick_values(column.kind, values)
+    reported = {row for sheet_name, row, name in book.bad_cells
+                if sheet_name == sheet.name and name == column.name}
+    for i, value in enumerate(parsed):
+        if value is _UNDECIDED or rows[i] in reported:
+            parsed[i] = _parse_record_cell(sheet, column, rows[i], values[i], settings, book,
+                                           issues)
+    return parsed
+
+
+def _quick_values(kind: Kind, values: list[Any]) -> list[Any]:
+    """What parse_cell gives for the cells that are plainly valid (pandas reads whole numbers
+    as int), _UNDECIDED for the others."""
+    if kind in (Kind.CODE, Kind.TEXT, Kind.LIST):
+        trimmed = [v.strip() if type(v) is str else "" for v in values]
+        return [text if text else _UNDECIDED for text in trimmed]
+    if kind in (Kind.NUMBER, Kind.SHARE):
+        return [float(v) if type(v) in (float, int) and -MAX_MAGNITUDE < v < MAX_MAGNITUDE
+                else _UNDECIDED for v in values]
+    if kind in (Kind.INTEGER, Kind.YEAR):
+        return [v if type(v) is int and -MAX_MAGNITUDE < v < MAX_MAGNITUDE else _UNDECIDED
+                for v in values]
+    return [_UNDECIDED] * len(values)
 
 
 def _parse_record_cell(sheet: Sheet, column: Column, row: int, value: Any,
@@ -310,45 +358,34 @@ def _hint_percentage_points(sheet: Sheet, column: Column, frame: pd.DataFrame,
 
 
 # ---------------------------------------------------------------------------------------------
-# Layer 2: ranges (pandera, lazy: every failing cell at once)
-
-
-def _pandera_schema(sheet: Sheet) -> pa.DataFrameSchema:
-    columns = {}
-    for c in sheet.columns:
-        if not c.is_numeric:
-            continue
-        checks = []
-        if c.ge is not None:
-            checks.append(pa.Check.ge(c.ge))
-        if c.gt is not None:
-            checks.append(pa.Check.gt(c.gt))
-        if c.le is not None:
-            checks.append(pa.Check.le(c.le))
-        if c.lt is not None:
-            checks.append(pa.Check.lt(c.lt))
-        columns[c.name] = pa.Column(float, checks=checks, nullable=True, coerce=True)
-    return pa.DataFrameSchema(columns, strict=False)
+# Layer 2: ranges (vectorised over each column: every failing cell at once)
 
 
 def _check_ranges(tables: dict[str, pd.DataFrame], book: RawWorkbook,
                   issues: list[Issue]) -> None:
     for name, frame in tables.items():
         sheet = SHEETS_BY_NAME[name]
-        numeric = [c.name for c in sheet.columns if c.is_numeric]
-        if frame.empty or not numeric:
-            continue
-        view = frame[numeric].astype(float)
-        try:
-            _pandera_schema(sheet).validate(view, lazy=True)
-        except SchemaErrors as err:
-            cases = err.failure_cases
-            for _, case in cases.dropna(subset=["index"]).iterrows():
-                column = sheet.column(case["column"])
-                pos = int(case["index"])
-                issues.append(Issue(expected_text(column, case["failure_case"]), name,
+        for column in (c for c in sheet.columns if c.is_numeric):
+            values = frame[column.name].to_numpy(dtype=float, na_value=np.nan)
+            for pos in np.flatnonzero(_out_of_bounds(column, values)).tolist():
+                issues.append(Issue(expected_text(column, values[pos]), name,
                                     int(frame.at[pos, ROW]), column.name))
                 frame.at[pos, column.name] = None
+
+
+def _out_of_bounds(column: Column, values: np.ndarray) -> np.ndarray:
+    """Which values break one of the column's bounds; blanks (NaN) break none."""
+    with np.errstate(invalid="ignore"):
+        bad = np.zeros(len(values), dtype=bool)
+        if column.ge is not None:
+            bad |= values < column.ge
+        if column.gt is not None:
+            bad |= values <= column.gt
+        if column.le is not None:
+            bad |= values > column.le
+        if column.lt is not None:
+            bad |= values >= column.lt
+    return bad
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,8 +453,10 @@ def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) 
         if not sheet.key or frame.empty:
             continue
         seen: dict[tuple, int] = {}
-        for record in frame[[*sheet.key, ROW]].itertuples(index=False):
-            key, row = tuple(record[:-1]), record[-1]
+        # only rows that share their key with another can be or precede a duplicate
+        shared = frame[frame.duplicated(subset=list(sheet.key), keep=False)]
+        for record in zip(*columns(shared, [*sheet.key, ROW]), strict=True):
+            key, row = record[:-1], record[-1]
             if any(v is None for v in key) and not _blank_key_allowed(sheet, key):
                 continue  # a blank required key cell is already reported
             if any((name, row, c) in bad for c in sheet.key):
@@ -467,24 +506,56 @@ def choose_routes(records: Iterable[dict[str, Any]], groups: dict[str, tuple[str
     chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
     issues = []
     for record in records:
-        rank = ((record["from_country"] not in groups) + (record["to_country"] not in groups)
-                + (record["material"] is not None))
-        # a country listed twice in a group (a duplicate row, reported as such) is one route
-        for origin in dict.fromkeys(groups.get(record["from_country"], (record["from_country"],))):
-            for dest in dict.fromkeys(groups.get(record["to_country"], (record["to_country"],))):
-                if origin == dest:
-                    continue
-                for material in [record["material"]] if record["material"] else materials:
-                    key = (origin, dest, material)
-                    held = chosen.get(key)
-                    if held is not None and held[0] == rank and held[1] is not record:
-                        issues.append(Issue(
-                            f"route {origin}->{dest} for {material} is also given by row "
+        origin, dest, material = record["from_country"], record["to_country"], record["material"]
+        rank = (origin not in groups) + (dest not in groups) + (material is not None)
+        if rank == 3 and origin != dest:  # most rows of a large table: one route, no expansion
+            key = (origin, dest, material)
+            if key in chosen:
+                _hold_route(chosen, key, rank, record, issues)
+            else:
+                chosen[key] = (rank, record)
+            continue
+        for key in _route_keys(origin, dest, material, groups, materials):
+            _hold_route(chosen, key, rank, record, issues)
+    return {key: record for key, (_, record) in chosen.items()}, issues
+
+
+def _route_keys(origin: str, dest: str, material: str | None,
+                groups: dict[str, tuple[str, ...]],
+                materials: list[str]) -> Iterator[tuple[str, str, str]]:
+    """The routes a row names once its groups and a blank material are expanded."""
+    # a country listed twice in a group (a duplicate row, reported as such) is one route
+    for exporter in dict.fromkeys(groups.get(origin, (origin,))):
+        for importer in dict.fromkeys(groups.get(dest, (dest,))):
+            if exporter != importer:
+                for shipped in [material] if material else materials:
+                    yield exporter, importer, shipped
+
+
+def _hold_route(chosen: dict[tuple[str, str, str], tuple[int, dict[str, Any]]],
+                key: tuple[str, str, str], rank: int, record: dict[str, Any],
+                issues: list[Issue]) -> None:
+    """Give route `key` to `record` if it is more specific than the row holding it."""
+    held = chosen.get(key)
+    if held is not None and held[0] == rank and held[1] is not record:
+        origin, dest, material = key
+        issues.append(Issue(f"route {origin}->{dest} for {material} is also given by row "
                             f"{held[1][ROW]} with the same specificity; keep one",
                             "routes", record[ROW], "from_country"))
-                    if held is None or held[0] < rank:
-                        chosen[key] = (rank, record)
-    return {key: record for key, (_, record) in chosen.items()}, issues
+    if held is None or held[0] < rank:
+        chosen[key] = (rank, record)
+
+
+def columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    """The values of each column named, as Python objects (faster to walk than rows)."""
+    return [frame[name].tolist() for name in names]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts, as `to_dict("records")` gives them, without its per-cell cost."""
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*columns(frame, names), strict=True)]
 
 
 def _check_route_precedence(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
@@ -492,7 +563,28 @@ def _check_route_precedence(tables: dict[str, pd.DataFrame], issues: list[Issue]
     for group, country in tables["groups"][["group", "country"]].itertuples(index=False):
         groups[group] = (*groups.get(group, ()), country)
     materials = list(tables["materials"]["material"])
-    issues += choose_routes(tables["routes"].to_dict("records"), groups, materials)[1]
+    routes = tables["routes"][["from_country", "to_country", "material", ROW]]
+    contested = routes[_contested(routes, groups, materials)]
+    issues += choose_routes(records(contested), groups, materials)[1]
+
+
+def _contested(routes: pd.DataFrame, groups: dict[str, tuple[str, ...]],
+               materials: list[str]) -> np.ndarray:
+    """Rows that may share a route with another row (a few more, never fewer): a row alone on
+    its routes holds them unchallenged, so choose_routes finds the same problems among these
+    rows as among all of them, without walking every row of a large table."""
+    named = list(zip(*columns(routes, ["from_country", "to_country", "material"]),
+                     strict=True))
+    specific = np.fromiter((o not in groups and d not in groups and m is not None
+                            for o, d, m in named), dtype=bool, count=len(named))
+    expanded = {key for (o, d, m), one in zip(named, specific, strict=True) if not one
+                for key in _route_keys(o, d, m, groups, materials)}
+    shared = routes.duplicated(subset=["from_country", "to_country", "material"], keep=False)
+    contested = ~specific | shared.to_numpy()
+    if expanded:
+        contested |= np.fromiter((key in expanded for key in named), dtype=bool,
+                                 count=len(named))
+    return contested
 
 
 def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
@@ -514,7 +606,7 @@ def _check_references(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
             if column.ref is None:
                 continue
             valid = known[column.ref]
-            for value, row in frame[[column.name, ROW]].itertuples(index=False):
+            for value, row in zip(*columns(frame, [column.name, ROW]), strict=True):
                 if value is not None and value not in valid:
                     issues.append(Issue(_unknown_code_message(column.ref, value, valid), name,
                                         row, column.name))
