@@ -41,15 +41,18 @@ class LinearForm:
     """An expression as sum(coefficient x variable) + constant, with the named expressions
     it holds. Variables keep the order in which the expression first uses them."""
 
-    __slots__ = ("coefs", "constant", "named", "variables")
+    __slots__ = ("coefs", "constant", "named", "parametric", "variables")
 
     def __init__(self) -> None:
         self.coefs: dict[int, Coefficient] = {}
         self.variables: dict[int, VarData] = {}
         self.constant: Coefficient = 0.0
         self.named: dict[int, Any] = {}
+        self.parametric = False  # some coefficient is an expression of mutable parameters
 
     def add_term(self, coef: Coefficient, var: VarData) -> None:
+        if type(coef) not in NUMBERS:
+            self.parametric = True
         key = id(var)
         if key in self.coefs:
             self.coefs[key] = self.coefs[key] + coef
@@ -108,6 +111,8 @@ def _walk_sum(args: Iterable, mult: Coefficient, form: LinearForm) -> None:
     model) without a call each."""
     coefs, variables = form.coefs, form.variables
     plain = type(mult) in NUMBERS
+    if not plain:  # every term's coefficient is then an expression
+        form.parametric = True
     for arg in args:
         kind = _KINDS.get(type(arg)) or _kind(arg)
         if kind is VAR:
@@ -217,6 +222,33 @@ class BulkHighs(pyomo_highs.Highs):
             self._referenced_variables[key][2] = obj
         self._load_objective(obj, form)
 
+    def add_variables(self, variables: list[VarData]) -> None:
+        """Pyomo's `add_variables` and its HiGHS part in one pass, each domain's interval
+        asked once, and HiGHS given the columns in one call."""
+        self._invalidate_solution()
+        columns = self._pyomo_var_to_solver_var_map
+        intervals: dict[int, tuple] = {}
+        lbs, ubs, types = [], [], []
+        for v in variables:
+            key = id(v)
+            if key in self._referenced_variables:
+                raise ValueError(f"Variable {v.name} has already been added")
+            self._referenced_variables[key] = [{}, {}, None]
+            domain = v.domain
+            interval = intervals.get(id(domain)) or intervals.setdefault(
+                id(domain), domain.get_interval())
+            self._vars[key] = (v, v._lb, v._ub, v.fixed, interval, v.value)
+            lb, ub, vtype = self._process_domain_and_bounds(key)
+            lbs.append(lb)
+            ubs.append(ub)
+            types.append(vtype)
+            columns[key] = len(columns)
+        first = len(columns) - len(lbs)
+        self._solver_model.addVars(len(lbs), np.array(lbs, dtype=np.double),
+                                   np.array(ubs, dtype=np.double))
+        self._solver_model.changeColsIntegrality(
+            len(types), np.arange(first, len(columns)), np.array(types))
+
     def _invalidate_solution(self) -> None:
         self._sol = None
         if self._last_results_object is not None:
@@ -251,13 +283,11 @@ class BulkHighs(pyomo_highs.Highs):
         lbs, ubs, starts, indices, values = [], [], [], [], []
         for con, form in zip(cons, forms, strict=True):
             starts.append(len(values))
-            for key, coef in form.coefs.items():
-                if type(coef) not in NUMBERS:
-                    self._register_coefficient(con, key, coef)
-                    coef = value(coef)
-                if coef != 0:
-                    indices.append(columns[key])
-                    values.append(coef)
+            if form.parametric:
+                self._add_parametric_row(con, form, indices, values)
+            else:  # nearly every row: no Python loop per coefficient
+                indices.extend(map(columns.__getitem__, form.coefs))
+                values.extend(form.coefs.values())
             lb, ub = self._row_bounds(con, form.constant)
             lbs.append(lb)
             ubs.append(ub)
@@ -268,6 +298,18 @@ class BulkHighs(pyomo_highs.Highs):
             len(lbs), np.array(lbs, dtype=np.double), np.array(ubs, dtype=np.double),
             len(values), np.array(starts, dtype=np.int32), np.array(indices, dtype=np.int32),
             np.array(values, dtype=np.double))
+
+    def _add_parametric_row(self, con: ConstraintData, form: LinearForm, indices: list[int],
+                            values: list[float]) -> None:
+        """A row's coefficients, those of mutable parameters registered for updates."""
+        for key, coef in form.coefs.items():
+            if type(coef) not in NUMBERS:
+                self._register_coefficient(con, key, coef)
+                coef = value(coef)
+                if coef == 0:  # as Pyomo: HiGHS gets it when the parameter changes
+                    continue
+            indices.append(self._pyomo_var_to_solver_var_map[key])
+            values.append(coef)
 
     def _register_coefficient(self, con: ConstraintData, key: int, coef: Any) -> None:
         self._mutable_helpers.setdefault(con, []).append(pyomo_highs._MutableLinearCoefficient(
