@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from models import capacity, dependence, flows, objective, scenarios, stockpile
 from models.data import ModelData
 from models.elastic import add_elastic_objective
+from models.memory import collector_paused
 from models.origin import OriginFlows
 from models.terms import Cells, Terms
 
@@ -107,6 +108,12 @@ def build_model(data: ModelData, elastic: bool = False, mutable: bool = False,
     measure what they buy; `links_up_front=False` gives none of them a row yet, for a solve
     that adds the ones its relaxation violates (`optimizer.solving.start`).
     """
+    with collector_paused():
+        return _build(data, elastic, link_routes, links_up_front, mutable)
+
+
+def _build(data: ModelData, elastic: bool, link_routes: bool, links_up_front: bool,
+           mutable: bool) -> Formulation:
     m = pyo.ConcreteModel(name="critical_minerals_supply")
     terms = Terms(elastic=elastic)
     terms.cells = Cells(m, mutable)

@@ -46,15 +46,15 @@ def add_shipments(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:
     m.SHIPMENTS = pyo.Set(initialize=index, dimen=5)
     m.ship = pyo.Var(m.SHIPMENTS, within=pyo.NonNegativeReals)
     operational(m, terms, m.ship)
-    for (o, d, mat), route in routes.items():
-        transport = terms.cells("routes", route.row, "transport_cost", route.transport_cost)
-        tariff = terms.cells("routes", route.row, "tariff", route.tariff)
-        for t, w in periods:
-            var = m.ship[o, d, mat, t, w]
-            terms.use((o, mat, t, w), 1.0, var)
-            terms.source((d, mat, t, w), 1.0, var)
-            terms.cost("transport", t, w, transport, var)
-            terms.cost("tariffs", t, w, tariff, var)
+    prices = {key: (terms.cells("routes", r.row, "transport_cost", r.transport_cost),
+                    terms.cells("routes", r.row, "tariff", r.tariff))
+              for key, r in routes.items()}
+    for (o, d, mat, t, w), var in m.ship.items():  # no lookup of each variable by its key
+        transport, tariff = prices[o, d, mat]
+        terms.use((o, mat, t, w), 1.0, var)
+        terms.source((d, mat, t, w), 1.0, var)
+        terms.cost("transport", t, w, transport, var)
+        terms.cost("tariffs", t, w, tariff, var)
 
 
 def add_shortages(m: pyo.ConcreteModel, data: ModelData, terms: Terms) -> None:

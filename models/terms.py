@@ -76,4 +76,4 @@ class Cells:
 
 def is_zero(coef: Any) -> bool:
     """True for a plain 0 (a mutable cell is never skipped: a sweep may make it non-zero)."""
-    return isinstance(coef, int | float) and coef == 0
+    return isinstance(coef, (int, float)) and coef == 0  # a tuple: faster than int | float

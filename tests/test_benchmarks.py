@@ -86,3 +86,17 @@ def test_reading_benchmark_runs_on_a_small_case(tmp_path):
         assert set(medians) == {"baseline", "this checkout", "ratio"}
         assert medians["baseline"] > 0 and medians["this checkout"] > 0
         assert medians["ratio"] == pytest.approx(medians["baseline"] / medians["this checkout"])
+
+
+def test_translation_benchmark_runs_on_a_small_generated_case(tmp_path):
+    """This checkout against itself (as against an older worktree), 5 sites x 20 customers:
+    HiGHS holds the whole plain model (30 rows, 130 columns), and the report shows it."""
+    from benchmarks import translation
+
+    workbook = translation.write_case(tmp_path / "case.xlsx", None, sites=5, customers=20)
+    medians = translation.compare(translation.HERE, workbook, "plain", repeats=1)
+    for run in (medians["old"], medians["new"]):
+        assert (run["rows"], run["columns"]) == (30, 130)
+        assert run["nonzeros"] > 130 and run["build s"] > 0 and run["translate s"] > 0
+    lines = translation.report(medians).splitlines()
+    assert lines[2] == "| rows | 30 | 30 | |" and len(lines) == 8

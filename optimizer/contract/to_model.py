@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from models.data import ModelData, Unit, UnitKind
+from models.memory import collector_paused
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.schema import BASELINE, Issue
-from optimizer.contract.validate import choose_routes, collector_paused, records
+from optimizer.contract.validate import choose_routes, records
 from optimizer.errors import InputError
 
 

@@ -8,17 +8,16 @@ Three layers, each driven by `optimizer.contract.schema`:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from models.memory import collector_paused
 from optimizer.contract.cells import CellError, cell_issue, expected_text, out_of_range, parse_cell
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.names import intended
@@ -86,19 +85,6 @@ def load_inputs(path: str | Path, settings: Mapping[str, Any] | None = None) -> 
     inputs.sha256 = digest or ""
     return inputs
 
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Reading a large workbook (or turning it into model data) allocates millions of small
-    objects and no cycles; the cyclic garbage collector's passes over them, each longer as
-    they pile up, would cost about as much as the work itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_setting(key: str, value: Any) -> Any:

@@ -13,15 +13,17 @@ from pyomo.contrib.solver.solvers import highs as pyomo_highs
 
 from optimizer import interrupt, solver_line
 from optimizer.errors import ExitCode, Status
+from optimizer.solving.translate import BulkHighs
 
 log = logging.getLogger(__name__)
 HIGHS_LOG = logging.getLogger("optimizer.highs")  # HiGHS's own log, shown with -v
 
 
-class Highs(pyomo_highs.Highs):
-    """Pyomo's persistent HiGHS interface, interruptible (a signal stops the running solve
-    instead of being lost in HiGHS's callbacks), with HiGHS's log on stderr under -v and
-    the solver line on a terminal otherwise."""
+class Highs(BulkHighs):
+    """Pyomo's persistent HiGHS interface, loading the model in bulk (`BulkHighs`),
+    interruptible (a signal stops the running solve instead of being lost in HiGHS's
+    callbacks), with HiGHS's log on stderr under -v and the solver line on a terminal
+    otherwise."""
 
     def solve(self, model: pyo.ConcreteModel, **kwds) -> Results:
         if HIGHS_LOG.isEnabledFor(logging.DEBUG):
