@@ -103,20 +103,24 @@ def test_no_shortage_no_shortage_chart_and_the_sections_are_bounded() -> None:
     assert not [s for s in specs if s.topic == "shortage"]
 
 
-def test_stock_lines_take_the_holders_colour_and_a_dash_per_cut() -> None:
+def test_stock_lines_a_chart_per_holder_a_colour_per_material_and_a_dash_per_cut() -> None:
     frames = tables((B, "cut_a", "cut_b"))
     frames["stockpiles"] = pd.DataFrame(
-        [[w, t, c, "MAG", level] for w in (B, "cut_a", "cut_b") for t in (2026, 2027)
-         for c, level in (("USA", 10.0), ("JPN", 0.0 if w == B else 5.0))],
+        [[w, t, c, m, level] for w in (B, "cut_a", "cut_b") for t in (2026, 2027)
+         for c, m, level in (("USA", "MAG", 10.0), ("JPN", "MAG", 0.0 if w == B else 5.0),
+                             ("JPN", "OXI", 2.0), ("KOR", "MAG", 0.0))],
         columns=["scenario", "year", "country", "material", "level"])
-    spec = stockpile_specs(frames)[0]
-    assert spec.title == "Stockpile levels of MAG"
-    # Japan's stock is never filled in the baseline: no flat zero line
-    assert set(spec.data.columns) == {"USA (baseline)", "USA (cut_a)", "USA (cut_b)",
-                                      "JPN (cut_a)", "JPN (cut_b)"}
-    assert spec.dashes == {"USA (cut_a)": "dash", "JPN (cut_a)": "dash",
-                           "USA (cut_b)": "round_dot", "JPN (cut_b)": "round_dot"}
-    assert spec.colours["USA (cut_b)"] == spec.colours["USA (baseline)"] == palette.colour("USA")
+    usa, jpn = stockpile_specs(frames)  # the largest stock first; Korea's is never filled
+    assert usa.title == "Stockpile levels of MAG in USA"
+    assert list(usa.data.columns) == [B, "cut_a", "cut_b"]
+    assert usa.dashes == {"cut_a": "dash", "cut_b": "round_dot"}
+    assert jpn.title == "Stockpile levels in JPN"
+    # Japan's magnet stock is never filled in the baseline: no flat zero line
+    assert set(jpn.data.columns) == {"MAG (cut_a)", "MAG (cut_b)", "OXI (baseline)",
+                                     "OXI (cut_a)", "OXI (cut_b)"}
+    assert jpn.dashes["MAG (cut_b)"] == jpn.dashes["OXI (cut_b)"] == "round_dot"
+    assert jpn.colours["OXI (cut_a)"] == jpn.colours["OXI (baseline)"] == palette.colour("OXI")
+    assert jpn.colours["MAG (cut_a)"] == palette.colour("MAG")
 
 
 def test_each_section_starts_under_its_heading_on_a_new_page() -> None:

@@ -1,4 +1,5 @@
-"""One colour per country, the same in every chart of every workbook (plan, sweep, batch).
+"""One colour per country, the same in every chart of every workbook (plan, sweep, batch); other
+codes (the materials of the stock charts) take theirs the same way.
 
 A colour depends on the code alone, never on which countries a case has or their order, so
 China is the same red in the baseline chart, the cut's chart and the sweep's frontier. Codes

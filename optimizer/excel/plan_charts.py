@@ -247,8 +247,9 @@ def capacity_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
 
 
 def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
-    """Stock levels, a line per country, material and scenario in the country's colour,
-    each disruption scenario in a dash of its own."""
+    """Stock levels, a chart per stockholding country (the largest stocks first), a line per
+    material and scenario in the material's colour, each disruption scenario in a dash of
+    its own. One chart for every holder would crowd its legend until the plot vanished."""
     st = _frame(tables, "stockpiles", ["scenario", "year", "country", "material", "level"])
     if st is None:
         return []
@@ -256,23 +257,32 @@ def stockpile_specs(tables: Mapping[str, pd.DataFrame]) -> list[ChartSpec]:
                           values="level", aggfunc="sum")
     peaks = data.max()
     # Stockpiles never filled draw as flat zero lines that hide the ones that matter.
-    chosen = peaks[peaks > 0].sort_values(ascending=False).index[:MAX_LINE_SERIES]
-    data = data[chosen]
-    materials = {m for _, m, _ in data.columns}
-    # one material stocked: named once in the title, keeping the legend short
-    one = next(iter(materials)) if len(materials) == 1 else None
-    names = [f"{c} ({w})" if one else f"{c} {m} ({w})" for c, m, w in data.columns]
+    peaks = peaks[peaks > 0]
+    holders = peaks.groupby(level="country").max().sort_values(ascending=False).index
     dash_of = {w: DISRUPTION_DASHES[i % len(DISRUPTION_DASHES)]
                for i, w in enumerate(disruption_scenarios(tables))}
+    return [_stock_chart(data[country], peaks[country], dash_of, str(country))
+            for country in holders[:CHARTS_PER_KIND]]
+
+
+def _stock_chart(data: pd.DataFrame, peaks: pd.Series, dash_of: Mapping[str, str],
+                 country: str) -> ChartSpec:
+    chosen = peaks.sort_values(ascending=False).index[:MAX_LINE_SERIES]
+    data = data[chosen]
+    materials = {m for m, _ in data.columns}
+    # one material stocked: named once in the title, keeping the legend short
+    one = next(iter(materials)) if len(materials) == 1 else None
+    names = [w if one else f"{m} ({w})" for m, w in data.columns]
     colours, dashes = {}, {}
-    for name, (country, _, scenario) in zip(names, data.columns, strict=True):
-        colours[name] = colour(str(country))
+    for name, (material, scenario) in zip(names, data.columns, strict=True):
+        colours[name] = colour(str(material))
         if scenario in dash_of:
             dashes[name] = dash_of[scenario]
     data.columns = names
-    return [ChartSpec(f"Stockpile levels of {one}" if one else "Stockpile levels", "line",
-                      f"level ({_unit('level')})", data, dashes=dashes, colours=colours,
-                      topic="stock")]
+    title = f"Stockpile levels of {one} in {country}" if one \
+        else f"Stockpile levels in {country}"
+    return ChartSpec(title, "line", f"level ({_unit('level')})", data, dashes=dashes,
+                     colours=colours, topic="stock")
 
 
 # ---- drawing ---------------------------------------------------------------------------------
