@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Sequence
 from types import TracebackType
 
 from optimizer import solver_line
@@ -47,14 +48,16 @@ def kill_children() -> None:
 
 
 class Progress:
-    """Finished runs or cases on stderr: a bar on a terminal; elsewhere (logs, CI, a pipe),
-    or beside the solver line, a plain line such as `run 5/14 done (3 failed)` every few
-    results."""
+    """Finished runs or cases on stderr: a bar on a terminal, or for a local batch where the
+    solver line would show, a line that also says what each running case does; elsewhere
+    (logs, CI, a pipe), or beside the solver line, a plain line such as `run 5/14 done
+    (3 failed)` every few results."""
 
     def __init__(self, noun: str, quiet: bool = False):
         self.noun, self.quiet = noun, quiet
         self.total = self.done = self.failed = 0
         self._bar = None
+        self._line: solver_line.StatusLine | None = None
         self._step = 1
         self._last_line = time.monotonic()
 
@@ -65,12 +68,19 @@ class Progress:
                  tb: TracebackType | None) -> None:
         if self._bar is not None:
             self._bar.stop()
+        if self._line is not None:
+            self._line.clear()
 
-    def start(self, total: int, bar: bool = True) -> None:
+    def start(self, total: int, bar: bool = True, running: bool = False) -> None:
         """`bar`: a bar on a terminal (not for runs solved here, one by one, which the solver
-        line follows instead)."""
+        line follows instead); `running`: instead of the bar, on the solver line's terminal
+        (not with -q or -v), the running cases and their solvers' statuses (`show_running`)."""
         self.total, self._step = total, max(1, total // LINES)
-        if self.quiet or not bar or not sys.stderr.isatty():
+        if self.quiet or not bar:
+            return
+        if running:
+            self._line = solver_line.take()
+        if self._line is not None or not sys.stderr.isatty():
             return
         solver_line.disable()  # the bar owns the terminal's last line
         from rich.console import Console
@@ -80,11 +90,24 @@ class Progress:
         self._task = self._bar.add_task(f"solving {self.noun}s", total=total)
         self._bar.start()
 
+    @property
+    def status_every_s(self) -> float | None:
+        """How often the running cases' statuses are worth sending: as often as the line is
+        redrawn; None without that line."""
+        return self._line.every_s if self._line is not None else None
+
+    def show_running(self, running: Sequence[tuple[str, solver_line.SolverStatus]]) -> None:
+        """Redraw the line (when due) with the cases done and `running`: (name, status)."""
+        if self._line is not None and self._line.due():
+            self._line.show(solver_line.batch_text(self.done, self.total, self.failed, running))
+
     def advance(self, failed: bool) -> None:
         self.done += 1
         self.failed += failed
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)
+            return
+        if self._line is not None:  # redrawn with the running cases
             return
         now = time.monotonic()
         if self.done % self._step == 0 or self.done == self.total or \

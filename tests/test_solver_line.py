@@ -1,5 +1,6 @@
 """The solver line: its text as a pure function of what HiGHS reports, and the callbacks that
-draw it on a terminal (a fake one here) while a generated MIP solves, and never elsewhere."""
+draw it on a terminal (a fake one here) while a generated MIP solves, and never elsewhere; a
+local batch's line, from its workers' statuses."""
 
 from __future__ import annotations
 
@@ -21,9 +22,19 @@ from models import build_model
 from optimizer import solver_line
 from optimizer.contract.validate import load_inputs
 from optimizer.excel.sheets import write_sheets
-from optimizer.solver_line import ERASE, amount, duration, percent, status_text
+from optimizer.parallel import Progress
+from optimizer.solver_line import (
+    ERASE,
+    SolverStatus,
+    amount,
+    batch_text,
+    duration,
+    percent,
+    status_text,
+)
 from optimizer.solving.pipeline import prepare
 from optimizer.solving.solve import SolveOutcome, new_solver, solve_model
+from optimizer.studies.batch import run_batch
 
 
 class FakeTerminal(io.StringIO):
@@ -75,6 +86,26 @@ def test_phases_nest_and_default_to_solving() -> None:
     with solver_line.phase("sweep run 3/14"), solver_line.phase("narrowing: plan"):
         assert solver_line.current_phase() == "sweep run 3/14, narrowing: plan"
     assert solver_line.current_phase() == "solving"
+
+
+def test_the_batch_line_names_each_running_case_and_its_status() -> None:
+    solving = SolverStatus("solving", 65, 168_140_000_000, 167_900_000_000, 0.00143,
+                           from_highs=True)
+    assert batch_text(3, 20, 0, [("a.xlsx", solving), ("b.xlsx", SolverStatus("reading"))]) \
+        == "batch 3/20 done | a.xlsx 1m05s gap 0.14% | b.xlsx reading"
+
+
+def test_the_batch_line_names_phases_other_than_solving_and_counts_failures() -> None:
+    comparing = SolverStatus("comparing: no_limits", 7, None, 1.2e9, math.inf, from_highs=True)
+    assert batch_text(5, 9, 2, [("a.xlsx", comparing), ("c.xlsx", SolverStatus("starting"))]) \
+        == "batch 5/9 done (2 failed) | a.xlsx comparing: no_limits 7s gap - | c.xlsx starting"
+
+
+def test_a_lone_running_case_also_shows_its_best_plan_and_bound() -> None:
+    solving = SolverStatus("solving", 3725, 2_600_872.87, 2_590_000, 0.0042, from_highs=True)
+    assert batch_text(0, 1, 0, [("big.xlsx", solving)]) == \
+        "batch 0/1 done | big.xlsx 1h02m gap 0.42%, best plan 2.60 M, bound 2.59 M"
+    assert batch_text(1, 1, 0, []) == "batch 1/1 done"
 
 
 def test_a_line_wider_than_the_terminal_is_cut_and_erased() -> None:
@@ -154,6 +185,46 @@ def test_disabled_nothing_is_written(generated_case: Path) -> None:
     assert terminal.getvalue() == ""
 
 
+@pytest.fixture(scope="module")
+def batch_case(generated_case: Path) -> Path:
+    """The generated case alone, without its comparisons."""
+    case = sheets(Size(6, 3, 4, 2, 1))
+    case["settings"] = [*(r for r in case["settings"] if r[0] not in ("mip_gap", "compare")),
+                        ["mip_gap", 0.01], ["compare", "none"]]
+    return write_sheets(generated_case.parent / "batch_case.xlsx", case)
+
+
+BATCH_DRAWN = re.compile(rf"^batch 0/1 done \| batch_case\.xlsx [0-9hms]+ gap \d+\.\d\d%, "
+                         rf"best plan {NUMBER}, bound {NUMBER}$")
+
+
+def test_a_local_batch_on_a_terminal_shows_its_running_case_and_its_gap(
+        batch_case: Path, tmp_path: Path, line_off_after) -> None:
+    terminal = FakeTerminal()
+    solver_line.enable(terminal, redraw_s=0)  # the worker sends, the line shows, every status
+    with Progress("case") as progress:
+        results = run_batch([batch_case], tmp_path / "out", progress=progress)
+    assert results[0].objective is not None
+    written = terminal.getvalue()
+    assert "\n" not in written
+    drawn = [text.replace("\x1b[K", "") for text in written.split("\r")]
+    assert drawn[1] == "batch 0/1 done | batch_case.xlsx starting"  # before it reports
+    assert any(BATCH_DRAWN.match(text) for text in drawn), drawn
+    assert visible_last_line(written) == ""  # erased when the batch ends
+
+
+def test_a_batch_prints_nothing_more_where_stderr_is_not_a_terminal(
+        batch_case: Path, tmp_path: Path, line_off_after, caplog) -> None:
+    pipe = io.StringIO()
+    solver_line.enable(pipe, redraw_s=0)
+    with Progress("case") as progress, caplog.at_level("INFO", "optimizer"):
+        results = run_batch([batch_case], tmp_path / "out", progress=progress)
+    assert results[0].objective is not None
+    assert progress.status_every_s is None  # so the worker sent no statuses
+    assert pipe.getvalue() == ""
+    assert caplog.messages == ["case 1/1 done (0 failed)"]
+
+
 def _on_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:
     """`optimizer ARGS` with stderr on a pseudo-terminal: its exit code and what the terminal
     received."""
@@ -190,3 +261,17 @@ def test_the_command_draws_the_line_on_its_terminal_only(generated_case: Path,
     code, shown = _on_a_terminal("solve", str(generated_case), "-o", str(tmp_path / "p.xlsx"),
                                  "-v", cwd=tmp_path)
     assert code == 0 and "Running HiGHS" in shown and "best plan" not in shown, shown
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_the_batch_command_draws_its_line_on_its_terminal(batch_case: Path,
+                                                          tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    code, shown = _on_a_terminal("batch", str(batch_case), "-o", out, cwd=tmp_path)
+    assert code == 0, shown
+    assert "\rbatch 0/1 done | batch_case.xlsx starting" in shown.replace("\x1b[K", "")
+    visible = [visible_last_line(line) for line in shown.split("\n")]
+    assert not any("batch 0/1" in line for line in visible), visible  # erased at the end
+    # -v: no batch line (the bar of cases done, as before)
+    code, shown = _on_a_terminal("batch", str(batch_case), "-o", out, "-v", cwd=tmp_path)
+    assert code == 0 and "batch 0/1" not in shown, shown

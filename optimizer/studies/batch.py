@@ -3,7 +3,8 @@
 Workers receive a workbook's bytes and return the plan's bytes, so nothing but data crosses
 process (or machine) boundaries and no shared file system is needed; the parent writes every
 plan and the summary. A case that crashes its worker, or runs past the case timeout, is a
-failed row; it never takes the batch down. Ctrl-C keeps what finished.
+failed row; it never takes the batch down. Ctrl-C keeps what finished. On a terminal, local
+workers also send their solvers' statuses, for the batch's line.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from optimizer import interrupt
+from optimizer import interrupt, solver_line
 from optimizer.errors import ExitCode, OptimizerError, Status, UsageError
 from optimizer.excel.batch_writer import write_summary
 from optimizer.excel.output import atomic_output, check_output_path, make_folder, writable_target
@@ -70,47 +71,72 @@ def solve_case(case: Case, threads: int | None = 1) -> CaseResult:
 
 
 Worker = Callable[[Case, int | None], CaseResult]
+Connection = multiprocessing.connection.Connection
+NOT_HEARD_YET = solver_line.SolverStatus(solver_line.STARTING)  # before a worker's first status
 
 
-def _child(conn: multiprocessing.connection.Connection, worker: Worker, case: Case) -> None:
+@dataclass
+class Running:
+    """A case in its worker process, and what the worker last said it is doing."""
+
+    case: Case
+    conn: Connection  # the worker's statuses, if it sends them, then its result
+    proc: Any  # a spawned multiprocessing Process
+    started: float
+    status: solver_line.SolverStatus = NOT_HEARD_YET
+
+    def shown(self, now: float) -> tuple[str, solver_line.SolverStatus]:
+        """Its name and status for the batch's line, timed from the case's start."""
+        return Path(self.case.path).name, replace(self.status, elapsed=now - self.started)
+
+
+def _child(conn: Connection, worker: Worker, case: Case, status_every_s: float | None) -> None:
     interrupt.ignore_in_worker()
-    conn.send(worker(case, 1))
+    with solver_line.sending(conn, status_every_s):
+        result = worker(case, 1)
+    conn.send(result)
     conn.close()
 
 
 def run_local(cases: list[Case], jobs: int, on_result: Callable[[CaseResult], None],
-              case_timeout: float | None = None, worker: Worker = solve_case) -> None:
-    """Solve `cases` in fresh processes, `jobs` at a time, calling `on_result` as each ends.
+              case_timeout: float | None = None, worker: Worker = solve_case,
+              progress: Progress | None = None) -> None:
+    """Solve `cases` in fresh processes, `jobs` at a time, calling `on_result` as each ends;
+    a `progress` that shows the running cases gets them (their workers send statuses then).
 
     A process per case (not a pool) so that a segfault or the kernel's OOM killer ends one
     case only; a pool's workers die together with the pool.
     """
     ctx = get_context("spawn")
     pending = list(cases)
-    running: dict[Any, tuple[Case, Any, Any, float]] = {}
+    running: dict[Connection, Running] = {}
+    status_every_s = progress.status_every_s if progress else None
     try:
         while pending or running:
             while pending and len(running) < jobs:
                 case = pending.pop(0)
                 parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child, worker, case), daemon=True)
+                proc = ctx.Process(target=_child, args=(child, worker, case, status_every_s),
+                                   daemon=True)
                 with interrupt.deferred():  # a started worker is known before a signal acts
                     proc.start()
-                    running[parent] = (case, parent, proc, time.monotonic())
+                    running[parent] = Running(case, parent, proc, time.monotonic())
                 child.close()
+            if progress:
+                now = time.monotonic()
+                progress.show_running([entry.shown(now) for entry in running.values()])
             ready = multiprocessing.connection.wait(
-                [*running, *(entry[2].sentinel for entry in running.values())], timeout=1.0)
-            for conn in list(running):
-                case, _, proc, started = running[conn]
-                result = _collect(case, conn, proc, started, ready, case_timeout)
+                [*running, *(entry.proc.sentinel for entry in running.values())], timeout=1.0)
+            for conn, entry in list(running.items()):
+                result = _collect(entry, ready, case_timeout)
                 if result is not None:
                     del running[conn]
                     on_result(result)
     except KeyboardInterrupt as stop:
-        for _, _, proc, _ in running.values():
-            proc.kill()
-            proc.join()
-        _interrupted([entry[0] for entry in running.values()], pending, stop, on_result)
+        for entry in running.values():
+            entry.proc.kill()
+            entry.proc.join()
+        _interrupted([entry.case for entry in running.values()], pending, stop, on_result)
         raise
 
 
@@ -123,22 +149,34 @@ def _interrupted(running: list[Case], pending: list[Case], stop: KeyboardInterru
             on_result(CaseResult(case.path, Status.INTERRUPTED, code, message=message))
 
 
-def _collect(case: Case, conn, proc, started: float, ready: list,
-             case_timeout: float | None) -> CaseResult | None:
-    """The case's result if it ended (or crashed, or ran out of time), else None."""
-    if conn in ready or conn.poll():
-        try:
-            result = conn.recv()
-        except EOFError:  # the process died before sending anything
-            result = None
+def _collect(entry: Running, ready: list, case_timeout: float | None) -> CaseResult | None:
+    """The case's result if it ended (or crashed, or ran out of time), else None; its
+    worker's latest status kept meanwhile."""
+    case, proc, started = entry.case, entry.proc, entry.started
+    try:
+        result = _receive(entry)
+    except EOFError:  # the process died before sending its result
         proc.join()
-        return result or _crashed(case, proc, started)
+        return _crashed(case, proc, started)
+    if result is not None:
+        proc.join()
+        return result
     if proc.sentinel in ready and not proc.is_alive():
         return _crashed(case, proc, started)
     if case_timeout is not None and time.monotonic() - started > case_timeout:
         proc.kill()
         proc.join()
         return _timed_out(case, case_timeout, time.monotonic() - started)
+    return None
+
+
+def _receive(entry: Running) -> CaseResult | None:
+    """What the worker sent so far: its statuses (the latest kept), then its result."""
+    while entry.conn.poll():
+        message = entry.conn.recv()
+        if not isinstance(message, solver_line.SolverStatus):
+            return message
+        entry.status = message
     return None
 
 
@@ -298,8 +336,8 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
         if progress and result.status != Status.INTERRUPTED:
             progress.advance(result.failed)
 
-    if progress:
-        progress.start(len(inputs))
+    if progress:  # a local batch's line shows its running cases; Dask's, the count only
+        progress.start(len(inputs), running=scheduler is None)
     for result in missing:
         on_result(result)
     with contextlib.ExitStack() as stack:
@@ -308,7 +346,7 @@ def run_batch(inputs: list[Path], output_dir: Path, jobs: int = 1,
             if client is not None:
                 run_dask(client, cases, on_result, case_timeout)
             else:
-                run_local(cases, jobs, on_result, case_timeout)
+                run_local(cases, jobs, on_result, case_timeout, progress=progress)
         finally:  # also on Ctrl-C: the summary of what finished, before Dask shuts down
             results = [by_path[str(p)] for p in map(Path, inputs) if str(p) in by_path]
             write_summary(results, output_dir / SUMMARY_NAME, list(map(Path, inputs)))
