@@ -39,7 +39,7 @@ from optimizer.solving.solve import (
     new_solver,
     solve_model,
 )
-from optimizer.solving.warm import GapSolve, repaired_start, solve_from
+from optimizer.solving.warm import GapSolve, kept_start, repaired, solve_from
 
 log = logging.getLogger(__name__)
 
@@ -220,12 +220,13 @@ class Comparisons:
                 g.model.build[key].set_value(round(pyo.value(var)))
         started = time.perf_counter()
         settings = {**data.settings, "time_limit_s": self.limit}
-        start = repaired_start(g.model, settings, solver)
-        outcome = solve_from(g.model, settings, solver, start) if start else \
+        start = repaired(g.model, settings, solver)
+        outcome = solve_from(g.model, settings, solver, start[0]) if start else \
             solve_model(g.model, settings, solver)
         side = GapSolve(g, solver, outcome, self.limit, name=name)
         side.timed_out = outcome.status is Status.TIME_LIMIT
-        side.polish()
+        if not kept_start(outcome, start[1] if start else None):
+            side.polish()
         side.seconds_left -= time.perf_counter() - started
         return side
 
@@ -257,7 +258,10 @@ class Comparisons:
         if self.plan.gap > plan_gap and self.plan.seconds_left > 0:
             self.plan.narrow(plan_gap)
             narrowed = True
-        for item, target in wide:
+        for item, _ in wide:
+            target = self._target(item)  # the plan's narrowing may have moved it
+            if self._width(item) <= target:  # the plan's narrowing was enough
+                continue
             # what is left, for this one, of the width aimed at (2 x SHARE of the target)
             gap = max(2 * SHARE * target - self.plan.gap, SHARE * target)
             if item.side.gap > gap and item.side.seconds_left > 0:

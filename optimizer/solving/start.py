@@ -96,10 +96,14 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[floa
         return None
     best = None
     relaxed = {key: var.value or 0.0 for key, var in f.model.build.items()}
+    tried: set[tuple[int, ...]] = set()
     for threshold in ROUNDING_THRESHOLDS:
         if budget.used():
             break
-        round_builds(f, relaxed, threshold)
+        builds = round_builds(f, relaxed, threshold)
+        if builds in tried:  # a tight relaxation rounds to one plan from every threshold
+            continue
+        tried.add(builds)
         repair = repaired(f.model, budget.settings(settings), budget.solver)
         log.debug("builds above %g of the relaxation's, with their best operations: %s",
                  threshold, f"{repair[1]:.10g}" if repair else "no plan in time")
@@ -150,11 +154,11 @@ def tightened_relaxation(f: Formulation, settings: dict, budget: Budget) -> Rela
     return relaxation
 
 
-def round_builds(f: Formulation, relaxed: dict, threshold: float) -> None:
+def round_builds(f: Formulation, relaxed: dict, threshold: float) -> tuple[int, ...]:
     """Set the model's free builds to a plan `build_once` allows, from the relaxation's
     values `relaxed` (build key -> value): in each site and technology where some option
     is built more than `threshold` in all, the option built most, in the first year it is
-    built more than BUILT; nothing elsewhere."""
+    built more than BUILT; nothing elsewhere. Returns the free builds' values."""
     groups: dict[tuple, list] = defaultdict(list)
     for (unit, year), var in f.model.build.items():
         if not var.fixed:
@@ -165,6 +169,7 @@ def round_builds(f: Formulation, relaxed: dict, threshold: float) -> None:
             [(unit, year, relaxed[unit, year]) for unit, year, _ in members], threshold)
         for unit, year, var in members:
             var.set_value(1 if (unit, year) == chosen else 0)
+    return tuple(int(var.value) for var in f.model.build.values() if not var.fixed)
 
 
 def _first_build_of_most_built(taken: list[tuple[str, int, float]],

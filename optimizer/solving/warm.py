@@ -22,6 +22,7 @@ from optimizer.errors import Status
 from optimizer.solving.duals import fixed_builds
 from optimizer.solving.solve import (
     ABS_GAP,
+    NARROWING,
     OPTIMAL_GAP,
     Highs,
     SolveOutcome,
@@ -32,6 +33,8 @@ from optimizer.solving.solve import (
 )
 
 log = logging.getLogger(__name__)
+
+START_TOLERANCE = 1e-9  # relative: a MIP's plan costing its start's cost is that start
 
 
 def repaired(model: pyo.ConcreteModel, settings: dict,
@@ -71,6 +74,14 @@ def solve_from(model: pyo.ConcreteModel, settings: dict, solver: Highs,
     solution.col_value, solution.value_valid = list(start), True
     solver._solver_model.setSolution(solution)  # no public MIP-start API in Pyomo
     return solve_model(model, settings, solver=solver, updated=True)
+
+
+def kept_start(outcome: SolveOutcome, cost: float | None) -> bool:
+    """Whether the solve's plan is its MIP start, whose cost was `cost` (the best operations
+    for its builds already: polishing it again would find the same plan; see
+    `GapSolve.polish`)."""
+    return outcome.has_plan and cost is not None \
+        and abs(outcome.objective - cost) <= START_TOLERANCE * max(abs(cost), 1.0)
 
 
 def absolute_gap(outcome: SolveOutcome) -> float:
@@ -136,13 +147,15 @@ class GapSolve:
         other data since) until its absolute gap is at most `gap`."""
         started = time.perf_counter()
         settings = {**self.formulation.data.settings, "mip_gap": 0.0, ABS_GAP: gap,
-                    "time_limit_s": self.seconds_left}
+                    NARROWING: True, "time_limit_s": self.seconds_left}
         with solver_line.phase(f"narrowing: {self.name}"):
             again = solve_from(self.formulation.model, settings, self.solver,
                                incumbent(self.solver) if start is None else start)
+        before = self.outcome.objective if start is None else None
         self.outcome = merged(self.outcome, again)
         self.timed_out = again.status is Status.TIME_LIMIT
-        self.polish()
+        if not kept_start(again, before):
+            self.polish()
         self.seconds_left -= time.perf_counter() - started
         log.debug("%s: gap narrowed to %s (asked %s) in %.1f s", self.name, f"{self.gap:,.0f}",
                   f"{gap:,.0f}", time.perf_counter() - started)
