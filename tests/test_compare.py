@@ -224,3 +224,10 @@ def test_a_time_limited_counterfactual_keeps_the_plans_exit_code(tmp_path):
     assert "counterfactual's solve stopped at compare_time_limit_s (7 s) with a gap of 70" \
         in row.note
     assert row.counterfactual_gap == pytest.approx(70)
+
+
+def test_an_unresolved_difference_is_written_as_a_plain_number():
+    """Tens of millions read as people write them, never as 1.07743e+07."""
+    note = compare_module.unresolved(-5e6, 10_774_300.0, 1.3e11, solves=4)
+    assert note.startswith("not resolved at this gap: at most 10,774,300; ")
+    assert "e+" not in note.split(";")[0]

@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_range_abs
 from models.data import BASELINE
 from models.terms import COST_CATEGORIES
 from optimizer.contract.variations import BASE, Variation
+from optimizer.contract.wording import number_text
 from optimizer.excel.output import new_workbook, writable_target
 from optimizer.excel.palette import colour
 from optimizer.excel.plan_writer import Formats, write_table_sheet
@@ -237,7 +238,7 @@ def tornado_table(results: list[RunResult], measure: str = OBJECTIVE) -> pd.Data
 def _tornado_note(changes: dict[str, effects.Effect | None]) -> str | None:
     """Which bars are not resolved at the runs' gaps: their intervals include zero."""
     unresolved = [f"the change at the {side} value is not resolved at this gap (between "
-                  f"{found.low:,.6g} and {found.high:,.6g})"
+                  f"{number_text(found.low)} and {number_text(found.high)})"
                   for side, found in changes.items() if found and not found.resolved]
     return "; ".join(unresolved) or None
 

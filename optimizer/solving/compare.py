@@ -30,6 +30,7 @@ from models import Formulation, build_model
 from models.data import ModelData
 from optimizer import solver_line
 from optimizer.contract.schema import COMPARE_CHOICES
+from optimizer.contract.wording import number_text
 from optimizer.errors import Status, UsageError
 from optimizer.solving.cleanup import CLEAN_UP_TOLERANCE
 from optimizer.solving.results import EPS, Plan
@@ -401,7 +402,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 def unresolved(difference: float, high: float, objective: float, solves: int = 2) -> str:
     """Why a difference of `solves` solves' optima cannot be stated, and what gap would
     state it."""
-    text = f"not resolved at this gap: at most {high:,.6g}"
+    text = f"not resolved at this gap: at most {number_text(high)}"
     if abs(difference) > 0 and abs(objective) > 0:
         every = "both" if solves == 2 else f"all {solves}"
         text += (f"; resolving it needs {every} relative gaps below "
