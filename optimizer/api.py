@@ -61,7 +61,12 @@ class Plan:
 
     def write(self, path: str | Path) -> Path:
         """Write the plan workbook (the one `optimizer solve` writes), atomically: a failure
-        leaves no half-written file and an existing one untouched. Returns where it went."""
+        leaves no half-written file and an existing one untouched. Returns where it went.
+
+        A target that cannot take it (open in Excel, read-only, the input) raises OutputError
+        and writes nothing: the plan is still here, so close the file or choose another path
+        and write again. (`solve(output=...)` instead writes beside a target that became
+        unusable during the solve, since there the solve would otherwise be lost.)"""
         target = Path(path)
         inputs = [Path(self.run_info["input_path"])] if "input_path" in self.run_info else []
         check_output_path(target, inputs)

@@ -91,6 +91,17 @@ def test_write_never_replaces_the_input(tiny):
     assert optimizer.validate(tiny) == []
 
 
+def test_write_to_a_workbook_open_in_excel_refuses_and_keeps_the_plan(tiny, tmp_path):
+    plan = optimizer.solve(tiny, compare="none")
+    (tmp_path / "~$plan.xlsx").write_bytes(b"lock")
+    with pytest.raises(OutputError, match="open"):
+        plan.write(tmp_path / "plan.xlsx")
+    assert not (tmp_path / "plan.xlsx").exists() and plan.path is None
+    (tmp_path / "~$plan.xlsx").unlink()
+    assert plan.write(tmp_path / "plan.xlsx") == tmp_path / "plan.xlsx"
+    assert plan.path == tmp_path / "plan.xlsx"
+
+
 def test_tables_to_parquet(limited, tmp_path):
     plan = optimizer.solve(limited)
     written = plan.to_parquet(tmp_path / "lake")
