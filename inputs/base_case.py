@@ -922,6 +922,31 @@ def _sweeps() -> list[list]:
              "consumer=USA; material=NDFEB; max_share=0.2", "set", "0.4,0.3,0.2,0.1"]]
 
 
+def _scope() -> None:
+    """What the case leaves out, and why, as `sources` rows (sheet `(scope)`)."""
+    for key, text in (
+            ("thrifting", "not modelled: every year uses 2025's recipe (10.2 kg Dy2O3 + 3.1 kg "
+             "Tb4O7 per t of magnet). Makers cut heavy rare earths (Proterial ~1/10 of its "
+             "2000 level, Daido's heavy-free magnets; review section 3 item 7), so later "
+             "years' Dy/Tb use and the heavy cuts' weight are upper bounds"),
+            ("Ga, Ge, Sb, graphite", "other chains, not this case: the tool is not specific to "
+             "rare earths (inputs/graphite.xlsx is the anode chain); gallium, germanium and "
+             "antimony would each be a workbook of their own (review section 3 item 6)"),
+            ("SmCo magnets, Sm", "not modelled: samarium-cobalt magnets for defence and "
+             "samarium (in Nolans' mixed SEG-heavy by-product) are not materials of this "
+             "case; NdFeB carries the limits and the cuts"),
+            ("metal, equipment, technology controls", "not modelled: the October 2025 controls "
+             "also cover equipment, technology and the 0.1% rule [E2, E3]; the cuts here limit "
+             "shipments of magnets and Dy/Tb oxide, and new plants outside China are built at "
+             "their announced cost and lead time"),
+            ("MP 10X offtake, EBITDA guarantee", "not modelled: the DoD's 100% offtake of 10X's "
+             "magnets [F4] and its 140 M USD/yr EBITDA guarantee (review section 3 item 3) "
+             "have no column (no plant has a minimum output): the plan runs 10X only where it "
+             "is cheapest, and the guarantee's fiscal cost is not in the plan's cost; the "
+             "110 USD/kg floor is (the USA's NdPr oxide supply row)")):
+        src("(scope)", key, "(not modelled)", "-", text)
+
+
 def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list]]:
     del SOURCES[1:]
     vc = _variable_costs()
@@ -936,6 +961,7 @@ def sheets(policy: bool = True, disruptions: bool = True) -> dict[str, list[list
         out["scenarios"], out["disruptions"] = _scenarios()
     if policy and disruptions:
         out["sweeps"] = _sweeps()
+    _scope()
     out["sources"] = [list(row) for row in SOURCES]
     return out
 
