@@ -156,7 +156,7 @@ def test_builds_show_the_largest_capex_first_and_the_total(written: Path) -> Non
     section = builds_section(many, {"build_capex": 105.0}, "USD")
     assert [r[0] for r in section.rows[:3]] == ["S14", "S13", "S12"]
     assert len(section.rows) == answer.MAX_BUILDS + 1
-    assert section.rows[-1][6] == 105.0 and section.rows[-1][7] == 15.0
+    assert section.rows[-1][4] == 105.0 and section.rows[-1][5] == 15.0
     assert section.notes == ["and 5 more (see builds)"]
 
 

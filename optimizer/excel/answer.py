@@ -221,14 +221,15 @@ def builds_section(builds: pd.DataFrame | None, summary: Mapping[str, Any],
     money, unit = money_scale([total, benefit, *frame["capex"]], currency)
     top = frame.sort_values("capex", ascending=False, na_position="last", kind="stable")
     top = top.head(MAX_BUILDS)
-    rows = [[r.site, r.technology, r.country, r.year, r.online_from, r.capacity, r.capex,
-             r.financing_benefit] for r in top.itertuples()]
-    rows.append([f"total of {len(frame)}", "", "", None, None, None, total, benefit])
-    # the words `optimizer diff` uses for the same two years
+    rows = [[r.site, r.technology, r.country, r.capacity, r.capex, r.financing_benefit,
+             r.year, r.online_from] for r in top.itertuples()]
+    rows.append([f"total of {len(frame)}", "", "", None, total, benefit, None, None])
+    # The years are last: the sections below have no column there, so the page widens the
+    # least. "decided" and "online" are the words `optimizer diff` uses.
     return Section(f"{title} (capex in {unit})",
-                   ["site", "technology", "country", "decided", "online", "capacity t/yr",
-                    "capex", "fin. benefit"], rows,
-                   [None, None, None, YEAR, YEAR, "#,##0", money, money],
+                   ["site", "technology", "country", "capacity t/yr", "capex", "fin. benefit",
+                    "decided", "online"], rows,
+                   [None, None, None, "#,##0", money, money, YEAR, YEAR],
                    _more(MAX_BUILDS, len(frame), "builds"))
 
 
