@@ -22,7 +22,7 @@ from optimizer.contract.schema import (
 from optimizer.contract.wording import default_text
 from optimizer.errors import EXIT_CODE_MEANINGS
 from optimizer.solving.headline import HEADLINE
-from optimizer.solving.results import UNITS
+from optimizer.solving.results import TABLE_UNITS, UNITS
 
 INPUT_MARKERS = ("<!-- input-reference:start -->", "<!-- input-reference:end -->")
 EXIT_MARKERS = ("<!-- exit-codes:start -->", "<!-- exit-codes:end -->")
@@ -78,7 +78,12 @@ def exit_codes_markdown() -> str:
 def plan_units_markdown() -> str:
     """Units of the plan workbook's columns (the same text as the header cells' comments)."""
 
-    rows = [(f"`{column}`", unit) for column, unit in sorted(UNITS.items())]
+    # a table's own unit for a column follows the shared one
+    keyed = [((column, ""), unit) for column, unit in UNITS.items()]
+    keyed += [((column, table), unit) for table, units in TABLE_UNITS.items()
+              for column, unit in units.items()]
+    rows = [(f"`{column}`" + (f" ({table})" if table else ""), unit)
+            for (column, table), unit in sorted(keyed)]
     return "\n".join(_table(("column", "unit"), rows))
 
 

@@ -146,17 +146,28 @@ def test_headline_reads_status_cost_horizon_and_scenarios(written: Path) -> None
 
 def test_builds_show_the_largest_capex_first_and_the_total(written: Path) -> None:
     [build, total] = table_under(sheet_rows(written), "What to build")
-    assert (build["site"], build["country"], build["build year"], build["capex"]) == \
-        ("JP-1", "JPN", 2026, 1.0e6)
+    assert (build["site"], build["country"], build["capex"]) == ("JP-1", "JPN", 1.0e6)
     assert total["site"] == "total of 1" and total["capex"] == 1.0e6
+    assert (total["decided"], total["online"]) == (None, None)
     many = pd.DataFrame({"site": [f"S{i}" for i in range(15)], "technology": "SEP",
-                         "country": "JPN", "year": 2030, "capacity": 10.0,
-                         "capex": [float(i) for i in range(15)], "financing_benefit": 1.0})
+                         "country": "JPN", "year": 2030, "online_from": 2033,
+                         "capacity": 10.0, "capex": [float(i) for i in range(15)],
+                         "financing_benefit": 1.0})
     section = builds_section(many, {"build_capex": 105.0}, "USD")
     assert [r[0] for r in section.rows[:3]] == ["S14", "S13", "S12"]
     assert len(section.rows) == answer.MAX_BUILDS + 1
-    assert section.rows[-1][5] == 105.0 and section.rows[-1][6] == 15.0
+    assert section.rows[-1][4] == 105.0 and section.rows[-1][5] == 15.0
     assert section.notes == ["and 5 more (see builds)"]
+
+
+def test_builds_show_the_decision_year_and_the_first_year_online(written: Path) -> None:
+    """small_plan's JP-1 is decided in 2026 and produces from 2027: the page says both, in
+    the words `optimizer diff` uses."""
+    [build, _] = table_under(sheet_rows(written), "What to build")
+    builds = rich_plan().tables["builds"]
+    assert (build["decided"], build["online"]) == (2026, 2027)
+    assert (build["decided"], build["online"]) == tuple(builds.loc[0, ["year", "online_from"]])
+    assert "build year" not in build
 
 
 def test_comparisons_read_from_the_objective_rows(written: Path) -> None:
@@ -274,7 +285,8 @@ def test_the_page_fits_at_no_less_than_the_minimum_scale() -> None:
     long = "A_VERY_LONG_SITE_NAME_OF_FORTY_CHARACTERS"
     plan.tables["builds"] = pd.DataFrame({
         "site": [f"{long}{i}" for i in range(50)], "technology": "SEPARATION_" * 3,
-        "country": "JPN", "year": 2030, "capacity": 1e6, "capex": 1e12, "financing_benefit": 1.0})
+        "country": "JPN", "year": 2030, "online_from": 2033, "capacity": 1e6, "capex": 1e12,
+        "financing_benefit": 1.0})
     plan.tables["shortages"] = pd.concat([plan.tables["shortages"].assign(
         scenario=f"scenario_with_a_long_name_{i}") for i in range(40)])
     page = answer_page(plan.summary, plan.tables, {"input_file": "x" * 100})

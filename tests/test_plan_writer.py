@@ -126,6 +126,15 @@ def test_header_comments_carry_units(written: Path) -> None:
     comments = {c.value: c.comment.text if c.comment else None for c in ws[1]}
     assert comments["level"] == "unit: t"
     assert comments["country"] is None
+    assert comments["year"] == "unit: year"
+
+
+def test_the_builds_year_is_commented_as_the_decision_year(written: Path) -> None:
+    """DESIGN names the column `year`; its comment says which year, beside `online_from`."""
+    ws = openpyxl.load_workbook(written)["builds"]
+    comments = {c.value: c.comment.text if c.comment else None for c in ws[1]}
+    assert comments["year"].startswith("unit: year: the decision year")
+    assert comments["online_from"] == "unit: year"
 
 
 def test_summary_sheet(written: Path) -> None:

@@ -207,10 +207,12 @@ def cost_line(summary: Mapping[str, Any]) -> str:
 
 def builds_section(builds: pd.DataFrame | None, summary: Mapping[str, Any],
                    currency: str) -> Section:
-    """The largest builds by capex, with the total capex of all of them."""
+    """The largest builds by capex, with the total capex of all of them. Each shows the year
+    it is decided and the year it first produces (after its lead time): a plant decided in
+    2028 with a lead time of 3 is online from 2031."""
     title = "What to build, where and when"
     frame = _clean(builds, ["site", "technology", "country"],
-                   ["year", "capacity", "capex", "financing_benefit"])
+                   ["year", "online_from", "capacity", "capex", "financing_benefit"])
     if frame is None or frame.empty:
         return Section(title, notes=["No new plant is built."])
     total = _number(summary.get("build_capex"))
@@ -219,13 +221,15 @@ def builds_section(builds: pd.DataFrame | None, summary: Mapping[str, Any],
     money, unit = money_scale([total, benefit, *frame["capex"]], currency)
     top = frame.sort_values("capex", ascending=False, na_position="last", kind="stable")
     top = top.head(MAX_BUILDS)
-    rows = [[r.site, r.technology, r.country, r.year, r.capacity, r.capex,
-             r.financing_benefit] for r in top.itertuples()]
-    rows.append([f"total of {len(frame)}", "", "", None, None, total, benefit])
+    rows = [[r.site, r.technology, r.country, r.capacity, r.capex, r.financing_benefit,
+             r.year, r.online_from] for r in top.itertuples()]
+    rows.append([f"total of {len(frame)}", "", "", None, total, benefit, None, None])
+    # The years are last: the sections below have no column there, so the page widens the
+    # least. "decided" and "online" are the words `optimizer diff` uses.
     return Section(f"{title} (capex in {unit})",
-                   ["site", "technology", "country", "build year", "capacity t/yr", "capex",
-                    "fin. benefit"], rows,
-                   [None, None, None, YEAR, "#,##0", money, money],
+                   ["site", "technology", "country", "capacity t/yr", "capex", "fin. benefit",
+                    "decided", "online"], rows,
+                   [None, None, None, "#,##0", money, money, YEAR, YEAR],
                    _more(MAX_BUILDS, len(frame), "builds"))
 
 

@@ -24,6 +24,7 @@ from optimizer.excel.plan_charts import write_charts
 from optimizer.excel.xlsx import (
     MONEY,
     QUANTITY,
+    ColumnStyles,
     Formats,
     set_printing,
     sheet_name,
@@ -32,7 +33,7 @@ from optimizer.excel.xlsx import (
     write_table_sheet,
     write_value,
 )
-from optimizer.solving.results import Plan, marginal_cost_per_limit
+from optimizer.solving.results import TABLE_UNITS, Plan, marginal_cost_per_limit
 
 SUMMARY_FIRST = ("status", "objective", "mip_gap", "solve_seconds")
 SUMMARY_MONEY = {"objective", "best_bound", "risk_adjusted_objective", "cvar", "build_capex"}
@@ -65,7 +66,7 @@ def _fill_workbook(wb: Workbook, plan: Plan) -> None:
         sheet = unique_name(sheet_name(name), sheet_names, 31)
         ws = wb.add_worksheet(sheet)
         table = unique_name("tbl_" + re.sub(r"\W", "_", sheet), table_names, 255)
-        write_table_sheet(ws, frame, table, fmt)
+        write_table_sheet(ws, frame, table, fmt, ColumnStyles(units=TABLE_UNITS.get(name, {})))
     charts = wb.add_worksheet("charts")
     run_info = wb.add_worksheet("run_info")
     chart_data = wb.add_worksheet("chart_data")

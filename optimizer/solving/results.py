@@ -46,6 +46,12 @@ UNITS: dict[str, str] = {
     "counterfactual_gap": "currency (discounted)", "no_limits": "the row's `unit`",
     "no_stockpiles": "the row's `unit`",
 }
+# Units of a table's own column where the shared name says too little: the builds sheet's
+# `year` (DESIGN's vocabulary) is the decision year, not the first year of output.
+TABLE_UNITS: dict[str, dict[str, str]] = {
+    "builds": {"year": "year: the decision year (output from `online_from`, after the lead "
+                       "time)"},
+}
 
 
 @dataclass
