@@ -192,7 +192,8 @@ class Comparisons:
         effect already and with what is left of its time); `widths(key, difference)` the
         widest interval the caller allows each comparison, when narrower than its target."""
         self.plan, self.widths = plan, widths
-        self.plan.polish()
+        if not kept_start(plan.outcome, plan.outcome.start_cost):  # else polished already
+            self.plan.polish()
         for item in self.items:
             if item.data is not None:
                 with solver_line.phase(f"comparing: {item.comparison}"):

@@ -93,6 +93,7 @@ class SolveOutcome:
     gap: float | None
     seconds: float  # HiGHS's own run time
     log: str
+    start_cost: float | None = None  # the MIP start's cost (its builds' best operations)
 
     @property
     def has_plan(self) -> bool:
