@@ -142,6 +142,14 @@ def kept(f: Formulation, solver: Highs, start: Start) -> SolveOutcome:
                         start.cost, bound, gap, 0.0, "")
 
 
+def relaxation_bound(m: pyo.ConcreteModel, settings: dict, solver: Highs) -> float | None:
+    """The optimum of the LP relaxation of `m` (a bound on its MIP's), its values not loaded
+    (the model keeps its builds); None when it does not solve."""
+    with relaxed_builds(m):
+        outcome = solve_model(m, settings, solver, load=False)
+    return outcome.objective if outcome.exit_code is ExitCode.OK else None
+
+
 def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> Start | None:
     """A MIP start within `budget`: the tightened relaxation's builds rounded up, with their
     best operations; None when there was no time or no plan. The link rows added in the
