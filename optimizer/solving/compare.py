@@ -235,7 +235,7 @@ class Comparisons:
         settings = {**data.settings, "time_limit_s": self.limit}
         bound = relaxation_bound(g.model, settings, solver)
         fresh = solves_fresh(solver)
-        repair = repaired(g.model, settings, solver)
+        repair = repaired(g.model, settings, solver, builds_only=True)
         basis = lp_basis(solver) if repair and fresh else None
         start = Start(*repair, bound) if repair else None
         if start is None:

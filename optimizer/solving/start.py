@@ -170,7 +170,7 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> Start | N
         if builds in tried:  # a tight relaxation rounds to one plan from every threshold
             continue
         tried.add(builds)
-        repair = repaired(f.model, budget.settings(settings), budget.solver)
+        repair = repaired(f.model, budget.settings(settings), budget.solver, builds_only=True)
         log.debug("builds above %g of the relaxation's, with their best operations: %s",
                  threshold, f"{repair[1]:.10g}" if repair else "no plan in time")
         if repair and (best is None or repair[1] < best[1]):
