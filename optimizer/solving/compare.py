@@ -41,14 +41,7 @@ from optimizer.solving.solve import (
     solve_model,
 )
 from optimizer.solving.start import Start, kept, relaxation_bound, within_gap
-from optimizer.solving.warm import (
-    GapSolve,
-    kept_start,
-    lp_basis,
-    repaired,
-    solve_from,
-    solves_fresh,
-)
+from optimizer.solving.warm import GapSolve, kept_start, repaired, solve_from
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +227,7 @@ class Comparisons:
         started = time.perf_counter()
         settings = {**data.settings, "time_limit_s": self.limit}
         bound = relaxation_bound(g.model, settings, solver)
-        fresh = solves_fresh(solver)
         repair = repaired(g.model, settings, solver, builds_only=True)
-        basis = lp_basis(solver) if repair and fresh else None
         start = Start(*repair, bound) if repair else None
         if start is None:
             outcome = solve_model(g.model, settings, solver)
@@ -248,8 +239,6 @@ class Comparisons:
         side.timed_out = outcome.status is Status.TIME_LIMIT
         if not kept_start(outcome, start.cost if start else None):
             side.polish()
-        else:
-            side.basis = basis
         side.seconds_left -= time.perf_counter() - started
         return side
 

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import highspy
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 
@@ -46,18 +45,12 @@ class FixedBuildLP:
 
 
 @contextlib.contextmanager
-def fixed_build_lp(f: Formulation, settings: dict, solver: Highs | None = None,
-                   basis: highspy.HighsBasis | None = None) -> Iterator[FixedBuildLP]:
+def fixed_build_lp(f: Formulation, settings: dict,
+                   solver: Highs | None = None) -> Iterator[FixedBuildLP]:
     """Solve the LP with the builds fixed at the model's values (and the route links
     relaxed) and read its marginal costs; the model stays in that state inside the block,
-    for re-solves at the same builds (the clean-up LP). The LP's solution is not loaded.
-    `basis`: an optimal basis of this LP that `solver` found from no basis, to start from
-    instead of solving it again (ignored when route links have rows: relaxing them makes
-    another LP)."""
+    for re-solves at the same builds (the clean-up LP). The LP's solution is not loaded."""
     m, relaxed = f.model, f.links_relaxed
-    linked = m.component("route_link")
-    if linked is not None and len(linked):
-        basis = None
     if relaxed is not None:
         # With builds fixed the route links are implied by the balances and capacities;
         # binding alongside them they would take a share of the duals the plan reports.
@@ -68,8 +61,6 @@ def fixed_build_lp(f: Formulation, settings: dict, solver: Highs | None = None,
         with fixed_builds(m):
             lp = FixedBuildLP(solver or Highs())
             forget_mip(lp.solver)
-            if basis is not None:
-                lp.solver._solver_model.setBasis(basis)  # no public accessor in Pyomo
             results = lp.solver.solve(m, load_solutions=False,
                                       raise_exception_on_nonoptimal_result=False,
                                       **solver_options(settings, lp.solver))

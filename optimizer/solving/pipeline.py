@@ -18,7 +18,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import highspy
 import pyomo.environ as pyo
 
 from models import Formulation, build_model
@@ -99,8 +98,7 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     if study:
         outcome = study.solve(f, solver, outcome)
         timer.lap("compare")
-    plan = post_solve(f, outcome, solver, timer, budgets,
-                      basis=study.plan.basis if study and study.plan else None)
+    plan = post_solve(f, outcome, solver, timer, budgets)
     others: dict[str, Plan] = {}
     if study:
         others = report_comparisons(study, plan)
@@ -113,26 +111,23 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
 def report_comparisons(study: Comparisons, plan: Plan) -> dict[str, Plan]:
     """Each solved counterfactual's plan, read as the plan's is; the comparisons reported on
     `plan` (its `comparisons` table and summary keys)."""
-    others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False,
-                               basis=side.basis)
+    others = {name: post_solve(side.formulation, side.outcome, side.solver, budgets=False)
               for name, side in study.solved().items()}
     study.report(plan, others)
     return others
 
 
 def post_solve(f: Formulation, outcome: SolveOutcome, solver: Highs | None = None,
-               timer: PhaseTimer | None = None, budgets: bool = True,
-               basis: highspy.HighsBasis | None = None) -> Plan:
+               timer: PhaseTimer | None = None, budgets: bool = True) -> Plan:
     """The plan of a solved model with its marginal costs (the fixed-build LP, on `solver`,
-    a persistent instance that may hold the model, from `basis` when it holds that LP's
-    optimal basis), its operations cleaned up (at the same
+    a persistent instance that may hold the model), its operations cleaned up (at the same
     builds and the fixed-build LP's cost, the least movement: see `cleanup`) and, with
     `budgets`, each budget's saving (one MIP re-solve per budget); raise when the solve left
     no plan."""
     raise_unless_plan(outcome, f.data)
     timer = timer or PhaseTimer()
     solver = solver or new_solver()
-    with fixed_build_lp(f, f.data.settings, solver, basis) as lp:
+    with fixed_build_lp(f, f.data.settings, solver) as lp:
         marginals = lp.marginals or {}
         timer.lap("marginal costs")
         if lp.objective is not None and clean_up(f, solver, lp.objective):

@@ -59,20 +59,6 @@ def repaired(model: pyo.ConcreteModel, settings: dict, solver: Highs,
     return None
 
 
-def solves_fresh(solver: Highs) -> bool:
-    """Whether the next LP on `solver` starts from no basis (a new instance, or after a MIP:
-    see `forget_mip`), as a fresh instance would solve it."""
-    highs = getattr(solver, "_solver_model", None)  # Pyomo exposes no public accessor
-    return highs is None or highs.getInfo().mip_node_count >= 0 \
-        or not highs.getBasis().valid
-
-
-def lp_basis(solver: Highs) -> highspy.HighsBasis | None:
-    """The basis of the LP `solver` just solved (None when it holds none)."""
-    basis = solver._solver_model.getBasis()
-    return basis if basis.valid else None
-
-
 def repaired_start(model: pyo.ConcreteModel, settings: dict,
                    solver: Highs) -> list[float] | None:
     """A MIP start from the builds now in `model`: their best operations (see `repaired`)."""
@@ -143,10 +129,6 @@ class GapSolve:
     seconds_left: float
     timed_out: bool = False
     name: str = "plan"
-    # The fixed-build LP's optimal basis for the plan's builds, when that LP was solved from
-    # no basis: the marginal-cost LP (the same LP, solved from no basis too) then starts
-    # from it and ends where it would, without presolve or simplex iterations.
-    basis: highspy.HighsBasis | None = None
 
     @property
     def gap(self) -> float:
@@ -158,9 +140,7 @@ class GapSolve:
         cost, so the gap is measured from it. Leaves that LP's solution in the solver, a
         MIP start for the next narrowing."""
         settings = {**self.formulation.data.settings, "time_limit_s": max(self.seconds_left, 1)}
-        fresh = solves_fresh(self.solver)
         repair = repaired(self.formulation.model, settings, self.solver)
-        self.basis = lp_basis(self.solver) if fresh and repair is not None else None
         if repair is not None and self.outcome.objective is not None \
                 and repair[1] < self.outcome.objective:
             objective = repair[1]
