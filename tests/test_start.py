@@ -16,18 +16,24 @@ from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
 from benchmarks.orlib_large import generate
 from models import build_model
 from models.data import ModelData
-from optimizer.solving.solve import highs_clock, new_solver, solve_model
+from optimizer.contract.validate import load_inputs
+from optimizer.errors import ExitCode
+from optimizer.solving.pipeline import prepare
+from optimizer.solving.solve import ABS_GAP, highs_clock, new_solver, solve_model
 from optimizer.solving.start import (
     BUILT,
     ROUNDING_THRESHOLDS,
     Budget,
+    Start,
     round_builds,
     solve_with_start,
     tightened_relaxation,
+    within_gap,
 )
-from optimizer.solving.warm import repaired
+from optimizer.solving.warm import incumbent, repaired
 
 CAP41 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cap41.txt"
+EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 
 
 def warehouse_case(tmp_path: Path) -> ModelData:
@@ -126,3 +132,39 @@ def test_links_in_rounds_keep_the_optimum(tmp_path, seed):
                             new_solver())
     plain = solve_model(build_model(data, link_routes=False).model, data.settings)
     assert tool.objective == pytest.approx(plain.objective, rel=1e-7)
+
+
+def test_within_gap_by_the_relaxations_bound():
+    """The start is proven good enough when its cost is within the requested relative gap,
+    or HiGHS's absolute gap, of the relaxation's bound; never without a bound."""
+    settings = {"mip_gap": 0.01}
+    assert within_gap(Start([], 100.0, 99.5), settings)
+    assert not within_gap(Start([], 100.0, 98.0), settings)
+    assert within_gap(Start([], 100.0, 98.0), {**settings, ABS_GAP: 2.5})
+    assert not within_gap(Start([], 100.0, None), {"mip_gap": 1.0})
+
+
+def test_a_start_within_the_gap_is_the_plan_without_a_mip(monkeypatch):
+    """On the example at a 5% gap the relaxation's bound proves its rounded start: no MIP
+    runs, the plan is the start (loaded in the model and held by HiGHS for a narrowing),
+    bounded by the relaxation, and costs what a MIP from the same start returns."""
+    data = prepare(load_inputs(EXAMPLE))
+    data.settings["mip_gap"] = 0.05
+    mips = []
+    passed = start_module.solve_from
+    monkeypatch.setattr(start_module, "solve_from",
+                        lambda *args: mips.append(args) or passed(*args))
+    f, solver = build_model(data, links_up_front=False), new_solver()
+    outcome = solve_with_start(f, data.settings, solver)
+    assert not mips
+    assert outcome.exit_code is ExitCode.OK and outcome.objective == outcome.start_cost
+    assert outcome.bound <= outcome.objective
+    assert outcome.gap <= data.settings["mip_gap"]
+    assert pyo.value(f.model.objective) == pytest.approx(outcome.objective, rel=1e-9)
+    held = incumbent(solver)
+    columns = solver._pyomo_var_to_solver_var_map
+    assert all(held[columns[id(v)]] == v.value for v in f.model.build.values())
+    monkeypatch.setattr(start_module, "within_gap", lambda *_: False)
+    mip = solve_with_start(build_model(data, links_up_front=False), data.settings,
+                           new_solver())
+    assert mips and mip.objective == pytest.approx(outcome.objective, rel=1e-9)

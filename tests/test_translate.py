@@ -119,3 +119,18 @@ def test_the_walk_reads_linear_sums_and_leaves_the_rest_to_pyomo() -> None:
     for not_linear in (m.x * m.y, m.x / m.y, pyo.exp(m.x) + m.y):
         with pytest.raises(translate.NotLinear):
             translate.linear_form(not_linear)
+
+
+def test_loading_a_solution_sets_what_pyomo_s_loader_sets(data) -> None:
+    """`load_vars` sets every variable the model uses to the value Pyomo's own solution
+    loader gives it."""
+    model = build_model(data).model
+    solver = Highs(treat_fixed_vars_as_params=False)
+    results = solver.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
+    expected = {v.name: x for v, x in results.solution_loader.get_vars().items()}
+    for v in model.component_data_objects(pyo.Var):
+        v.set_value(None)
+    solver.load_vars()
+    loaded_values = {v.name: v.value for v in model.component_data_objects(pyo.Var)
+                     if v.name in expected}
+    assert len(expected) > 4000 and loaded_values == expected

@@ -75,7 +75,7 @@ def clean_up(f: Formulation, solver: Highs, optimum: float,
             ended = results.termination_condition
             done = ended is TerminationCondition.convergenceCriteriaSatisfied
             if done:
-                results.solution_loader.load_vars()
+                solver.load_vars()
         if not done:
             log.debug("clean-up LP ended %s; the plan keeps the solution before it", ended.name)
     finally:

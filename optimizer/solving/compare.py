@@ -40,6 +40,7 @@ from optimizer.solving.solve import (
     new_solver,
     solve_model,
 )
+from optimizer.solving.start import Start, kept, relaxation_bound, within_gap
 from optimizer.solving.warm import GapSolve, kept_start, repaired, solve_from
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ class Comparisons:
         effect already and with what is left of its time); `widths(key, difference)` the
         widest interval the caller allows each comparison, when narrower than its target."""
         self.plan, self.widths = plan, widths
-        self.plan.polish()
+        if not kept_start(plan.outcome, plan.outcome.start_cost):  # else polished already
+            self.plan.polish()
         for item in self.items:
             if item.data is not None:
                 with solver_line.phase(f"comparing: {item.comparison}"):
@@ -215,18 +217,27 @@ class Comparisons:
                 break
 
     def _first_solve(self, name: str, data: ModelData, f: Formulation) -> GapSolve:
+        """The counterfactual's MIP from the plan's builds with their best operations for
+        it; no MIP when its relaxation's bound proves that start within the gap (as for the
+        plan: see `optimizer.solving.start`)."""
         g, solver = build_model(data), new_solver()
         for key, var in f.model.build.items():
             if key in g.model.build:
                 g.model.build[key].set_value(round(pyo.value(var)))
         started = time.perf_counter()
         settings = {**data.settings, "time_limit_s": self.limit}
-        start = repaired(g.model, settings, solver)
-        outcome = solve_from(g.model, settings, solver, start[0]) if start else \
-            solve_model(g.model, settings, solver)
+        bound = relaxation_bound(g.model, settings, solver)
+        repair = repaired(g.model, settings, solver, builds_only=True)
+        start = Start(*repair, bound) if repair else None
+        if start is None:
+            outcome = solve_model(g.model, settings, solver)
+        elif within_gap(start, settings):
+            outcome = kept(g, solver, start)
+        else:
+            outcome = solve_from(g.model, settings, solver, start.values)
         side = GapSolve(g, solver, outcome, self.limit, name=name)
         side.timed_out = outcome.status is Status.TIME_LIMIT
-        if not kept_start(outcome, start[1] if start else None):
+        if not kept_start(outcome, start.cost if start else None):
             side.polish()
         side.seconds_left -= time.perf_counter() - started
         return side

@@ -93,6 +93,7 @@ class SolveOutcome:
     gap: float | None
     seconds: float  # HiGHS's own run time
     log: str
+    start_cost: float | None = None  # the MIP start's cost (its builds' best operations)
 
     @property
     def has_plan(self) -> bool:
@@ -168,7 +169,7 @@ def solve_model(model: pyo.ConcreteModel, settings: dict, solver: Highs | None =
     if status is Status.OPTIMAL and gap is not None and gap > OPTIMAL_GAP:
         status = Status.WITHIN_GAP
     if load and has_solution and code is not ExitCode.INTERNAL_ERROR:
-        results.solution_loader.load_vars()
+        solver.load_vars()
     highs_time = getattr(results.timing_info, "highs_time", None)
     seconds = max(highs_time - clock, 0.0) if highs_time else elapsed
     return SolveOutcome(status, code, results.termination_condition.name, objective, bound,

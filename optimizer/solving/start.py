@@ -19,11 +19,22 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+import highspy
 import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import Formulation
-from optimizer.errors import ExitCode
-from optimizer.solving.solve import Highs, SolveOutcome, highs_clock, solve_model
+from optimizer.errors import ExitCode, Status
+from optimizer.solving.solve import (
+    ABS_GAP,
+    HIGHS_ABS_GAP,
+    OPTIMAL_GAP,
+    Highs,
+    SolveOutcome,
+    highs_clock,
+    relative_gap,
+    solve_model,
+)
 from optimizer.solving.warm import repaired, solve_from
 
 log = logging.getLogger(__name__)
@@ -42,11 +53,23 @@ ROUNDS_SHARE = 0.4  # of the heuristic's time, for the relaxations; the rest rou
 @dataclass
 class Relaxation:
     """The LP relaxation tightened in rounds: whether one solved (its values are then in the
-    model), whether the last one solved violates no route link, and the link rows added."""
+    model), whether the last one solved violates no route link, the link rows added, and
+    the last optimum (a bound on the MIP's: the links cut off no plan)."""
 
     solved: bool = False
     converged: bool = False
     links: list = field(default_factory=list)
+    bound: float | None = None
+
+
+@dataclass
+class Start:
+    """A MIP start: its column values, its cost (the best operations for its builds), and
+    the tightened relaxation's optimum, a bound on the MIP's."""
+
+    values: list[float]
+    cost: float
+    bound: float | None
 
 
 @dataclass
@@ -79,12 +102,55 @@ def solve_with_start(f: Formulation, settings: dict, solver: Highs) -> SolveOutc
     left = {**settings, "time_limit_s": max(limit - budget.spent, 0.0)}
     if start is None:
         outcome = solve_model(f.model, left, solver)
+    elif within_gap(start, settings):
+        outcome = kept(f, solver, start)
     else:
-        outcome = solve_from(f.model, left, solver, start)
+        outcome = solve_from(f.model, left, solver, start.values)
+    if start is not None:
+        outcome.start_cost = start.cost
     return replace(outcome, seconds=outcome.seconds + budget.spent)
 
 
-def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[float] | None:
+def within_gap(start: Start, settings: dict) -> bool:
+    """Whether the relaxation's bound proves the start within the requested gap already:
+    the MIP would stop at its root with the start (on the base case HiGHS spent 7 s, most
+    of it solving the relaxation again, to return the start with the same bound)."""
+    if start.bound is None:
+        return False
+    gap = start.cost - start.bound
+    return gap <= settings.get(ABS_GAP, HIGHS_ABS_GAP) \
+        or relative_gap(start.cost, start.bound) <= float(settings["mip_gap"])
+
+
+def kept(f: Formulation, solver: Highs, start: Start) -> SolveOutcome:
+    """The outcome of a MIP that returns its start at once: the start loaded in the model
+    and held by `solver` as its solution (a MIP start for a later narrowing), the solver's
+    LP state cleared as a MIP's would be (the marginal-cost LP then solves as after a
+    MIP)."""
+    highs = solver._solver_model  # Pyomo exposes no public accessor
+    highs.clearSolver()
+    solution = highspy.HighsSolution()
+    solution.col_value, solution.value_valid = list(start.values), True
+    highs.setSolution(solution)
+    columns = solver._pyomo_var_to_solver_var_map
+    for key, (var, *_) in solver._vars.items():
+        var.set_value(start.values[columns[key]], skip_validation=True)
+    bound = min(start.bound, start.cost)
+    gap = relative_gap(start.cost, bound)
+    status = Status.OPTIMAL if gap <= OPTIMAL_GAP else Status.WITHIN_GAP
+    return SolveOutcome(status, ExitCode.OK, TerminationCondition.convergenceCriteriaSatisfied.name,
+                        start.cost, bound, gap, 0.0, "")
+
+
+def relaxation_bound(m: pyo.ConcreteModel, settings: dict, solver: Highs) -> float | None:
+    """The optimum of the LP relaxation of `m` (a bound on its MIP's), its values not loaded
+    (the model keeps its builds); None when it does not solve."""
+    with relaxed_builds(m):
+        outcome = solve_model(m, settings, solver, load=False)
+    return outcome.objective if outcome.exit_code is ExitCode.OK else None
+
+
+def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> Start | None:
     """A MIP start within `budget`: the tightened relaxation's builds rounded up, with their
     best operations; None when there was no time or no plan. The link rows added in the
     rounds stay in the MIP, settled or not: on capa at 8000 the MIP from this start reached
@@ -104,12 +170,12 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> list[floa
         if builds in tried:  # a tight relaxation rounds to one plan from every threshold
             continue
         tried.add(builds)
-        repair = repaired(f.model, budget.settings(settings), budget.solver)
+        repair = repaired(f.model, budget.settings(settings), budget.solver, builds_only=True)
         log.debug("builds above %g of the relaxation's, with their best operations: %s",
                  threshold, f"{repair[1]:.10g}" if repair else "no plan in time")
         if repair and (best is None or repair[1] < best[1]):
             best = repair
-    return best[0] if best else None
+    return Start(*best, relaxation.bound) if best else None
 
 
 @contextlib.contextmanager
@@ -150,7 +216,7 @@ def tightened_relaxation(f: Formulation, settings: dict, budget: Budget) -> Rela
             break
         if not relaxation.solved:  # Pyomo's translation of the model for HiGHS: not a round
             rounds_started = time.perf_counter()
-        relaxation.solved = True
+        relaxation.solved, relaxation.bound = True, outcome.objective
     return relaxation
 
 

@@ -23,6 +23,7 @@ from optimizer.solving.duals import fixed_builds
 from optimizer.solving.solve import (
     ABS_GAP,
     NARROWING,
+    NO_UPDATES,
     OPTIMAL_GAP,
     Highs,
     SolveOutcome,
@@ -37,16 +38,22 @@ log = logging.getLogger(__name__)
 START_TOLERANCE = 1e-9  # relative: a MIP's plan costing its start's cost is that start
 
 
-def repaired(model: pyo.ConcreteModel, settings: dict,
-             solver: Highs) -> tuple[list[float], float] | None:
+def repaired(model: pyo.ConcreteModel, settings: dict, solver: Highs,
+             builds_only: bool = False) -> tuple[list[float], float] | None:
     """The best operations for the builds now in `model`, from the fixed-build LP solved by
     the MIP's own HiGHS instance (so that its columns line up with the MIP's): the LP's
-    solution, a MIP start, and its cost. None when that LP does not solve."""
+    solution, a MIP start, and its cost. None when that LP does not solve. `builds_only`:
+    nothing but the builds changed since `solver` last solved `model` (Pyomo's full check
+    of the model for changes then only takes time: about half a second on the base case)."""
     with fixed_builds(model):
         forget_mip(solver)
+        extra = {}
+        if builds_only:
+            solver.update_variables(list(model.build.values()))
+            extra = {"auto_updates": NO_UPDATES}
         results = solver.solve(model, load_solutions=False,
                                raise_exception_on_nonoptimal_result=False,
-                               **solver_options(settings, solver))
+                               **solver_options(settings, solver), **extra)
         if results.termination_condition is TerminationCondition.convergenceCriteriaSatisfied:
             return incumbent(solver), float(results.incumbent_objective)
     return None
