@@ -16,7 +16,10 @@ from models.memory import collector_paused
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.schema import BASELINE, Issue
 from optimizer.contract.validate import carried_into_horizon, choose_routes, records
+from optimizer.contract.wording import quantity_text
 from optimizer.errors import InputError
+
+COVER_TOL = 1e-6  # t: a cover this close to the capacity fits
 
 
 def build_data(inputs: Inputs) -> ModelData:
@@ -72,6 +75,48 @@ def _build_data(inputs: Inputs) -> ModelData:
         raise InputError(issues + data.warnings, data.source)
     data.warnings += issues
     return data
+
+
+def cover_beyond_capacity(data: ModelData) -> list[tuple[Any, str]]:
+    """(stockpile, why) for each stockpile whose cover requirement, max(min_cover_days/365
+    x its holder's demand, min_level), is above its capacity in some year: no plan can meet
+    it. Shared by `validate` and the diagnosis of an infeasible solve."""
+    demand = data.demand.set_index(["country", "material", "year"])["quantity"]
+    found = []
+    for pile in data.stockpiles.itertuples():
+        if pile.min_cover_days <= 0 and pile.min_level <= 0:
+            continue
+        need = [(t, max(pile.min_cover_days / 365
+                        * demand.get((pile.country, pile.material, t), 0), pile.min_level))
+                for t in data.years]
+        over = [(t, required) for t, required in need if required > pile.capacity + COVER_TOL]
+        if over:
+            found.append((pile, _cover_text(pile, over)))
+    return found
+
+
+def _cover_text(pile: Any, over: list[tuple[int, float]]) -> str:
+    """The first year a cover exceeds the capacity, and the later ones: listed when few,
+    else counted, with the largest requirement."""
+    (t, required), later = over[0], over[1:]
+    text = (f"{pile.country} must hold {cover_what(pile, required)} of {pile.material} in "
+            f"{t} ({quantity_text(required)}), but the stockpile's capacity is "
+            f"{quantity_text(pile.capacity)}")
+    if later:
+        years = [year for year, _ in later]
+        shown = ", ".join(map(str, years)) if len(years) <= 5 else f"{years[0]} to {years[-1]}"
+        top, most = max(later, key=lambda kv: kv[1])
+        text += (f"; so too in {len(years)} later year{'s' if len(years) > 1 else ''} "
+                 f"({shown}), up to {quantity_text(most)} in {top}")
+    return text
+
+
+def cover_what(pile: Any, required: float) -> str:
+    """What a stockpile's requirement asks: days of cover, or its min_level when that is the
+    larger."""
+    if pile.min_level > 0 and required <= pile.min_level + COVER_TOL:
+        return f"its min_level {quantity_text(pile.min_level)}"
+    return f"{pile.min_cover_days:g} days of cover"
 
 
 def _origin_rule(settings: dict[str, Any]) -> dict[str, Any]:
