@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from optimizer.contract.schema import SETTINGS, SHEETS
@@ -85,3 +86,26 @@ def test_tutorial_columns_follow_its_script() -> None:
     assert "|  | `price` | USD/t | Price at origin. |" in lines
     assert "`budgets`" not in text and "`sweeps`" not in text  # sheets it leaves empty
     assert tutorial_columns_markdown("# no script here") == ""
+
+
+def test_the_commands_table_lists_every_option_of_each_command() -> None:
+    """Each row of the README's Commands table names every option its command's --help has
+    (the ones every command takes are described below the table)."""
+    import typer.main
+
+    from optimizer.cli import app
+
+    shared = {"--help", "--debug", "--quiet", "--verbose"}
+    readme = README.read_text()
+    table = readme.split("## Commands", 1)[1].split("\n\n", 2)[1]
+    rows = {line.split("`optimizer ", 1)[1].split()[0]: line for line in table.splitlines()
+            if "`optimizer " in line}
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert {"solve", "sweep", "diff"} <= set(commands)
+    for name, command in commands.items():
+        named = [p.opts for p in command.params if p.opts[0].startswith("-")
+                 and not shared & set(p.opts)]
+        missing = [opts for opts in named if not any(
+            re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", rows[name]) for o in opts)]
+        assert not missing, (name, missing)
+
