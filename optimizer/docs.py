@@ -1,6 +1,6 @@
-"""The documents' generated parts: the input reference (docs/inputs.md), the exit codes, the
-plan's units, the headline columns and the columns the tutorial fills (README.md), from the
-schema, the errors, the plan's units, the headline and the tutorial's own script.
+"""The documents' generated parts: the input reference (docs/inputs.md), the exit codes
+(README.md), the plan's units and the headline columns (docs/plan.md), from the schema, the
+errors, the plan's units and the headline.
 
 `python -m optimizer.docs [FILE...]` rewrites the text between the markers in place (by
 default in README.md and docs/*.md); `--check` only reports whether they are current (exit 1
@@ -10,18 +10,13 @@ the wording below, so the workbook's README sheet and the documents agree.
 
 from __future__ import annotations
 
-import ast
-import re
 import sys
 from pathlib import Path
-from typing import Any
 
 from optimizer.contract.schema import (
     REF_SOURCES,
     SETTINGS,
-    SETTINGS_BY_NAME,
     SHEETS,
-    SHEETS_BY_NAME,
     Column,
 )
 from optimizer.contract.wording import default_text
@@ -33,9 +28,6 @@ INPUT_MARKERS = ("<!-- input-reference:start -->", "<!-- input-reference:end -->
 EXIT_MARKERS = ("<!-- exit-codes:start -->", "<!-- exit-codes:end -->")
 PLAN_MARKERS = ("<!-- plan-units:start -->", "<!-- plan-units:end -->")
 HEADLINE_MARKERS = ("<!-- headline-columns:start -->", "<!-- headline-columns:end -->")
-TUTORIAL_MARKERS = ("<!-- tutorial-columns:start -->", "<!-- tutorial-columns:end -->")
-TUTORIAL_SCRIPT = re.compile(r"```python\n(# tutorial\.py.*?)```", flags=re.S)
-REFERENCE = "docs/inputs.md"
 
 
 def _cell(text: str) -> str:
@@ -96,42 +88,10 @@ def headline_columns_markdown() -> str:
     return "\n".join(_table(("column", "unit", "meaning"), rows))
 
 
-def tutorial_columns_markdown(text: str) -> str:
-    """The columns the tutorial's script in `text` fills (`SETTINGS`' keys, then each sheet
-    of `ROWS` up to its longest row's last value), with their units and meanings from the
-    schema, each sheet linked to its entry in the input reference (the settings to the
-    settings table, the second heading of that name)."""
-    found = TUTORIAL_SCRIPT.search(text)
-    if found is None:
-        return ""
-    script = _literals(found.group(1))
-    used = {"settings-1": [SETTINGS_BY_NAME[key] for key in script["SETTINGS"]]}
-    for name, records in script["ROWS"].items():
-        used[name] = SHEETS_BY_NAME[name].columns[:max(map(len, records))]
-    rows = [(f"[`{anchor.removesuffix('-1')}`]({REFERENCE}#{anchor})" if i == 0 else "",
-             f"`{c.name}`", c.unit, c.description)
-            for anchor, columns in used.items() for i, c in enumerate(columns)]
-    return "\n".join(_table(("sheet", "column", "unit", "meaning"), rows))
-
-
-def _literals(script: str) -> dict[str, Any]:
-    """The values of the script's top-level assignments of literals (`ROWS`, `SETTINGS`)."""
-    values = {}
-    for node in ast.parse(script).body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            try:
-                values[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:  # not a literal: a workbook opened, say
-                continue
-    return values
-
-
-def sections(text: str = "") -> dict[tuple[str, str], str]:
-    """Marker pair -> the text that belongs between the markers (in `text`, for the parts
-    generated from the document itself)."""
+def sections() -> dict[tuple[str, str], str]:
+    """Marker pair -> the text that belongs between the markers."""
     return {INPUT_MARKERS: input_reference_markdown(), EXIT_MARKERS: exit_codes_markdown(),
-            PLAN_MARKERS: plan_units_markdown(), HEADLINE_MARKERS: headline_columns_markdown(),
-            TUTORIAL_MARKERS: tutorial_columns_markdown(text)}
+            PLAN_MARKERS: plan_units_markdown(), HEADLINE_MARKERS: headline_columns_markdown()}
 
 
 def between(text: str, markers: tuple[str, str]) -> str | None:
@@ -145,7 +105,7 @@ def between(text: str, markers: tuple[str, str]) -> str | None:
 
 def render(text: str) -> str:
     """`text` with every marker pair it holds refilled; pairs it lacks are left alone."""
-    for (start, end), body in sections(text).items():
+    for (start, end), body in sections().items():
         if between(text, (start, end)) is None:
             continue
         i, j = text.find(start) + len(start), text.find(end)

@@ -26,7 +26,9 @@ class ExitCode(IntEnum):
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "solved to optimality within the requested gap (or: input valid)",
     ExitCode.INTERNAL_ERROR: "internal error (a bug: run with --debug for the traceback)",
-    ExitCode.USAGE: "usage error (bad command line, or a command not built yet)",
+    ExitCode.USAGE: "usage error: the command cannot run as typed (an unknown option, an "
+    "output name not ending in .xlsx, a malformed --vary, --compare or --scheduler, a sweep "
+    "with no variations or more runs than --max-runs)",
     ExitCode.INVALID_INPUT: "invalid input, or an input file missing or unreadable (every "
     "problem reported; nothing solved)",
     ExitCode.INFEASIBLE: "infeasible (an explanation names the limits that conflict)",

@@ -1,4 +1,5 @@
-"""The README's input reference and exit-code table are generated and kept current."""
+"""The documents' generated parts (input reference, exit codes, plan units, headline columns)
+are kept current, and every link between the documents leads somewhere."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from optimizer.docs import (
     input_reference_markdown,
     missing_markers,
     sections,
-    tutorial_columns_markdown,
     update_readme,
 )
 from optimizer.errors import ExitCode
@@ -67,25 +67,59 @@ def test_generated_parts_are_current_and_each_is_somewhere() -> None:
     assert missing_markers(paths) == []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        for markers, body in sections(text).items():
+        for markers, body in sections().items():
             found = between(text, markers)
             assert found is None or found == body, (
                 f"{path.name} section {markers[0]} is stale: run `python -m optimizer.docs`")
 
 
-def test_tutorial_columns_follow_its_script() -> None:
-    """Each sheet's columns up to the last one its longest row fills, with the schema's
-    units; the settings it sets; nothing for a document without the script."""
-    text = tutorial_columns_markdown(README.read_text(encoding="utf-8"))
-    lines = text.splitlines()
-    assert lines[2] == ("| [`settings`](docs/inputs.md#settings-1) | `first_year` | year | "
-                        "First year of the planning horizon. |")
-    supply = lines.index("| [`supply`](docs/inputs.md#supply) | `country` |  | Country code. |")
-    assert [line.split(" | ")[1] for line in lines[supply:supply + 6]] == \
-        ["`country`", "`material`", "`year`", "`max_quantity`", "`price`", "`from_country`"]
-    assert "|  | `price` | USD/t | Price at origin. |" in lines
-    assert "`budgets`" not in text and "`sweeps`" not in text  # sheets it leaves empty
-    assert tutorial_columns_markdown("# no script here") == ""
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings (a repeated heading gets -1, -2...)."""
+    seen: dict[str, int] = {}
+    found = set()
+    fenced = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fenced ^= line.startswith("```")
+        if fenced or not line.startswith("#"):
+            continue
+        slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        found.add(slug if n == 0 else f"{slug}-{n}")
+    return found
+
+
+def broken_links(path: Path) -> list[str]:
+    """The links of `path` to a file that does not exist or to an anchor it lacks."""
+    broken = []
+    for target in LINK.findall(path.read_text(encoding="utf-8")):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        name, _, anchor = target.partition("#")
+        linked = (path.parent / name).resolve() if name else path
+        if not linked.exists() or (anchor and linked.suffix == ".md"
+                                   and anchor not in anchors(linked)):
+            broken.append(target)
+    return broken
+
+
+def test_every_link_in_the_documents_leads_somewhere() -> None:
+    for path in documents():
+        assert broken_links(path) == [], path.name
+
+
+def test_a_broken_link_is_found(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n\n## Its part\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\n```\n# not a heading\n```\n\n## Two words\n\n"
+                    "[a](other.md#its-part) [b](#two-words) "
+                    "[c](other.md#gone) [d](missing.md) [e](#nowhere) [f](https://x.org/#y) "
+                    "[g](#not-a-heading)\n",
+                    encoding="utf-8")
+    assert broken_links(page) == ["other.md#gone", "missing.md", "#nowhere", "#not-a-heading"]
 
 
 def test_the_commands_table_lists_every_option_of_each_command() -> None:
@@ -108,4 +142,3 @@ def test_the_commands_table_lists_every_option_of_each_command() -> None:
         missing = [opts for opts in named if not any(
             re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", rows[name]) for o in opts)]
         assert not missing, (name, missing)
-

@@ -382,3 +382,32 @@ def test_frontier_draws_each_limit_in_its_consumers_colour(tmp_path):
     same = [frontier_result(f"dependence_limits.max_share[consumer=USA; material={m}]=0.3,0.5",
                             s, 100 - 10 * s) for m in ("A", "B") for s in (0.3, 0.5)]
     assert series_colours(write_sweep(same, tmp_path / "same.xlsx")) == set()
+
+
+def test_frontier_draws_what_the_limits_cost_when_the_runs_measured_it(tmp_path):
+    """With `--compare no_limits` the cost of independence is what the limits cost (world
+    cost hides it: 0.4 of 130 bn USD on the base case), each point with its interval."""
+    results = []
+    for share, cost in ((0.5, 100.0), (0.3, 400.0)):
+        r = frontier_result("dependence_limits.max_share[consumer=USA]=0.3,0.5", share,
+                            10_000 + cost)
+        r.headline = {"limits_cost": cost, "limits_cost_low": cost - 10,
+                      "limits_cost_high": cost + 30}
+        results.append(r)
+    out = write_sweep(results, tmp_path / "sweep.xlsx")
+    frontier = pd.read_excel(out, sheet_name="frontier", engine="calamine")
+    assert list(frontier["limits_cost"]) == [100, 400]
+    assert list(frontier["limits_cost_high"] - frontier["limits_cost_low"]) == [40, 40]
+    with zipfile.ZipFile(out) as zf:
+        chart = "".join(zf.read(n).decode() for n in zf.namelist()
+                        if n.startswith("xl/charts/chart1"))
+    assert "Cost of independence: what the limits cost" in chart
+    assert "frontier!$K$2:$K$3" in chart  # the series reads the limits_cost column
+    assert "<c:errBars>" in chart
+    # without the measurement: world cost, as before, no error bars
+    for r in results:
+        r.headline = {}
+    plain = write_sweep(results, tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(plain) as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    assert "total discounted expected cost" in chart and "<c:errBars>" not in chart

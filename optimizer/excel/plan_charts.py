@@ -149,8 +149,8 @@ def supply_specs(tables: Mapping[str, pd.DataFrame], scenario: str = BASELINE) -
 def _split(pair: pd.DataFrame, scenario: str) -> str:
     """How a consumer's supply is split: by origin under the workbook's rule where origin is
     traced, by the country it came from where it is not."""
-    rules = set(pair["rule"].astype(str))
-    if rules == {"shipper"}:
+    rules = set(pair["rule"].dropna().astype(str))  # pandas 3 keeps NaN through astype(str)
+    if rules <= {"shipper"}:
         return f"source country ({scenario})"
     return f"origin ({scenario}, {', '.join(sorted(rules - {'shipper'}))} rule)"
 

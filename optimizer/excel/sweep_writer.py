@@ -24,6 +24,7 @@ from optimizer.solving.headline import HEADLINE_COLUMNS
 from optimizer.solving.runs import RunResult
 
 LIMIT_COLUMN = ("dependence_limits", "max_share")
+OBJECTIVE, LIMITS_COST = "objective", "limits_cost"  # what a tornado and frontier measure
 # A tornado's height: title, axis and legend, then room for each bar's label to show.
 TORNADO_FRAME_PX, TORNADO_BAR_PX = 200, 30
 
@@ -32,7 +33,7 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
     """Write the sweep workbook; return where it went (beside `path` when that became
     unusable during the runs)."""
     measure = tornado_measure(results)
-    runs, frontier, tornado = runs_table(results), frontier_table(results), \
+    runs, frontier, tornado = runs_table(results), frontier_table(results, measure), \
         tornado_table(results, measure)
     path = writable_target(path, inputs)
     with new_workbook(path, inputs) as wb:
@@ -44,7 +45,8 @@ def write_sweep(results: list[RunResult], path: Path, inputs: Iterable[Path] = (
         write_table_sheet(tornado_ws, tornado, "tbl_tornado", fmt)
         if len(frontier):
             frontier_ws.insert_chart(1, len(frontier.columns) + 1,
-                                     _frontier_chart(wb, frontier, limit_colours(results)))
+                                     _frontier_chart(wb, frontier, limit_colours(results),
+                                                     measure))
         if len(tornado):
             tornado_ws.insert_chart(1, len(tornado.columns) + 1,
                                     _tornado_chart(wb, tornado, measure))
@@ -104,9 +106,10 @@ def _single_variation_runs(results: list[RunResult]) -> dict[Variation, list[Run
     return groups
 
 
-def frontier_table(results: list[RunResult]) -> pd.DataFrame:
+def frontier_table(results: list[RunResult], measure: str = OBJECTIVE) -> pd.DataFrame:
     """Cost against each swept dependence limit: the cost of independence, with each point's
-    effect (its change from the base run) and interval."""
+    effect (its change from the base run) and interval; when the runs measured what the
+    limits cost (`measure`), that too, with its interval, for the chart to draw."""
     rows = []
     base = base_run(results)
     for v, runs in _single_variation_runs(results).items():
@@ -123,11 +126,12 @@ def frontier_table(results: list[RunResult]) -> pd.DataFrame:
             rows.append({"limit": v.label, "max_share": value, "status": r.status,
                          "objective": r.objective, "cost_per_pp_tightened": step,
                          "marginal_cost": _limit_marginal(r, v, value),
-                         **_effect_columns(effects.effect(r, base))})
+                         **_effect_columns(effects.effect(r, base)),
+                         **{c: r.headline.get(c) for c in FRONTIER_MEASURED[measure]}})
             previous = (value, r.objective)
     return pd.DataFrame(rows, columns=["limit", "max_share", "status", "objective",
                                        "cost_per_pp_tightened", "marginal_cost",
-                                       *EFFECT_COLUMNS])
+                                       *EFFECT_COLUMNS, *FRONTIER_MEASURED[measure]])
 
 
 EFFECT_COLUMNS = ["effect", "effect_low", "effect_high", "effect_resolved"]
@@ -161,7 +165,6 @@ def _equals(column: pd.Series, wanted: object) -> pd.Series:
     return (pd.to_numeric(column, errors="coerce") - number).abs() <= 1e-9
 
 
-OBJECTIVE, LIMITS_COST = "objective", "limits_cost"  # what a tornado measures
 # each measure's value at the low value, at the high value and in the base run
 MEASURED_COLUMNS = {OBJECTIVE: ["objective_low", "objective_high", "objective_base"],
                     LIMITS_COST: ["limits_cost_at_low", "limits_cost_at_high",
@@ -174,6 +177,15 @@ TORNADO_AXES = {OBJECTIVE: ("Change of the objective from the base run",
                 LIMITS_COST: ("Change of what the limits cost from the base run",
                               "change of what the dependence limits cost (millions)",
                               '#,##0,,')}
+
+
+# what the frontier adds for each measure, and its chart's title, axis title and format
+FRONTIER_MEASURED = {OBJECTIVE: [], LIMITS_COST: [LIMITS_COST, f"{LIMITS_COST}_low",
+                                                 f"{LIMITS_COST}_high"]}
+FRONTIER_AXES = {OBJECTIVE: ("Cost of independence",
+                             "total discounted expected cost (billions)", '#,##0.00,,,'),
+                 LIMITS_COST: ("Cost of independence: what the limits cost",
+                               "what the dependence limits cost (millions)", '#,##0,,')}
 
 
 def tornado_columns(measure: str = OBJECTIVE) -> list[str]:
@@ -255,25 +267,28 @@ def limit_colours(results: list[RunResult]) -> dict[str, str]:
 
 
 def _frontier_chart(wb: xlsxwriter.Workbook, frontier: pd.DataFrame,
-                    colours: dict[str, str]):
+                    colours: dict[str, str], measure: str = OBJECTIVE):
     chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    column = list(frontier.columns).index(measure)
     start = 1
     for label, rows in frontier.groupby("limit", sort=False):
         end = start + len(rows) - 1
         series = {"name": label, "categories": ["frontier", start, 1, end, 1],
-                  "values": ["frontier", start, 3, end, 3]}
+                  "values": ["frontier", start, column, end, column]}
+        if measure == LIMITS_COST:
+            series["y_error_bars"] = _frontier_bars(frontier, start, end)
         if label in colours:
             series.update(line={"color": colours[label]},
                           marker={"type": "circle", "fill": {"color": colours[label]},
                                   "border": {"color": colours[label]}})
         chart.add_series(series)
         start = end + 1
-    chart.set_title({"name": "Cost of independence"})
+    title, axis, num_format = FRONTIER_AXES[measure]
+    chart.set_title({"name": title})
     # tighter limits to the right; the cost axis stays on the left (crossing at the max)
     chart.set_x_axis({"name": "max share from the supplier", "num_format": "0%",
                       "reverse": True, "crossing": "max"})
-    chart.set_y_axis({"name": "total discounted expected cost (billions)",
-                      "num_format": '#,##0.00,,,'})
+    chart.set_y_axis({"name": axis, "num_format": num_format})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 420})
     return chart
@@ -295,6 +310,14 @@ def _tornado_chart(wb: xlsxwriter.Workbook, tornado: pd.DataFrame, measure: str)
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": tornado_height(n)})
     return chart
+
+
+def _frontier_bars(frontier: pd.DataFrame, start: int, end: int) -> dict:
+    """Error bars from each point to the ends of its interval of what the limits cost."""
+    rows = frontier.iloc[start - 1:end]
+    plus = (rows[f"{LIMITS_COST}_high"] - rows[LIMITS_COST]).fillna(0).tolist()
+    minus = (rows[LIMITS_COST] - rows[f"{LIMITS_COST}_low"]).fillna(0).tolist()
+    return {"type": "custom", "plus_values": plus, "minus_values": minus, "end_style": 1}
 
 
 def _interval_bars(n: int, side: str) -> dict:
