@@ -131,11 +131,16 @@ def validate(path: str | Path, *, strict: bool = False, **settings: Any) -> list
     `settings` override the workbook's as in `solve`. A file that cannot be read at all is
     one problem. With `strict`, problems raise InputError (every one in `.issues`, the
     warnings in `.warnings`) and only warnings are returned."""
-    from optimizer.contract.to_model import build_data
+    from optimizer.contract.to_model import build_data, cover_beyond_capacity
     from optimizer.contract.validate import load_inputs
 
     try:
         data = build_data(load_inputs(path, settings))
+        # what `solve` would find infeasible before solving (exit 4 there)
+        covers = [Issue(why, "stockpiles", pile.row, "capacity")
+                  for pile, why in cover_beyond_capacity(data)]
+        if covers:
+            raise InputError([*covers, *data.warnings], data.source)
     except InputError as err:
         if strict:
             raise

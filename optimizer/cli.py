@@ -113,7 +113,7 @@ def _print_issues(err: InputError, quiet: bool) -> None:
             typer.echo(f"warning: {warning}", err=True)
     for issue in err.issues:
         typer.echo(f"error: {issue}", err=True)
-    typer.echo(f"{err}; nothing was solved or written", err=True)
+    typer.echo(f"{err.summary}; nothing was solved or written", err=True)
 
 
 @app.command()

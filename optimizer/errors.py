@@ -74,6 +74,9 @@ class OptimizerError(Exception):
         return str(self)
 
 
+SHOWN = 10  # problems an InputError's text lists; `.issues` holds them all
+
+
 class InputError(OptimizerError):
     """The input workbook cannot be used; `issues` lists every problem found."""
 
@@ -85,8 +88,18 @@ class InputError(OptimizerError):
         self.warnings = [i for i in issues if i.warning]
         self.path = path
         n = len(self.issues)
-        super().__init__(f"{path}: {n} problem{'s' if n != 1 else ''} found" if path else
-                         f"{n} problem{'s' if n != 1 else ''} found")
+        self.summary = f"{n} problem{'s' if n != 1 else ''} found"
+        if path:
+            self.summary = f"{path}: {self.summary}"
+        super().__init__(self.summary)
+
+    def __str__(self) -> str:
+        """The count and the problems, as the command line prints them (the first
+        `SHOWN` of many), so an uncaught error in Python says why."""
+        lines = [f"error: {issue}" for issue in self.issues[:SHOWN]]
+        if len(self.issues) > SHOWN:
+            lines.append(f"... and {len(self.issues) - SHOWN} more (all in .issues)")
+        return "\n".join([self.summary, *lines])
 
     @property
     def detail(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import sha256, tiny_sheets, write_workbook
+from conftest import run_cli, sha256, tiny_sheets, write_workbook
 
 import optimizer
 from optimizer.errors import ExitCode, InputError, OutputError, UsageError
@@ -78,6 +78,29 @@ def test_input_errors_are_the_command_lines(tmp_path):
     assert (issue.sheet, issue.row, issue.column) == ("supply", 2, "price")
     problems = optimizer.validate(path)
     assert [str(p) for p in problems if not p.warning] == [str(issue)]
+
+
+def test_an_input_errors_text_lists_its_problems_and_the_command_line_prints_them_once(
+        tmp_path):
+    """Uncaught in a notebook, the error says why: the count, then each problem (the first
+    ten of more, with how many are left out); the command line still prints each once."""
+    missing = tmp_path / "missing.xlsx"
+    with pytest.raises(InputError) as caught:
+        optimizer.solve(missing)
+    assert str(caught.value) == f"1 problem found\nerror: file not found: {missing}"
+    supply = [["country", "material", "year", "max_quantity", "price"],
+              *[["CHN", "OXIDE", 2026, None, "n/a"] for _ in range(12)]]
+    path = write_workbook(tmp_path / "bad.xlsx", tiny_sheets(supply=supply))
+    with pytest.raises(InputError) as caught:
+        optimizer.solve(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: {len(caught.value.issues)} problems found"
+    assert lines[1:11] == [f"error: {i}" for i in caught.value.issues[:10]]
+    assert lines[11:] == [f"... and {len(caught.value.issues) - 10} more (all in .issues)"]
+    printed = run_cli("validate", str(path)).stderr.splitlines()
+    assert printed == [*(f"error: {i}" for i in caught.value.issues),
+                       f"{path}: {len(caught.value.issues)} problems found; nothing was solved "
+                       "or written"]
 
 
 def test_validate_returns_nothing_for_a_valid_workbook(tiny):

@@ -133,6 +133,7 @@ def test_the_command_prints_objectives_and_each_change(plans):
     assert result.stdout.splitlines() == [
         f"objective A: 330.00 USD ({a})",
         f"objective B: 20,605.00 USD ({b})",
+        "note: the plans come from different inputs: A from a.xlsx, B from b.xlsx",
         "difference (B - A): +20,275.00 USD",
         "builds added: 1",
         "  P3 SEP in JPN: decided 2026, online 2026, capex 50",
@@ -140,6 +141,19 @@ def test_the_command_prints_objectives_and_each_change(plans):
         "  P2 SEP in JPN: decided 2026, online 2026, capex 50",
         "builds moved: 1",
         "  P1 SEP in JPN: decided 2026 -> 2027, online 2026 -> 2027, capex 50"]
+
+
+def test_one_input_file_changed_between_the_plans_is_noted():
+    """Same file name, other bytes: the note says the file changed, with both hashes."""
+    a, b = synthetic(100, 100), synthetic(110, 110)
+    a.run_info = {"input_file": "case.xlsx", "input_sha256": "a" * 64}
+    b.run_info = {"input_file": "case.xlsx", "input_sha256": "b" * 64}
+    lines = summary_lines(compare_plans(a, b, ("a", "b")))
+    assert lines[2] == ("note: the plans come from different inputs: case.xlsx changed "
+                        f"between them (SHA-256 {'a' * 12} and {'b' * 12})")
+    b.run_info = dict(a.run_info)
+    assert not any(line.startswith("note:") for line in
+                   summary_lines(compare_plans(a, b, ("a", "b"))))
 
 
 def test_the_written_workbook_reads_back(plans, tmp_path):

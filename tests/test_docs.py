@@ -120,3 +120,25 @@ def test_a_broken_link_is_found(tmp_path: Path) -> None:
                     "[g](#not-a-heading)\n",
                     encoding="utf-8")
     assert broken_links(page) == ["other.md#gone", "missing.md", "#nowhere", "#not-a-heading"]
+
+
+def test_the_commands_table_lists_every_option_of_each_command() -> None:
+    """Each row of the README's Commands table names every option its command's --help has
+    (the ones every command takes are described below the table)."""
+    import typer.main
+
+    from optimizer.cli import app
+
+    shared = {"--help", "--debug", "--quiet", "--verbose"}
+    readme = README.read_text()
+    table = readme.split("## Commands", 1)[1].split("\n\n", 2)[1]
+    rows = {line.split("`optimizer ", 1)[1].split()[0]: line for line in table.splitlines()
+            if "`optimizer " in line}
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert {"solve", "sweep", "diff"} <= set(commands)
+    for name, command in commands.items():
+        named = [p.opts for p in command.params if p.opts[0].startswith("-")
+                 and not shared & set(p.opts)]
+        missing = [opts for opts in named if not any(
+            re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", rows[name]) for o in opts)]
+        assert not missing, (name, missing)

@@ -16,6 +16,7 @@ import xlsxwriter
 from conftest import Rows, problems, run_cli, tiny_sheets, write_workbook
 from typer.testing import CliRunner
 
+from optimizer.api import validate
 from optimizer.cli import app
 from optimizer.contract.reader import guard_file
 from optimizer.errors import ExitCode, InputError
@@ -77,7 +78,47 @@ def test_rows_outside_the_horizon_are_one_warning_per_column(tmp_path: Path) -> 
         "sheet 'supply', column 'year': 3 rows whose year lies outside the horizon 2026-2027 "
         "do nothing: rows 4, 5, 6",
         "sheet 'demand', row 3, column 'year': year 2020 lies outside the horizon 2026-2027; "
+        "the row does nothing (of the rows before it, only the latest of a country and "
+        "material carries into it, and only with a growth: 0 for the same quantity)",
+    ]
+
+
+def test_a_demand_row_before_the_horizon_warns_once_unless_its_growth_carries_it(
+        tmp_path: Path) -> None:
+    """With a growth the 2024 row fills the horizon: no warning. With a blank growth it
+    holds 2024 only: one warning (the model's data adds none of its own), which says how
+    to carry it."""
+    columns = ["country", "material", "year", "quantity", "growth"]
+    grows = [columns, ["JPN", "OXIDE", 2024, 100, 0.1]]
+    assert problems(book(tmp_path, demand=grows)) == ([], [])
+    for growth in (0.1, 0):
+        path = book(tmp_path, demand=[columns, ["JPN", "OXIDE", 2024, 100, growth]])
+        assert [str(w) for w in validate(path)] == []
+    still = [columns, ["JPN", "OXIDE", 2024, 100, None], ["JPN", "OXIDE", 2025, 90, 0]]
+    path = book(tmp_path, demand=[columns, ["JPN", "OXIDE", 2024, 100, None]])
+    assert [str(w) for w in validate(path)] == [
+        "sheet 'demand', row 2, column 'year': year 2024 lies outside the horizon 2026-2027; "
+        "the row does nothing (of the rows before it, only the latest of a country and "
+        "material carries into it, and only with a growth: 0 for the same quantity)"]
+    assert len(validate(book(tmp_path, demand=still))) == 1  # row 2: row 3 takes over
+
+
+def test_rows_outside_the_horizon_warn_once_from_validate(tmp_path: Path) -> None:
+    """Supply, demand and a limit's single year, each outside: one warning each, in one
+    wording (the model's data used to add its own)."""
+    supply = [*tiny_sheets()["supply"], ["CHN", "OXIDE", 2030, None, 9]]
+    demand = [*tiny_sheets()["demand"], ["JPN", "OXIDE", 2031, 5]]
+    limits = [["consumer", "supplier", "material", "year", "max_share"],
+              ["JPN", "CHN", "OXIDE", 2020, 0.5], ["JPN", "CHN", "OXIDE", 2040, 0.5]]
+    path = book(tmp_path, supply=supply, demand=demand, dependence_limits=limits)
+    messages = [str(w) for w in validate(path)]
+    assert messages == [
+        "sheet 'supply', row 4, column 'year': year 2030 lies outside the horizon 2026-2027; "
         "the row does nothing",
+        "sheet 'demand', row 3, column 'year': year 2031 lies outside the horizon 2026-2027; "
+        "the row does nothing",
+        "sheet 'dependence_limits', column 'year': 2 rows whose year lies outside the horizon "
+        "2026-2027 do nothing: rows 2, 3",
     ]
 
 

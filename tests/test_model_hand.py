@@ -653,6 +653,31 @@ def test_grown_years_override_a_blank_year_row_and_keep_the_rows_shortage_cost(t
     assert list(short) == pytest.approx([10, 100, 50, 25])
 
 
+def test_a_row_dated_before_the_horizon_grows_into_it(tmp_path):
+    """JPN's 2024 row, 100 t growing 10% a year, fills 2026-2029 from its own year:
+    121, 133.1, 146.41 and 161.051 t, bought from China at 10 + 1: 11 x 561.561 =
+    6,177.171. A later row before the horizon (2025) would take over; one in it does."""
+    demand = [DEMAND_COLUMNS, ["JPN", "OXIDE", 2024, 100, None, 0.1]]
+    plan = solve(tmp_path, settings=SETTINGS_4Y, demand=demand)
+    assert list(plan.tables["shortages"]["demand"]) == pytest.approx(
+        [121, 133.1, 146.41, 161.051])
+    assert plan.summary["objective"] == pytest.approx(6_177.171)
+
+
+def test_the_latest_row_before_the_horizon_carries_and_growth_zero_keeps_its_quantity(
+        tmp_path):
+    """The 2025 row (80 t, growth 0) takes over from the 2024 one and holds 80 t until the
+    2028 row of the horizon; a blank growth (the 2028 row) holds its own year only, so 2029
+    falls back to the blank-year row's 5 t."""
+    demand = [DEMAND_COLUMNS, ["JPN", "OXIDE", None, 5, None, None],
+              ["JPN", "OXIDE", 2024, 100, None, 0.1], ["JPN", "OXIDE", 2025, 80, None, 0],
+              ["JPN", "OXIDE", 2028, 60, None, None]]
+    data = build_data(load_inputs(write_workbook(tmp_path / "carry.xlsx", tiny_sheets(
+        settings=SETTINGS_4Y, demand=demand))))
+    assert list(data.demand["quantity"]) == pytest.approx([80, 80, 60, 5])
+    assert list(data.demand["row"]) == [4, 4, 5, 2]
+
+
 def _by_product_case(disposal_cost=None, tail_demand=None, capacity=100) -> dict:
     """JPN's own plant (capacity 100 unless given) makes 1 t of oxide with 0.5 t of
     tailings; nothing can be bought, so the oxide JPN needs (100 t a year) comes from the

@@ -165,6 +165,30 @@ def test_infeasible_cover_is_explained_by_its_stockpile_row(tmp_path):
             "the stockpile's capacity is 50 t") in result.stderr
 
 
+def test_validate_finds_a_cover_beyond_capacity_in_every_year_solve_would(tmp_path):
+    """Demand of 100 t growing 10% a year from 2026: 120 days of cover need 43.76 t in 2029
+    (133.1 x 1.1 x 120 / 365), above the capacity of 40 t, and more every later year.
+    `validate` says so (exit 3) at the stockpile's capacity cell, in the words `solve`
+    uses when it stops (exit 4), naming the first year and the later ones."""
+    settings = [["key", "value"], ["first_year", 2026], ["last_year", 2033],
+                ["discount_rate", 0], ["mip_gap", 0]]
+    demand = [["country", "material", "year", "quantity", "growth"],
+              ["JPN", "OXIDE", 2026, 100, 0.1]]
+    piles = [["country", "material", "initial", "capacity", "min_cover_days"],
+             ["JPN", "OXIDE", 0, 40, 120]]
+    path = write_workbook(tmp_path / "cover.xlsx", tiny_sheets(settings=settings,
+                                                               demand=demand, stockpiles=piles))
+    why = ("JPN must hold 120 days of cover of OXIDE in 2029 (43.76 t), but the stockpile's "
+           "capacity is 40 t; so too in 4 later years (2030, 2031, 2032, 2033), up to "
+           "64.07 t in 2033")
+    checked = run_cli("validate", str(path))
+    assert checked.returncode == 3
+    assert f"error: sheet 'stockpiles', row 2, column 'capacity': {why}\n" in checked.stderr
+    solved = run_cli("solve", str(path), "-o", str(tmp_path / "plan.xlsx"))
+    assert solved.returncode == 4
+    assert f"stockpiles row 2: {why}\n" in solved.stderr
+
+
 # Japan can get oxide only from a plant it would have to build (capex 500): a cover of 100
 # days (27.4 t) needs the plant, a budget of 0 forbids it. Neither alone is infeasible
 # (unmet demand is priced, and a share limit can always be met by using less); together

@@ -64,13 +64,26 @@ def test_capacity_of_a_sites_options_in_consecutive_years_but_not_of_alternative
     sites = [["site", "technology", "option", "country", "capacity", "capex", "lifetime",
               "earliest_year", "latest_year"],
              ["Osaka", "SEP", "early", "JPN", 50, 1000, 20, None, 2026],
-             ["Osaka", "SEP", "late", "JPN", 5000, 1000, 20, 2027, None],
+             ["Osaka", "SEP", "late", "JPN", 5000, 100_000, 20, 2027, None],
              ["Perth", "SEP", "small", "AUS", 50, 1000, 20, None, None],
-             ["Perth", "SEP", "large", "AUS", 5000, 1000, 20, None, None]]
+             ["Perth", "SEP", "large", "AUS", 5000, 100_000, 20, None, None]]
     _, warnings = problems(book(tmp_path, sites=sites))
     assert warnings == ["sheet 'sites', row 3, column 'capacity': capacity 5,000 t from 2027 "
                         "is 100 times the capacity of row 2, 50 t until 2026: a slip of units "
                         "or zeros? Check both rows"]
+
+
+def test_a_capex_below_one_per_tonne_a_year_of_capacity_is_a_warning(tmp_path: Path) -> None:
+    """350 typed for 350 million: 0.01458 USD per t/yr, where real plants cost thousands.
+    A capex of 1 per t/yr, or 0 (a free option), is no warning."""
+    sites = [["site", "technology", "option", "country", "capacity", "capex", "lifetime"],
+             ["Osaka", "SEP", "big", "JPN", 24_000, 350, 20],
+             ["Perth", "SEP", "small", "AUS", 50, 50, 20],
+             ["Kobe", "SEP", "free", "JPN", 50, 0, 20]]
+    _, warnings = problems(book(tmp_path, sites=sites))
+    assert warnings == ["sheet 'sites', row 2, column 'capex': capex 350 USD for 24,000 t/yr "
+                        "is 0.01458 USD per t/yr: millions? Real plants cost thousands per "
+                        "t/yr; write the capex in USD"]
 
 
 def test_capacity_of_plants_following_each_other_in_a_country(tmp_path: Path) -> None:

@@ -342,7 +342,7 @@ BROKEN = [
                  ("settings", 6, "value", "setting 'financing_rate': expected a number >= 0"),
                  id="negative-financing-rate-setting"),
     pytest.param([put("sites", [[*SITES[0], "financing_rate"], [*SITES[1], -0.02]])],
-                 ("sites", 2, "financing_rate", "expected a number >= 0, got -0.02"),
+                 ("sites", 2, "financing_rate", "expected a number >= 0 and <= 1, got -0.02"),
                  id="negative-site-financing-rate"),
     pytest.param([put("stockpiles", [[*STOCKPILES[0], "end_value", "min_level"],
                                      [*STOCKPILES[1], -5, None]])],
@@ -404,8 +404,19 @@ BROKEN = [
                   "has no year"), id="growth-on-a-blank-year-row"),
     pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
                                  ["JPN", "OXIDE", 2026, 100, -1]])],
-                 ("demand", 2, "growth", "expected a number > -1, got -1"),
+                 ("demand", 2, "growth", "expected a number > -1 and <= 1, got -1"),
                  id="growth-that-would-end-demand"),
+    pytest.param([put("demand", [["country", "material", "year", "quantity", "growth"],
+                                 ["JPN", "OXIDE", 2026, 100, 10]])],
+                 ("demand", 2, "growth", "expected a number > -1 and <= 1, got 10 (percentage "
+                  "points? write 10% or 0.1)"), id="growth-as-percentage-points"),
+    pytest.param([setting("discount_rate", 7)],
+                 ("settings", 4, "value", "setting 'discount_rate': expected a number >= 0 and "
+                  "<= 1, got 7 (percentage points? write 7% or 0.07)"),
+                 id="discount-rate-as-percentage-points"),
+    pytest.param([put("sites", [[*SITES[0], "financing_rate"], [*SITES[1], 8]])],
+                 ("sites", 2, "financing_rate", "expected a number >= 0 and <= 1, got 8 "
+                  "(percentage points? write 8% or 0.08)"), id="financing-rate-as-points"),
 ]
 
 

@@ -100,7 +100,19 @@ def cell_issue(sheet: str, row: int | None, column: Column, value: Any,
 def expected_text(column: Column, value: Any, exc: CellError | None = None) -> str:
     """`expected ..., got ...`, every bound spelt out where the value broke one."""
     limits = isinstance(exc, TooLarge) or (exc is None and column.kind is Kind.YEAR)
-    return f"expected {column.limits if limits else column.expectation}, got {_got(value)}"
+    return (f"expected {column.limits if limits else column.expectation}, got {_got(value)}"
+            f"{percent_hint(column, value)}")
+
+
+def percent_hint(column: Column, value: Any) -> str:
+    """` (percentage points? ...)` for a number above 1 and at most 100 in a column of
+    fractions capped at 1 (a share, a rate, a growth): 7 typed for 7%; else ``."""
+    fraction = column.kind is Kind.SHARE or (column.unit.startswith("fraction")
+                                             and 1 in (column.le, column.lt))
+    if not fraction or not isinstance(value, int | float) or isinstance(value, bool) \
+            or not 1 < value <= 100:
+        return ""
+    return f" (percentage points? write {value:g}% or {value / 100:g})"
 
 
 def value_problem(column: Column, value: float) -> str | None:

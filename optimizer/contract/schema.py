@@ -265,7 +265,7 @@ SETTINGS: tuple[Setting, ...] = tuple(
         Column("financing_rate", Kind.NUMBER, "Cost of capital of builds, per year: each build "
                "pays the annuity of its capex at this rate over its lifetime (a site's own "
                "`financing_rate` overrides it).", "fraction/yr", FromSetting("discount_rate"),
-               ge=0),
+               ge=0, le=1),
         Column("origin_rule", Kind.CHOICE, "How origin moves: `transformation` (a plant's "
                "output takes its country; shipping and stocking keep origin), `content` (output "
                "made with any supplier input is the supplier's) or `shipper` (a shipment takes "
@@ -376,7 +376,7 @@ SHEETS: tuple[Sheet, ...] = (
             _year("latest_year", "Latest decision year.", FromSetting("last_year")),
             Column("financing_rate", Kind.NUMBER, "Cost of capital of the project (lower where "
                    "a government lends).", "fraction/yr", FromSetting("financing_rate"), ge=0,
-                   excel_format="0.00%"),
+                   le=1, excel_format="0.00%"),
         ),
         key=("site", "technology", "option"),
     ),
@@ -431,9 +431,11 @@ SHEETS: tuple[Sheet, ...] = (
             Column("growth", Kind.NUMBER, "Growth per year from this row's year: every later "
                    "year of the horizon without a row of its own (same country and material) "
                    "gets quantity x (1 + growth)^(years later), at this row's shortage_cost "
-                   "(0: the same quantity); a later row takes over with its own growth. Needs "
-                   "a year (a blank-year row holds every year already).",
-                   "fraction/yr", NO_GROWTH, gt=-1, excel_format="0.0%"),
+                   "(0: the same quantity); a later row takes over with its own growth. The "
+                   "year may be before the horizon (the latest such row carries into it). At "
+                   "most 1 (100%/yr: type rows per year for a faster ramp). Needs a year (a "
+                   "blank-year row holds every year already).",
+                   "fraction/yr", NO_GROWTH, gt=-1, le=1, excel_format="0.0%"),
         ),
         key=("country", "material", "year"),
     ),

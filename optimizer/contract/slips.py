@@ -1,8 +1,11 @@
-"""Slips: a quantity that jumps a hundredfold from one year to the next in one series of rows.
+"""Slips: a quantity that jumps a hundredfold from one year to the next in one series of rows,
+and a capex too small for any plant.
 
 Demand, supply limits and capacities change over the years, but rarely by a factor of 100 in
 one step: such a jump is nearly always a slip (kilotonnes typed as tonnes, a zero too many).
 Each is a warning naming both rows, so the analyst can check them; the input stays valid.
+Real plants cost thousands of USD per tonne a year of capacity; a capex below
+MIN_CAPEX_PER_UNIT per unit of yearly capacity is nearly always typed in millions.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from optimizer.contract.schema import Issue
 from optimizer.contract.wording import number_text, quantity_text
 
 SLIP_FACTOR = 100  # a step this large (up or down) between consecutive years is a warning
+MIN_CAPEX_PER_UNIT = 1.0  # currency per unit of yearly capacity: below it, a warning
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,26 @@ def slip_warnings(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
                 f"{series.column} of row {before[row_column]}, {quantity_text(old, unit)} "
                 f"{until}: a slip of units or zeros? Check both rows", series.sheet,
                 int(after[row_column]), series.column, warning=True))
+    return warnings + _capex_warnings(tables, settings, units, outputs, row_column)
+
+
+def _capex_warnings(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
+                    units: dict[str, str], outputs: dict[str, str],
+                    row_column: str) -> list[Issue]:
+    """A candidate whose capex (above zero: a free option is deliberate) is below
+    MIN_CAPEX_PER_UNIT per unit of its yearly capacity."""
+    currency = settings.get("currency") or "USD"
+    warnings = []
+    for rec in tables["sites"].to_dict("records"):
+        capex, capacity = rec["capex"], rec["capacity"]
+        if capex is None or capacity is None or not 0 < capex < MIN_CAPEX_PER_UNIT * capacity:
+            continue
+        unit = f"{units.get(outputs.get(rec['technology']), 't')}/yr"
+        warnings.append(Issue(
+            f"capex {number_text(capex)} {currency} for {quantity_text(capacity, unit)} is "
+            f"{number_text(capex / capacity)} {currency} per {unit}: millions? Real plants cost "
+            f"thousands per t/yr; write the capex in {currency}", "sites",
+            int(rec[row_column]), "capex", warning=True))
     return warnings
 
 

@@ -15,8 +15,11 @@ from models.data import ModelData, Unit, UnitKind
 from models.memory import collector_paused
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.schema import BASELINE, Issue
-from optimizer.contract.validate import choose_routes, records
+from optimizer.contract.validate import carried_into_horizon, choose_routes, records
+from optimizer.contract.wording import quantity_text
 from optimizer.errors import InputError
+
+COVER_TOL = 1e-6  # t: a cover this close to the capacity fits
 
 
 def build_data(inputs: Inputs) -> ModelData:
@@ -56,13 +59,12 @@ def _build_data(inputs: Inputs) -> ModelData:
         source=str(inputs.path),
         warnings=list(inputs.warnings),
     )
-    data.supply = _by_year(t["supply"], "supply", ["country", "material"], years, issues)
-    data.demand = _demand(_grown(t["demand"], _by_year(t["demand"], "demand",
-                                                       ["country", "material"], years, issues),
-                                 years), data.materials)
+    data.supply = _by_year(t["supply"], ["country", "material"], years)
+    data.demand = _demand(_grown(t["demand"], _by_year(t["demand"], ["country", "material"],
+                                                       years), years), data.materials)
     data.routes = _routes(t["routes"], data)
     data.stockpiles = _stockpiles(t["stockpiles"], data.supply, years[-1], issues)
-    limits = _limit_years(t["dependence_limits"], years, issues)
+    limits = _limit_years(t["dependence_limits"], years)
     limits.insert(0, "limit", range(len(limits)))
     data.dependence_limits = limits
     budgets = t["budgets"][["country", "year", "max_capex", ROW]].copy()
@@ -73,6 +75,48 @@ def _build_data(inputs: Inputs) -> ModelData:
         raise InputError(issues + data.warnings, data.source)
     data.warnings += issues
     return data
+
+
+def cover_beyond_capacity(data: ModelData) -> list[tuple[Any, str]]:
+    """(stockpile, why) for each stockpile whose cover requirement, max(min_cover_days/365
+    x its holder's demand, min_level), is above its capacity in some year: no plan can meet
+    it. Shared by `validate` and the diagnosis of an infeasible solve."""
+    demand = data.demand.set_index(["country", "material", "year"])["quantity"]
+    found = []
+    for pile in data.stockpiles.itertuples():
+        if pile.min_cover_days <= 0 and pile.min_level <= 0:
+            continue
+        need = [(t, max(pile.min_cover_days / 365
+                        * demand.get((pile.country, pile.material, t), 0), pile.min_level))
+                for t in data.years]
+        over = [(t, required) for t, required in need if required > pile.capacity + COVER_TOL]
+        if over:
+            found.append((pile, _cover_text(pile, over)))
+    return found
+
+
+def _cover_text(pile: Any, over: list[tuple[int, float]]) -> str:
+    """The first year a cover exceeds the capacity, and the later ones: listed when few,
+    else counted, with the largest requirement."""
+    (t, required), later = over[0], over[1:]
+    text = (f"{pile.country} must hold {cover_what(pile, required)} of {pile.material} in "
+            f"{t} ({quantity_text(required)}), but the stockpile's capacity is "
+            f"{quantity_text(pile.capacity)}")
+    if later:
+        years = [year for year, _ in later]
+        shown = ", ".join(map(str, years)) if len(years) <= 5 else f"{years[0]} to {years[-1]}"
+        top, most = max(later, key=lambda kv: kv[1])
+        text += (f"; so too in {len(years)} later year{'s' if len(years) > 1 else ''} "
+                 f"({shown}), up to {quantity_text(most)} in {top}")
+    return text
+
+
+def cover_what(pile: Any, required: float) -> str:
+    """What a stockpile's requirement asks: days of cover, or its min_level when that is the
+    larger."""
+    if pile.min_level > 0 and required <= pile.min_level + COVER_TOL:
+        return f"its min_level {quantity_text(pile.min_level)}"
+    return f"{pile.min_cover_days:g} days of cover"
 
 
 def _origin_rule(settings: dict[str, Any]) -> dict[str, Any]:
@@ -144,10 +188,12 @@ def _demand(frame: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
 def _grown(frame: pd.DataFrame, held: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Demand with growth: a year of the horizon without a row of its own takes the latest
     earlier row of its (country, material), if that row has a `growth`, as
-    `quantity x (1 + growth)^(t - year)`; this overrides a blank-year row. `row_quantity` is
-    the quantity cell a record comes from and `growth_factor` what it is multiplied by."""
+    `quantity x (1 + growth)^(t - year)`; this overrides a blank-year row. The row may be
+    dated before the horizon (`carried_into_horizon`). `row_quantity` is the quantity cell a
+    record comes from and `growth_factor` what it is multiplied by."""
     horizon = set(years)
-    own: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    carried = carried_into_horizon(frame, years[0])
+    own: dict[tuple[str, str], dict[int, dict[str, Any]]] = {key: {} for key in carried}
     for rec in frame.to_dict("records"):
         if rec["year"] in horizon:
             own.setdefault((rec["country"], rec["material"]), {})[rec["year"]] = rec
@@ -155,7 +201,7 @@ def _grown(frame: pd.DataFrame, held: pd.DataFrame, years: list[int]) -> pd.Data
                {**r, "row_quantity": r["quantity"], "growth_factor": 1.0}
                for r in held.to_dict("records")}
     for (country, material), by_year in own.items():
-        latest = None
+        latest = carried.get((country, material))
         for year in years:
             if year in by_year:
                 latest = by_year[year]
@@ -208,19 +254,16 @@ def _scenarios(frame: pd.DataFrame) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
-             issues: list[Issue]) -> pd.DataFrame:
+def _by_year(frame: pd.DataFrame, keys: list[str], years: list[int]) -> pd.DataFrame:
     """One record per key and year: a blank year means every year; a row naming a year
-    overrides a blank-year row for that year. Years outside the horizon are ignored."""
+    overrides a blank-year row for that year. Years outside the horizon are left out here
+    (validation warns of them once; `_grown` carries demand rows from before it)."""
     columns = [c for c in frame.columns if c not in (*keys, "year")]
     records: dict[tuple, tuple[int, dict[str, Any]]] = {}
     horizon = set(years)
     for record in frame.to_dict("records"):
         specific = record["year"] is not None
         if specific and record["year"] not in horizon:
-            issues.append(Issue(f"year {record['year']} is outside the horizon "
-                                f"{years[0]}-{years[-1]}; the row is ignored", sheet,
-                                record[ROW], "year", warning=True))
             continue
         for year in [record["year"]] if specific else years:
             key = (*(record[k] for k in keys), year)
@@ -232,12 +275,13 @@ def _by_year(frame: pd.DataFrame, sheet: str, keys: list[str], years: list[int],
     return pd.DataFrame(rows, columns=[*keys, "year", *columns])
 
 
-def _limit_years(frame: pd.DataFrame, years: list[int], issues: list[Issue]) -> pd.DataFrame:
+def _limit_years(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """One record per (consumer, supplier, material, year) a limit row covers: `year` alone,
     that year; `year` and `to_year`, the years between (blank `year`: from first_year); both
     blank, every year. Where rows overlap the smallest max_share holds; `overlapping` marks
     the records of rows that overlap another anywhere (their share is a plain number: a sweep
-    changing one builds the model again). Years outside the horizon are ignored."""
+    changing one builds the model again). Years outside the horizon are left out (validation
+    warns of a row left with none)."""
     keys = ["consumer", "supplier", "material", "year"]
     covers: dict[tuple, list[dict[str, Any]]] = {}
     first, last = years[0], years[-1]
@@ -245,10 +289,6 @@ def _limit_years(frame: pd.DataFrame, years: list[int], issues: list[Issue]) -> 
         lo, hi = rec["year"], rec["to_year"]
         if hi is None:
             span = years if lo is None else [lo]
-            if lo is not None and not first <= lo <= last:
-                issues.append(Issue(f"year {lo} is outside the horizon {first}-{last}; the "
-                                    "row is ignored", "dependence_limits", rec[ROW], "year",
-                                    warning=True))
         else:
             span = range(max(first if lo is None else lo, first), min(hi, last) + 1)
         for year in span:

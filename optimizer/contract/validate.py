@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from models.memory import collector_paused
-from optimizer.contract.cells import CellError, cell_issue, expected_text, out_of_range, parse_cell
+from optimizer.contract.cells import (
+    CellError,
+    cell_issue,
+    expected_text,
+    out_of_range,
+    parse_cell,
+    percent_hint,
+)
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.names import intended
 from optimizer.contract.reader import (
@@ -337,9 +344,9 @@ def _hint_percentage_points(sheet: Sheet, column: Column, frame: pd.DataFrame,
                             issues: list[Issue]) -> None:
     values = pd.to_numeric(frame[column.name], errors="coerce")
     for row in frame.index[(values > 1) & (values <= 100)]:
-        issues.append(Issue(f"expected {column.expectation}, got {values[row]:g} (percentage "
-                            f"points? write {values[row]:g}% or {values[row] / 100:g})",
-                            sheet.name, int(row), column.name))
+        issues.append(Issue(f"expected {column.expectation}, got {values[row]:g}"
+                            f"{percent_hint(column, float(values[row]))}", sheet.name,
+                            int(row), column.name))
         frame.at[row, column.name] = None  # reported here; not again by the range check
 
 
@@ -658,38 +665,73 @@ def _written(raw: RawTable | None, row: int, column: str) -> bool:
 
 def horizon_warnings(settings: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[Issue]:
     """One warning per year column for the rows that lie outside the horizon and so do
-    nothing: a year of its own outside it, a span that starts after it or ends before it."""
+    nothing: a year of its own outside it, a span that starts after it or ends before it (a
+    limit's `year` without `to_year` is that year alone). A `demand` row before the horizon
+    that carries into it by its growth does something, so it is not one of them."""
     first, last = settings.get("first_year"), settings.get("last_year")
     if first is None or last is None or first > last:
         return []
-    starts = {(s, lo) for s, lo, _ in YEAR_SPANS}
-    ends = {(s, hi) for s, _, hi in YEAR_SPANS}
     warnings = []
     for sheet in SHEETS:
         for column in (c for c in sheet.columns if c.kind is Kind.YEAR):
-            key = (sheet.name, column.name)
-            low = -math.inf if key in starts else first  # a plant may predate the horizon
-            high = math.inf if key in ends else last  # and outlive it
-            outside = [(year, row) for year, row in tables[sheet.name][[column.name, ROW]]
-                       .itertuples(index=False) if year is not None and not low <= year <= high]
+            outside = _outside_rows(sheet.name, column.name, tables[sheet.name], first, last)
             if outside:
                 warnings.append(_outside(sheet.name, column.name, outside, first, last))
     return warnings
+
+
+def _outside_rows(sheet: str, column: str, frame: pd.DataFrame, first: int,
+                  last: int) -> list[tuple[int, int]]:
+    """(year, row) of each row whose `column` puts it outside the horizon."""
+    key = (sheet, column)
+    low = -math.inf if key in {(s, lo) for s, lo, _ in YEAR_SPANS} else first  # a plant may
+    high = math.inf if key in {(s, hi) for s, _, hi in YEAR_SPANS} else last  # predate it
+    carried = {r[ROW] for r in carried_into_horizon(frame, first).values()} \
+        if sheet == "demand" else set()
+    alone = key == ("dependence_limits", "year")
+    outside = []
+    for rec in frame.to_dict("records"):
+        year = rec[column]
+        if year is None or rec[ROW] in carried:
+            continue
+        lo = first if alone and rec["to_year"] is None else low
+        if not lo <= year <= high:
+            outside.append((year, rec[ROW]))
+    return outside
+
+
+def carried_into_horizon(demand: pd.DataFrame, first: int) -> dict[tuple[str, str],
+                                                                   dict[str, Any]]:
+    """Per (country, material), its latest `demand` row dated before the horizon, if that
+    row has a growth: it fills the horizon's years without a row of their own, grown from
+    its year (growth 0: the same quantity). A blank growth holds the row's own year only."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for rec in demand.to_dict("records"):
+        year = rec["year"]
+        key = (rec["country"], rec["material"])
+        if year is not None and year < first and (key not in latest
+                                                  or year > latest[key]["year"]):
+            latest[key] = rec
+    return {key: rec for key, rec in latest.items() if rec["growth"] is not None}
 
 
 def _outside(sheet: str, column: str, outside: list[tuple[int, int]], first: int,
              last: int) -> Issue:
     """One row: named with its year. More: counted and listed, in one warning."""
     horizon = f"the horizon {first}-{last}"
+    hint = ""
+    if sheet == "demand" and any(year < first for year, _ in outside):
+        hint = " (of the rows before it, only the latest of a country and material carries " \
+               "into it, and only with a growth: 0 for the same quantity)"
     if len(outside) == 1:
         year, row = outside[0]
-        return Issue(f"{column} {year} lies outside {horizon}; the row does nothing", sheet,
-                     row, column, warning=True)
+        return Issue(f"{column} {year} lies outside {horizon}; the row does nothing{hint}",
+                     sheet, row, column, warning=True)
     rows = [row for _, row in outside]
     shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more"
                                               if len(rows) > 20 else "")
     return Issue(f"{len(rows)} rows whose {column} lies outside {horizon} do nothing: rows "
-                 f"{shown}", sheet, None, column, warning=True)
+                 f"{shown}{hint}", sheet, None, column, warning=True)
 
 
 def _check_shortage_costs(settings: dict[str, Any], setting_rows: dict[str, int],

@@ -23,10 +23,15 @@ CONVENTIONS: tuple[str, ...] = (
     "underscore, a plural, a name cut short) is an error naming the intended one; other extra "
     "columns and sheets are ignored with a warning (none for notes, sources or a README).",
     "Codes that differ only by case (USA, usa) are an error; rows whose year lies outside the "
-    "horizon are ignored with a warning.",
+    "horizon are ignored with a warning (a demand row before it with a growth carries into it; "
+    "rows spanning years partly outside it are clipped to it, silently).",
     "A demand, supply max_quantity or capacity that jumps 100-fold or more between consecutive "
     "years of the same country and material (or site or plant technology) is a warning naming "
     "both rows: a slip of units or zeros?",
+    "A site's capex below 1 (currency) per t/yr of its capacity is a warning: real plants cost "
+    "thousands, so it is likely typed in millions.",
+    "A rate, share or growth (a fraction, at most 1) typed as 7 for 7% is an error that says "
+    "so: write 7% or 0.07.",
 )
 
 

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from models import LIMIT_FAMILIES, Formulation, build_model
 from models.data import BASELINE, ModelData
+from optimizer.contract.to_model import cover_beyond_capacity, cover_what
 from optimizer.contract.wording import quantity_text
 from optimizer.solving.solve import solve_model
 
@@ -31,22 +32,9 @@ def explain_infeasibility(data: ModelData) -> str:
 
 
 def precheck(data: ModelData) -> list[str]:
-    """Covers that exceed their stockpile's capacity, found without solving."""
-    reasons = []
-    demand = data.demand.set_index(["country", "material", "year"])["quantity"]
-    for pile in data.stockpiles.itertuples():
-        if pile.min_cover_days <= 0 and pile.min_level <= 0:
-            continue
-        need = {t: max(pile.min_cover_days / 365
-                       * demand.get((pile.country, pile.material, t), 0), pile.min_level)
-                for t in data.years}
-        t, required = max(need.items(), key=lambda kv: kv[1])
-        if required > pile.capacity + TOL:
-            reasons.append(f"stockpiles row {pile.row}: {pile.country} must hold "
-                           f"{_what_cover(pile, required)} of {pile.material} in {t} "
-                           f"({quantity_text(required)}), but the stockpile's capacity is "
-                           f"{quantity_text(pile.capacity)}")
-    return reasons
+    """Covers that exceed their stockpile's capacity, found without solving (as `validate`
+    finds them)."""
+    return [f"stockpiles row {pile.row}: {why}" for pile, why in cover_beyond_capacity(data)]
 
 
 def elastic_reasons(data: ModelData) -> list[str]:
@@ -100,21 +88,13 @@ def _cover_reasons(f: Formulation) -> list[str]:
         pile = f.data.stockpile_rows[c, mat]
         required = pyo.value(f.model.cover_required[c, mat, t])
         reasons.append(f"stockpiles row {pile.row}: {c} must hold "
-                       f"{_what_cover(pile, required)} of {mat} in {t}{_in_scenario(w)} "
+                       f"{cover_what(pile, required)} of {mat} in {t}{_in_scenario(w)} "
                        f"({quantity_text(required)}), "
                        "but at most "
                        f"{quantity_text(required - short)} of {mat} can be in that stockpile "
                        "by then "
                        f"(short by {quantity_text(short)})")
     return reasons
-
-
-def _what_cover(pile, required: float) -> str:
-    """What a stockpile's requirement asks: days of cover, or its min_level when that is the
-    larger."""
-    if pile.min_level > 0 and required <= pile.min_level + TOL:
-        return f"its min_level {quantity_text(pile.min_level)}"
-    return f"{pile.min_cover_days:g} days of cover"
 
 
 def _dependence_reasons(f: Formulation) -> list[str]:

@@ -244,6 +244,7 @@ def summary_lines(diff: PlanDiff) -> list[str]:
     currency = s.get("currency") or ""
     lines = [f"objective A: {_money(s['objective_a'])} {currency} ({s['plan_a']})",
              f"objective B: {_money(s['objective_b'])} {currency} ({s['plan_b']})",
+             *_input_note(s),
              f"difference (B - A): {_money(s['objective_difference'], '+,.2f')} {currency}"
              + (f" ({s['objective_note']})" if s["objective_note"] else "")]
     builds = diff.tables["builds"]
@@ -254,6 +255,18 @@ def summary_lines(diff: PlanDiff) -> list[str]:
         if len(rows) > LISTED:
             lines.append(f"  ... and {len(rows) - LISTED} more")
     return lines
+
+
+def _input_note(s: dict[str, Any]) -> list[str]:
+    """A line when the plans were solved from different inputs (none when both record the
+    same input, or either records none)."""
+    if s["same_input"] is not False:
+        return []
+    a, b = s["input_file_a"], s["input_file_b"]
+    if a != b:
+        return [f"note: the plans come from different inputs: A from {a}, B from {b}"]
+    return [f"note: the plans come from different inputs: {a} changed between them "
+            f"(SHA-256 {s['input_sha256_a'][:12]} and {s['input_sha256_b'][:12]})"]
 
 
 def _money(value: float | None, spec: str = ",.2f") -> str:
