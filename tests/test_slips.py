@@ -73,17 +73,23 @@ def test_capacity_of_a_sites_options_in_consecutive_years_but_not_of_alternative
                         "or zeros? Check both rows"]
 
 
-def test_a_capex_below_one_per_tonne_a_year_of_capacity_is_a_warning(tmp_path: Path) -> None:
-    """350 typed for 350 million: 0.01458 USD per t/yr, where real plants cost thousands.
-    A capex of 1 per t/yr, or 0 (a free option), is no warning."""
+def test_a_capex_far_below_the_price_of_its_output_is_a_warning(tmp_path: Path) -> None:
+    """350 typed for 350 million: 0.01458 USD per t/yr, where supply costs 15 USD/t (the
+    median of 10 and 20). A capex of 1 per t/yr, or 0 (a free option), is no warning, nor is
+    the same capex in a workbook whose prices are in millions too."""
     sites = [["site", "technology", "option", "country", "capacity", "capex", "lifetime"],
              ["Osaka", "SEP", "big", "JPN", 24_000, 350, 20],
              ["Perth", "SEP", "small", "AUS", 50, 50, 20],
              ["Kobe", "SEP", "free", "JPN", 50, 0, 20]]
     _, warnings = problems(book(tmp_path, sites=sites))
     assert warnings == ["sheet 'sites', row 2, column 'capex': capex 350 USD for 24,000 t/yr "
-                        "is 0.01458 USD per t/yr: millions? Real plants cost thousands per "
-                        "t/yr; write the capex in USD"]
+                        "is 0.01458 USD per t/yr, against supply prices of 15 USD per unit: "
+                        "millions? A plant costs about a year's output at market prices; write "
+                        "the capex in USD"]
+    in_millions = [["country", "material", "year", "max_quantity", "price"],
+                   ["CHN", "OXIDE", None, None, 10e-6], ["AUS", "OXIDE", None, None, 20e-6]]
+    _, warnings = problems(book(tmp_path, sites=sites, supply=in_millions))
+    assert warnings == []
 
 
 def test_capacity_of_plants_following_each_other_in_a_country(tmp_path: Path) -> None:

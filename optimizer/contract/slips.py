@@ -4,8 +4,10 @@ and a capex too small for any plant.
 Demand, supply limits and capacities change over the years, but rarely by a factor of 100 in
 one step: such a jump is nearly always a slip (kilotonnes typed as tonnes, a zero too many).
 Each is a warning naming both rows, so the analyst can check them; the input stays valid.
-Real plants cost thousands of USD per tonne a year of capacity; a capex below
-MIN_CAPEX_PER_UNIT per unit of yearly capacity is nearly always typed in millions.
+A plant's capex per tonne a year of capacity is of the order of a year's output at market
+prices (0.3-3 times the price of a tonne); one below CAPEX_PRICE_SHARE of the workbook's
+median supply price per unit of yearly capacity is nearly always typed in millions. The price
+sets the scale, so a workbook kept in millions throughout is no slip.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from optimizer.contract.schema import Issue
 from optimizer.contract.wording import number_text, quantity_text
 
 SLIP_FACTOR = 100  # a step this large (up or down) between consecutive years is a warning
-MIN_CAPEX_PER_UNIT = 1.0  # currency per unit of yearly capacity: below it, a warning
+CAPEX_PRICE_SHARE = 1e-3  # of the median supply price, per unit of yearly capacity
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,25 @@ def _capex_warnings(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
                     units: dict[str, str], outputs: dict[str, str],
                     row_column: str) -> list[Issue]:
     """A candidate whose capex (above zero: a free option is deliberate) is below
-    MIN_CAPEX_PER_UNIT per unit of its yearly capacity."""
+    CAPEX_PRICE_SHARE of the median supply price per unit of its yearly capacity."""
     currency = settings.get("currency") or "USD"
+    prices = pd.to_numeric(tables["supply"]["price"], errors="coerce") \
+        if "supply" in tables else pd.Series(dtype=float)
+    prices = prices[prices > 0]
+    if prices.empty:
+        return []
+    least = CAPEX_PRICE_SHARE * float(prices.median())
     warnings = []
     for rec in tables["sites"].to_dict("records"):
         capex, capacity = rec["capex"], rec["capacity"]
-        if capex is None or capacity is None or not 0 < capex < MIN_CAPEX_PER_UNIT * capacity:
+        if capex is None or capacity is None or not 0 < capex < least * capacity:
             continue
         unit = f"{units.get(outputs.get(rec['technology']), 't')}/yr"
         warnings.append(Issue(
             f"capex {number_text(capex)} {currency} for {quantity_text(capacity, unit)} is "
-            f"{number_text(capex / capacity)} {currency} per {unit}: millions? Real plants cost "
-            f"thousands per t/yr; write the capex in {currency}", "sites",
+            f"{number_text(capex / capacity)} {currency} per {unit}, against supply prices of "
+            f"{number_text(float(prices.median()))} {currency} per unit: millions? A plant "
+            f"costs about a year's output at market prices; write the capex in {currency}", "sites",
             int(rec[row_column]), "capex", warning=True))
     return warnings
 
