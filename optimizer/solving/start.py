@@ -23,7 +23,13 @@ import pyomo.environ as pyo
 
 from models import Formulation
 from optimizer.errors import ExitCode
-from optimizer.solving.solve import Highs, SolveOutcome, highs_clock, solve_model
+from optimizer.solving.solve import (
+    Highs,
+    SolveOutcome,
+    forget_solution,
+    highs_clock,
+    solve_model,
+)
 from optimizer.solving.warm import repaired, solve_from
 
 log = logging.getLogger(__name__)
@@ -78,6 +84,7 @@ def solve_with_start(f: Formulation, settings: dict, solver: Highs) -> SolveOutc
     start = heuristic_start(f, settings, budget) if len(f.model.build) else None
     left = {**settings, "time_limit_s": max(limit - budget.spent, 0.0)}
     if start is None:
+        forget_solution(solver)  # a relaxation's values are no start
         outcome = solve_model(f.model, left, solver)
     else:
         outcome = solve_from(f.model, left, solver, start)

@@ -26,7 +26,7 @@ from optimizer.solving.solve import (
     OPTIMAL_GAP,
     Highs,
     SolveOutcome,
-    forget_mip,
+    forget_solution,
     relative_gap,
     solve_model,
     solver_options,
@@ -43,7 +43,7 @@ def repaired(model: pyo.ConcreteModel, settings: dict,
     the MIP's own HiGHS instance (so that its columns line up with the MIP's): the LP's
     solution, a MIP start, and its cost. None when that LP does not solve."""
     with fixed_builds(model):
-        forget_mip(solver)
+        forget_solution(solver)
         results = solver.solve(model, load_solutions=False,
                                raise_exception_on_nonoptimal_result=False,
                                **solver_options(settings, solver))
