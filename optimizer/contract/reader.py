@@ -8,6 +8,7 @@ checking the cells is the validator's job.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import stat
@@ -46,9 +47,10 @@ _CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
 # of a large sheet on its own, the alternation of both is not.
 _ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
 _FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
-# Every match of each pattern holds one of its hints: a sheet with none needs no regex scan.
-_ERROR_HINTS = (b'e"', b"e'")
-_FORMULA_HINTS = (b"<f", b":f")
+# Every match of each pattern holds its hint: a sheet with none needs no full scan. Each hint
+# starts with a literal byte, so finding it (or not) is one fast pass over the sheet.
+_ERROR_HINT = re.compile(rb'e["\']')
+_FORMULA_HINT = re.compile(rb"f(?<=[<:]f)")
 
 
 @dataclass
@@ -233,12 +235,12 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
 
 
 def _may_hold_error_or_formula(xml: bytes) -> bool:
-    return any(_found(pattern, hints, xml) for pattern, hints in
-               ((_FORMULA, _FORMULA_HINTS), (_ERROR, _ERROR_HINTS)))
+    return any(_found(pattern, hint, xml) for pattern, hint in
+               ((_FORMULA, _FORMULA_HINT), (_ERROR, _ERROR_HINT)))
 
 
-def _found(pattern: re.Pattern[bytes], hints: tuple[bytes, ...], xml: bytes) -> bool:
-    return any(hint in xml for hint in hints) and pattern.search(xml) is not None
+def _found(pattern: re.Pattern[bytes], hint: re.Pattern[bytes], xml: bytes) -> bool:
+    return hint.search(xml) is not None and pattern.search(xml) is not None
 
 
 def _scan_cells(rows: Iterable, notes: list[_CellNote], formulas: list[tuple[int, int]]) -> None:
@@ -419,7 +421,9 @@ def _as_pandas_reads(rows: list[list[Any]]) -> pd.DataFrame:
     """Whole numbers as int, dates as midnight datetimes, as pandas reads them."""
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame([[_pandas_cell(v) for v in row] for row in rows], dtype=object)
+    # text, most of the cells, is read as it is
+    return pd.DataFrame([[v if v.__class__ is str else _pandas_cell(v) for v in row]
+                         for row in rows], dtype=object)
 
 
 def _pandas_cell(value: Any) -> Any:
@@ -487,7 +491,13 @@ def _header_position(name: str, cells: pd.DataFrame, filled_rows: list[int]) -> 
 
 def blank_mask(values: list[object]) -> np.ndarray:
     """is_blank of each value, without pandas' per-cell overhead (a large sheet has millions
-    of cells)."""
+    of cells); a column all of text or all of numbers in one pass."""
+    kinds = set(map(type, values))
+    if kinds <= {str} and "" not in map(str.strip, values):
+        return np.zeros(len(values), dtype=bool)
+    if kinds <= {int, float}:
+        with contextlib.suppress(OverflowError):  # an int too large for a float
+            return np.isnan(np.array(values, dtype=float))
     return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
 
 
