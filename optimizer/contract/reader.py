@@ -421,9 +421,9 @@ def _as_pandas_reads(rows: list[list[Any]]) -> pd.DataFrame:
     """Whole numbers as int, dates as midnight datetimes, as pandas reads them."""
     if not rows:
         return pd.DataFrame()
-    # text, most of the cells, is read as it is
-    return pd.DataFrame([[v if v.__class__ is str else _pandas_cell(v) for v in row]
-                         for row in rows], dtype=object)
+    # text, most of the cells, is read as it is, and a fraction stays a float
+    return pd.DataFrame([[v if v.__class__ is str or (v.__class__ is float and not v.is_integer())
+                          else _pandas_cell(v) for v in row] for row in rows], dtype=object)
 
 
 def _pandas_cell(value: Any) -> Any:
