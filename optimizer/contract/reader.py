@@ -437,9 +437,9 @@ def _pandas_cell(value: Any) -> Any:
 def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     """Find the header (the first non-blank row), name the columns, index rows as Excel does."""
     sheet = SHEETS_BY_NAME[name]
-    blank = pd.DataFrame({col: blank_mask(cells[col].tolist()) for col in cells.columns},
-                         index=cells.index)
-    filled_rows = np.flatnonzero(~blank.all(axis=1).to_numpy()).tolist()
+    blank = np.column_stack([blank_mask(cells[col].tolist()) for col in cells.columns]) \
+        if len(cells.columns) else np.ones((len(cells), 1), dtype=bool)
+    filled_rows = np.flatnonzero(~blank.all(axis=1)).tolist()
     if not filled_rows:
         return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
     header_pos = _header_position(sheet.name, cells, filled_rows)
@@ -459,7 +459,9 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     body = cells.iloc[header_pos + 1:, list(names)]
     body.columns = [names[p] for p in names]
     body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
-    body = body[~blank.iloc[header_pos + 1:, list(names)].all(axis=1).to_numpy()]
+    kept = ~blank[header_pos + 1:, list(names)].all(axis=1)
+    if not kept.all():  # blank rows end nothing: they are left out
+        body = body[kept]
     found = []
     for col in body.columns:
         if col not in sheet.column_names:
@@ -495,10 +497,29 @@ def blank_mask(values: list[object]) -> np.ndarray:
     kinds = set(map(type, values))
     if kinds <= {str} and "" not in map(str.strip, values):
         return np.zeros(len(values), dtype=bool)
-    if kinds <= {int, float}:
-        with contextlib.suppress(OverflowError):  # an int too large for a float
-            return np.isnan(np.array(values, dtype=float))
+    if kinds <= {int, float, str}:  # numbers under a header: only the text cells one by one
+        types = list(map(type, values))
+        texts = _positions(types, str)
+        if len(texts) <= TEXT_AMONG_NUMBERS:
+            numbers = list(values)
+            for i in texts:
+                numbers[i] = 0.0
+            with contextlib.suppress(OverflowError):  # an int too large for a float
+                blank = np.isnan(np.array(numbers, dtype=float))
+                blank[texts] = [not values[i].strip() for i in texts]
+                return blank
     return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
+
+
+TEXT_AMONG_NUMBERS = 100  # text cells (headers, titles) a column of numbers may hold
+
+
+def _positions(items: list[Any], item: Any) -> list[int]:
+    """Where `item` is in `items`, for an item that is rare (list.index runs in C)."""
+    found: list[int] = []
+    for _ in range(items.count(item)):
+        found.append(items.index(item, found[-1] + 1 if found else 0))
+    return found
 
 
 def is_blank(value: object) -> bool:
