@@ -35,7 +35,7 @@ from benchmarks.orlib import CAPA_OPTIMA, problem_sheets, read_cap
 from benchmarks.run import PHASES
 from optimizer.excel.sheets import write_sheets
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib" / "capa.txt"
+SOURCE = Path("/work/shared/benchmarks/orlib/capa.txt")  # as benchmarks.reading
 
 
 def write_case(source: Path, capacity: float, time_limit: float, target: Path) -> Path:

@@ -168,3 +168,28 @@ def test_a_start_within_the_gap_is_the_plan_without_a_mip(monkeypatch):
     mip = solve_with_start(build_model(data, links_up_front=False), data.settings,
                            new_solver())
     assert mips and mip.objective == pytest.approx(outcome.objective, rel=1e-9)
+
+
+def test_time_limit_of_each_run_on_a_persistent_instance(tmp_path):
+    """HiGHS measures an LP's time limit on the instance's clock, across runs, a MIP's from
+    the MIP's own start: after runs that took HiGHS time, an LP's limit is moved on by it
+    and a MIP's is the setting itself (moved on, the MIP after the start's relaxations got
+    their time again)."""
+    data = warehouse_case(tmp_path)
+    f = build_model(data, link_routes=False)
+    solver = new_solver()
+    settings = {**data.settings, "time_limit_s": 100.0}
+    with start_module.relaxed_builds(f.model):
+        solve_model(f.model, settings, solver)
+        clock = highs_clock(solver)
+        assert clock > 0
+        solve_model(f.model, settings, solver)
+        assert _time_limit(solver) == pytest.approx(100 + clock)
+    solve_model(f.model, settings, solver)
+    assert _time_limit(solver) == pytest.approx(100)
+
+
+def _time_limit(solver) -> float:
+    """The time limit HiGHS was last given (highspy answers with its status first)."""
+    _, value = solver._solver_model.getOptionValue("time_limit")
+    return value

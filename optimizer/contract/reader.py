@@ -8,6 +8,7 @@ checking the cells is the validator's job.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import stat
@@ -46,9 +47,10 @@ _CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
 # of a large sheet on its own, the alternation of both is not.
 _ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
 _FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
-# Every match of each pattern holds one of its hints: a sheet with none needs no regex scan.
-_ERROR_HINTS = (b'e"', b"e'")
-_FORMULA_HINTS = (b"<f", b":f")
+# Every match of each pattern holds its hint: a sheet with none needs no full scan. Each hint
+# starts with a literal byte, so finding it (or not) is one fast pass over the sheet.
+_ERROR_HINT = re.compile(rb'e["\']')
+_FORMULA_HINT = re.compile(rb"f(?<=[<:]f)")
 
 
 @dataclass
@@ -233,12 +235,12 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
 
 
 def _may_hold_error_or_formula(xml: bytes) -> bool:
-    return any(_found(pattern, hints, xml) for pattern, hints in
-               ((_FORMULA, _FORMULA_HINTS), (_ERROR, _ERROR_HINTS)))
+    return any(_found(pattern, hint, xml) for pattern, hint in
+               ((_FORMULA, _FORMULA_HINT), (_ERROR, _ERROR_HINT)))
 
 
-def _found(pattern: re.Pattern[bytes], hints: tuple[bytes, ...], xml: bytes) -> bool:
-    return any(hint in xml for hint in hints) and pattern.search(xml) is not None
+def _found(pattern: re.Pattern[bytes], hint: re.Pattern[bytes], xml: bytes) -> bool:
+    return hint.search(xml) is not None and pattern.search(xml) is not None
 
 
 def _scan_cells(rows: Iterable, notes: list[_CellNote], formulas: list[tuple[int, int]]) -> None:
@@ -419,7 +421,9 @@ def _as_pandas_reads(rows: list[list[Any]]) -> pd.DataFrame:
     """Whole numbers as int, dates as midnight datetimes, as pandas reads them."""
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame([[_pandas_cell(v) for v in row] for row in rows], dtype=object)
+    # text, most of the cells, is read as it is, and a fraction stays a float
+    return pd.DataFrame([[v if v.__class__ is str or (v.__class__ is float and not v.is_integer())
+                          else _pandas_cell(v) for v in row] for row in rows], dtype=object)
 
 
 def _pandas_cell(value: Any) -> Any:
@@ -433,9 +437,9 @@ def _pandas_cell(value: Any) -> Any:
 def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     """Find the header (the first non-blank row), name the columns, index rows as Excel does."""
     sheet = SHEETS_BY_NAME[name]
-    blank = pd.DataFrame({col: blank_mask(cells[col].tolist()) for col in cells.columns},
-                         index=cells.index)
-    filled_rows = np.flatnonzero(~blank.all(axis=1).to_numpy()).tolist()
+    blank = np.column_stack([blank_mask(cells[col].tolist()) for col in cells.columns]) \
+        if len(cells.columns) else np.ones((len(cells), 1), dtype=bool)
+    filled_rows = np.flatnonzero(~blank.all(axis=1)).tolist()
     if not filled_rows:
         return RawTable(pd.DataFrame(columns=list(sheet.column_names)), 1, {})
     header_pos = _header_position(sheet.name, cells, filled_rows)
@@ -455,7 +459,9 @@ def _to_table(name: str, cells: pd.DataFrame, book: RawWorkbook) -> RawTable:
     body = cells.iloc[header_pos + 1:, list(names)]
     body.columns = [names[p] for p in names]
     body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
-    body = body[~blank.iloc[header_pos + 1:, list(names)].all(axis=1).to_numpy()]
+    kept = ~blank[header_pos + 1:, list(names)].all(axis=1)
+    if not kept.all():  # blank rows end nothing: they are left out
+        body = body[kept]
     found = []
     for col in body.columns:
         if col not in sheet.column_names:
@@ -487,8 +493,33 @@ def _header_position(name: str, cells: pd.DataFrame, filled_rows: list[int]) -> 
 
 def blank_mask(values: list[object]) -> np.ndarray:
     """is_blank of each value, without pandas' per-cell overhead (a large sheet has millions
-    of cells)."""
+    of cells); a column all of text or all of numbers in one pass."""
+    kinds = set(map(type, values))
+    if kinds <= {str} and "" not in map(str.strip, values):
+        return np.zeros(len(values), dtype=bool)
+    if kinds <= {int, float, str}:  # numbers under a header: only the text cells one by one
+        types = list(map(type, values))
+        texts = _positions(types, str)
+        if len(texts) <= TEXT_AMONG_NUMBERS:
+            numbers = list(values)
+            for i in texts:
+                numbers[i] = 0.0
+            with contextlib.suppress(OverflowError):  # an int too large for a float
+                blank = np.isnan(np.array(numbers, dtype=float))
+                blank[texts] = [not values[i].strip() for i in texts]
+                return blank
     return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
+
+
+TEXT_AMONG_NUMBERS = 100  # text cells (headers, titles) a column of numbers may hold
+
+
+def _positions(items: list[Any], item: Any) -> list[int]:
+    """Where `item` is in `items`, for an item that is rare (list.index runs in C)."""
+    found: list[int] = []
+    for _ in range(items.count(item)):
+        found.append(items.index(item, found[-1] + 1 if found else 0))
+    return found
 
 
 def is_blank(value: object) -> bool:

@@ -300,6 +300,8 @@ def _parse_column(sheet: Sheet, column: Column, rows: list[int], values: list[An
     parsed = _quick_values(column.kind, values)
     reported = {row for sheet_name, row, name in book.bad_cells
                 if sheet_name == sheet.name and name == column.name}
+    if not reported and _UNDECIDED not in parsed:  # a column of plain cells
+        return parsed
     for i, value in enumerate(parsed):
         if value is _UNDECIDED or rows[i] in reported:
             parsed[i] = _parse_record_cell(sheet, column, rows[i], values[i], settings, book,
@@ -310,16 +312,34 @@ def _parse_column(sheet: Sheet, column: Column, rows: list[int], values: list[An
 def _quick_values(kind: Kind, values: list[Any]) -> list[Any]:
     """What parse_cell gives for the cells that are plainly valid (pandas reads whole numbers
     as int), _UNDECIDED for the others."""
+    kinds = set(map(type, values))
     if kind in (Kind.CODE, Kind.TEXT, Kind.LIST):
-        trimmed = [v.strip() if type(v) is str else "" for v in values]
-        return [text if text else _UNDECIDED for text in trimmed]
+        trimmed = list(map(str.strip, values)) if kinds <= {str} else \
+            [v.strip() if type(v) is str else "" for v in values]
+        return [text if text else _UNDECIDED for text in trimmed] if "" in trimmed \
+            else trimmed
     if kind in (Kind.NUMBER, Kind.SHARE):
+        numbers = _plain_numbers(values) if kinds <= {float, int} else None
+        if numbers is not None:
+            return numbers
         return [float(v) if type(v) in (float, int) and -MAX_MAGNITUDE < v < MAX_MAGNITUDE
                 else _UNDECIDED for v in values]
     if kind in (Kind.INTEGER, Kind.YEAR):
+        if kinds <= {int} and max(map(abs, values), default=0) < MAX_MAGNITUDE:
+            return list(values)
         return [v if type(v) is int and -MAX_MAGNITUDE < v < MAX_MAGNITUDE else _UNDECIDED
                 for v in values]
     return [_UNDECIDED] * len(values)
+
+
+def _plain_numbers(values: list[float | int]) -> list[float] | None:
+    """The numbers as floats in one pass when every one is within MAX_MAGNITUDE of 0 (none
+    NaN); None when one is not."""
+    try:
+        array = np.array(values, dtype=float)
+    except OverflowError:  # an int too large for a float
+        return None
+    return array.tolist() if bool(np.all(np.abs(array) < MAX_MAGNITUDE)) else None
 
 
 def _parse_record_cell(sheet: Sheet, column: Column, row: int, value: Any,
@@ -395,7 +415,8 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_horizon(settings, setting_rows.get("first_year"), issues)
     _check_compare(settings, setting_rows.get("compare"), issues)
     _check_required_rows(tables, book, issues)
-    _check_duplicate_keys(tables, issues)
+    shared = _shared_keys(tables)
+    _check_duplicate_keys(tables, shared, issues)
     _check_case_twins(tables, issues)
     _check_groups(tables, issues)
     _check_references(tables, issues)
@@ -405,7 +426,7 @@ def _check_across_sheets(settings: dict[str, Any], setting_rows: dict[str, int],
     _check_growth(tables, issues)
     _check_stockpiles(tables, issues)
     _check_scenarios(tables, issues)
-    _check_route_precedence(tables, issues)
+    _check_route_precedence(tables, shared.get("routes"), issues)
 
 
 def _check_compare(settings: dict[str, Any], row: int | None, issues: list[Issue]) -> None:
@@ -439,15 +460,23 @@ def _check_required_rows(tables: dict[str, pd.DataFrame], book: RawWorkbook,
                                 "needed", sheet.name))
 
 
-def _check_duplicate_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+def _shared_keys(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """For each sheet with a key, whether each row shares its key with another row."""
+    return {name: frame.duplicated(subset=list(SHEETS_BY_NAME[name].key), keep=False)
+            .to_numpy() for name, frame in tables.items()
+            if SHEETS_BY_NAME[name].key and not frame.empty}
+
+
+def _check_duplicate_keys(tables: dict[str, pd.DataFrame], shared_keys: dict[str, np.ndarray],
+                          issues: list[Issue]) -> None:
     bad = _error_cells(issues)
     for name, frame in tables.items():
         sheet = SHEETS_BY_NAME[name]
-        if not sheet.key or frame.empty:
+        if name not in shared_keys:
             continue
         seen: dict[tuple, int] = {}
         # only rows that share their key with another can be or precede a duplicate
-        shared = frame[frame.duplicated(subset=list(sheet.key), keep=False)]
+        shared = frame[shared_keys[name]]
         for record in zip(*columns(shared, [*sheet.key, ROW]), strict=True):
             key, row = record[:-1], record[-1]
             if any(v is None for v in key) and not _blank_key_allowed(sheet, key):
@@ -551,33 +580,49 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in zip(*columns(frame, names), strict=True)]
 
 
-def _check_route_precedence(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+def _check_route_precedence(tables: dict[str, pd.DataFrame], shared: np.ndarray | None,
+                            issues: list[Issue]) -> None:
+    """Rows as specific as another on the same route; `shared`: whether each row shares
+    its key (from, to, material) with another row (None: the sheet has no rows)."""
+    if shared is None:
+        return
     groups: dict[str, tuple[str, ...]] = {}
     for group, country in tables["groups"][["group", "country"]].itertuples(index=False):
         groups[group] = (*groups.get(group, ()), country)
     materials = list(tables["materials"]["material"])
     routes = tables["routes"][["from_country", "to_country", "material", ROW]]
-    contested = routes[_contested(routes, groups, materials)]
+    contested = routes[_contested(routes, shared, groups, materials)]
     issues += choose_routes(records(contested), groups, materials)[1]
 
 
-def _contested(routes: pd.DataFrame, groups: dict[str, tuple[str, ...]],
+def _contested(routes: pd.DataFrame, shared: np.ndarray, groups: dict[str, tuple[str, ...]],
                materials: list[str]) -> np.ndarray:
     """Rows that may share a route with another row (a few more, never fewer): a row alone on
     its routes holds them unchallenged, so choose_routes finds the same problems among these
-    rows as among all of them, without walking every row of a large table."""
-    named = list(zip(*columns(routes, ["from_country", "to_country", "material"]),
-                     strict=True))
-    specific = np.fromiter((o not in groups and d not in groups and m is not None
-                            for o, d, m in named), dtype=bool, count=len(named))
-    expanded = {key for (o, d, m), one in zip(named, specific, strict=True) if not one
-                for key in _route_keys(o, d, m, groups, materials)}
-    shared = routes.duplicated(subset=["from_country", "to_country", "material"], keep=False)
-    contested = ~specific | shared.to_numpy()
+    rows as among all of them, without walking every row of a large table. `shared`: the
+    rows that share (from, to, material) with another."""
+    origins, dests, materials_named = columns(routes, ["from_country", "to_country",
+                                                       "material"])
+    grouped = set(groups)
+    specific = ~(_member(origins, grouped) | _member(dests, grouped)
+                 | _member(materials_named, {None}))
+    general = np.flatnonzero(~specific).tolist()
+    expanded = {key for i in general for key in _route_keys(
+        origins[i], dests[i], materials_named[i], groups, materials)}
+    contested = ~specific | shared
     if expanded:
+        named = zip(origins, dests, materials_named, strict=True)
         contested |= np.fromiter((key in expanded for key in named), dtype=bool,
-                                 count=len(named))
+                                 count=len(origins))
     return contested
+
+
+def _member(values: list[Any], among: set[Any]) -> np.ndarray:
+    """Whether each value is in `among`, deciding each distinct value once."""
+    inside = set(values) & among
+    if not inside:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter(map(inside.__contains__, values), dtype=bool, count=len(values))
 
 
 def _check_groups(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
@@ -599,7 +644,10 @@ def _check_references(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
             if column.ref is None:
                 continue
             valid = known[column.ref]
-            for value, row in zip(*columns(frame, [column.name, ROW]), strict=True):
+            values = frame[column.name].tolist()
+            if set(values) <= valid | {None}:  # most columns: no row to walk
+                continue
+            for value, row in zip(values, frame[ROW].tolist(), strict=True):
                 if value is not None and value not in valid:
                     issues.append(Issue(_unknown_code_message(column.ref, value, valid), name,
                                         row, column.name))

@@ -31,6 +31,7 @@ from optimizer.solving.solve import (
     OPTIMAL_GAP,
     Highs,
     SolveOutcome,
+    forget_solution,
     highs_clock,
     relative_gap,
     solve_model,
@@ -101,6 +102,7 @@ def solve_with_start(f: Formulation, settings: dict, solver: Highs) -> SolveOutc
     start = heuristic_start(f, settings, budget) if len(f.model.build) else None
     left = {**settings, "time_limit_s": max(limit - budget.spent, 0.0)}
     if start is None:
+        forget_solution(solver)  # a relaxation's values are no start
         outcome = solve_model(f.model, left, solver)
     elif within_gap(start, settings):
         outcome = kept(f, solver, start)
