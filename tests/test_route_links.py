@@ -9,7 +9,6 @@ from pathlib import Path
 import pyomo.environ as pyo
 import pytest
 from conftest import tiny_sheets
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from benchmarks.orlib import OPTIMA, problem_sheets, read_cap
 from models import build_model
@@ -17,7 +16,7 @@ from models.data import ModelData
 from optimizer.contract.validate import load_inputs
 from optimizer.excel.sheets import write_sheets
 from optimizer.solving.pipeline import prepare
-from optimizer.solving.solve import solve_model
+from optimizer.solving.solve import Highs, solve_model
 
 CAP41 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cap41.txt"
 SITES_HEADER = ["site", "technology", "option", "country", "capacity", "capex",
