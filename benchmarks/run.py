@@ -43,17 +43,19 @@ def timed_solve(source: Path, plan: Path,
     the outcome. `build_options` go to `build_model` (e.g. link_routes=False)."""
     import pyomo.environ as pyo
 
+    from models.memory import solve_scope
     from optimizer.contract.validate import load_inputs
     from optimizer.excel.plan_writer import write_plan
     from optimizer.solving.pipeline import PhaseTimer, prepare, solve_data
 
     timer = PhaseTimer()
-    data = prepare(load_inputs(source))
-    data.settings["compare"] = "none"  # the plan's own solve, without counterfactuals
-    timer.lap("read")
-    solved = solve_data(data, timer, **build_options)
-    write_plan(solved.plan, plan)
-    timer.lap("write")
+    with solve_scope():  # as `optimizer solve`'s
+        data = prepare(load_inputs(source))
+        data.settings["compare"] = "none"  # the plan's own solve, without counterfactuals
+        timer.lap("read")
+        solved = solve_data(data, timer, **build_options)
+        write_plan(solved.plan, plan)
+        timer.lap("write")
     row = {**dict.fromkeys(PHASES, 0.0), **timer.seconds,  # a phase not run took no time
            "tool_peak_mb": peak_mb()}
     model = solved.formulation.model

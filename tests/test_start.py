@@ -18,6 +18,7 @@ from models import build_model
 from models.data import ModelData
 from optimizer.contract.validate import load_inputs
 from optimizer.errors import ExitCode
+from optimizer.solving.duals import builds_key, fixed_build_lp, restore_basis
 from optimizer.solving.pipeline import prepare
 from optimizer.solving.solve import ABS_GAP, highs_clock, new_solver, solve_model
 from optimizer.solving.start import (
@@ -168,6 +169,27 @@ def test_a_start_within_the_gap_is_the_plan_without_a_mip(monkeypatch):
     mip = solve_with_start(build_model(data, links_up_front=False), data.settings,
                            new_solver())
     assert mips and mip.objective == pytest.approx(outcome.objective, rel=1e-9)
+
+
+def test_the_marginal_costs_of_a_kept_start_resume_its_lps_basis():
+    """The start's fixed-build LP is the marginal-cost LP of a plan that is that start: it
+    resumes from the basis kept for those builds, after the solver was cleared (a MIP, or a
+    start kept as a MIP would leave it), and takes no iteration; with other builds there
+    is no basis to resume."""
+    data = prepare(load_inputs(EXAMPLE))
+    data.settings["mip_gap"] = 0.05
+    f, solver = build_model(data, links_up_front=False), new_solver()
+    outcome = solve_with_start(f, data.settings, solver)
+    assert outcome.objective == outcome.start_cost
+    assert builds_key(f.model) in solver.fixed_build_bases
+    with fixed_build_lp(f, data.settings, solver) as lp:
+        assert solver._solver_model.getInfo().simplex_iteration_count == 0
+        assert lp.objective == pytest.approx(outcome.objective, rel=1e-9)
+        assert lp.marginals is not None
+    built = next(v for v in f.model.build.values() if v.value > 0.5)
+    built.set_value(0)
+    solver._solver_model.clearSolver()
+    assert not restore_basis(solver, f.model)
 
 
 def test_time_limit_of_each_run_on_a_persistent_instance(tmp_path):

@@ -20,7 +20,13 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import Formulation
 from models.data import UnitKind
-from optimizer.solving.solve import Highs, forget_mip, solve_model, solver_options
+from optimizer.solving.solve import (
+    NO_UPDATES,
+    Highs,
+    forget_mip,
+    solve_model,
+    solver_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +67,21 @@ def fixed_build_lp(f: Formulation, settings: dict,
         with fixed_builds(m):
             lp = FixedBuildLP(solver or Highs())
             forget_mip(lp.solver)
+            if lp.solver._model is m:  # the builds fixed: HiGHS keeps a basis set after
+                lp.solver.update()
+            else:
+                lp.solver.set_instance(m)
+            restore_basis(lp.solver, m)
             results = lp.solver.solve(m, load_solutions=False,
                                       raise_exception_on_nonoptimal_result=False,
+                                      auto_updates=NO_UPDATES,
                                       **solver_options(settings, lp.solver))
             if results.termination_condition != \
                     TerminationCondition.convergenceCriteriaSatisfied:
                 log.warning("marginal costs unavailable: the fixed-build LP ended %s",
                             results.termination_condition.name)
             else:
+                remember_basis(lp.solver, m)
                 duals = results.solution_loader.get_duals()
                 reduced = results.solution_loader.get_reduced_costs(
                     [m.produce[i] for i in m.produce])
@@ -95,6 +108,31 @@ def fixed_builds(m: pyo.ConcreteModel) -> Iterator[None]:
         for v in free:
             v.unfix()
             v.domain = pyo.Binary
+
+
+def builds_key(m: pyo.ConcreteModel) -> tuple[int, ...]:
+    """The model's builds, rounded: which fixed-build LP it would solve."""
+    return tuple(round(v.value or 0) for v in m.build.values())
+
+
+def remember_basis(solver: Highs, m: pyo.ConcreteModel) -> None:
+    """After a fixed-build LP solved to optimality on `solver`: keep its basis, by builds."""
+    highs = solver._solver_model  # Pyomo exposes no public accessor
+    solver.fixed_build_bases[builds_key(m)] = highs.getBasis()
+
+
+def restore_basis(solver: Highs, m: pyo.ConcreteModel) -> bool:
+    """Before a fixed-build LP on `solver`, up to date: start from the basis that LP had
+    when solved before at the same builds (after a MIP that kept its start, the marginal
+    costs then take no iteration instead of ~20,000 on the base case, and read the duals
+    the start's LP had). True when there was one."""
+    basis = solver.fixed_build_bases.get(builds_key(m))
+    highs = solver._solver_model
+    if basis is None or (len(basis.col_status), len(basis.row_status)) != \
+            (highs.getNumCol(), highs.getNumRow()):
+        return False
+    highs.setBasis(basis)
+    return True
 
 
 def _dependence(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:

@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 
 from models import Formulation, build_model
 from models.data import ModelData
+from models.memory import solve_scope
 from optimizer.contract.inputs import Inputs
 from optimizer.contract.to_model import build_data
 from optimizer.errors import ExitCode, InfeasibleError, SolverError, Status, TimeLimitNoPlanError
@@ -88,7 +89,12 @@ def solve_data(data: ModelData, timer: PhaseTimer | None = None, budgets: bool =
     """Build, solve and read the plan of `data` (see post_solve) and, with `comparisons`,
     the counterfactuals its `compare` setting asks for (which may narrow the plan's gap
     first); `build_options` go to build_model (e.g. link_routes=False)."""
-    timer = timer or PhaseTimer()
+    with solve_scope():
+        return _solve_data(data, timer or PhaseTimer(), budgets, comparisons, build_options)
+
+
+def _solve_data(data: ModelData, timer: PhaseTimer, budgets: bool, comparisons: bool,
+                build_options: dict[str, bool]) -> Solved:
     f = build_model(data, links_up_front=False, **build_options)
     timer.lap("build")
     solver = new_solver()

@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import highspy
 import pyomo.environ as pyo
 from pyomo.common.log import LogStream
 from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
@@ -24,6 +25,12 @@ class Highs(BulkHighs):
     interruptible (a signal stops the running solve instead of being lost in HiGHS's
     callbacks), with HiGHS's log on stderr under -v and the solver line on a terminal
     otherwise."""
+
+    def __init__(self, **kwds) -> None:
+        super().__init__(**kwds)
+        # The optimal basis of each fixed-build LP solved on this instance, by its builds
+        # (see `optimizer.solving.duals.restore_basis`).
+        self.fixed_build_bases: dict[tuple[int, ...], highspy.HighsBasis] = {}
 
     def solve(self, model: pyo.ConcreteModel, **kwds) -> Results:
         if HIGHS_LOG.isEnabledFor(logging.DEBUG):

@@ -19,7 +19,7 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from models import Formulation
 from optimizer import solver_line
 from optimizer.errors import Status
-from optimizer.solving.duals import fixed_builds
+from optimizer.solving.duals import fixed_builds, remember_basis
 from optimizer.solving.solve import (
     ABS_GAP,
     NARROWING,
@@ -55,6 +55,7 @@ def repaired(model: pyo.ConcreteModel, settings: dict, solver: Highs,
             extra = {"auto_updates": NO_UPDATES}
         results = _fixed_build_lp(model, settings, solver, extra, warm=builds_only)
         if results.termination_condition is TerminationCondition.convergenceCriteriaSatisfied:
+            remember_basis(solver, model)
             return incumbent(solver), float(results.incumbent_objective)
     return None
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from models.data import ModelData
+from models.memory import solve_scope
 from optimizer import __version__
 from optimizer.contract.validate import load_inputs
 from optimizer.errors import ExitCode
@@ -66,6 +67,13 @@ def solve_workbook(input_path: Path, output_path: Path | None = None, write: boo
             make_folder(output.parent)
         check_output_path(output, [input_path])
     overrides = {**(settings or {}), **({"compare": compare} if compare is not None else {})}
+    with solve_scope():  # the whole solve: its models live until the plan is written
+        return _solve_workbook(input_path, output, write, threads, overrides, timer, started)
+
+
+def _solve_workbook(input_path: Path, output: Path, write: bool, threads: int | None,
+                    overrides: dict[str, Any], timer: PhaseTimer, started: datetime
+                    ) -> SolvedWorkbook:
     inputs = load_inputs(input_path, overrides)
     data = prepare(inputs, threads)
     for warning in data.warnings:  # the input's, and what preparing the model found

@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 
 from models import Formulation, build_model
 from models.data import ModelData
+from models.memory import solve_scope
 from optimizer import interrupt, solver_line
 from optimizer.contract.inputs import ROW, Inputs
 from optimizer.contract.validate import load_inputs
@@ -116,14 +117,15 @@ def _solve_cold(inputs: Inputs, run: Run, threads: int | None, base: BaseRun | N
     """A cold run's result, and its solve kept for narrowing (None without a plan)."""
     start = time.perf_counter()
     try:
-        varied = apply_changes(inputs, run.changes)
-        check_ranges(varied, run)
-        data = prepare(varied, threads)
-        f, solver = build_model(data), new_solver()
-        side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
-        study = _compared(side, base)
-        plan, kept = _planned(side, solver, study)
-        return _result(run, side, plan, start, study), kept
+        with solve_scope():
+            varied = apply_changes(inputs, run.changes)
+            check_ranges(varied, run)
+            data = prepare(varied, threads)
+            f, solver = build_model(data), new_solver()
+            side = _narrowed(f, solver, solve_model(f.model, data.settings, solver), base)
+            study = _compared(side, base)
+            plan, kept = _planned(side, solver, study)
+            return _result(run, side, plan, start, study), kept
     except OptimizerError as err:
         return _failed(run, err, start), None
 
