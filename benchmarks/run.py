@@ -65,20 +65,23 @@ def timed_solve(source: Path, plan: Path,
     return row, model, data, solved.outcome
 
 
-def highs_alone(model: Any, settings: dict, mps: Path) -> dict[str, float]:
-    """Write `model` as MPS and time HiGHS alone on it, with the tool's gap and time limit,
-    in a child process (so that its peak memory is its own)."""
-    model.write(str(mps), format="mps")
+def highs_alone(model: Any, settings: dict, mps: Path, seed: int | None = None,
+                written: bool = False) -> dict[str, float]:
+    """Write `model` as MPS (unless `written`) and time HiGHS alone on it, with the tool's
+    gap and time limit (and HiGHS's `random_seed`), in a child process (so that its peak
+    memory is its own)."""
+    if not written:
+        model.write(str(mps), format="mps")
     args = json.dumps({"mps": str(mps), "gap": settings["mip_gap"],
                        "limit": float(settings["time_limit_s"]),
-                       "threads": settings.get("threads")})
+                       "threads": settings.get("threads"), "seed": seed})
     done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--highs", args],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_highs(mps: str, gap: float, limit: float,
-              threads: int | None = None) -> dict[str, float]:
+def run_highs(mps: str, gap: float, limit: float, threads: int | None = None,
+              seed: int | None = None) -> dict[str, float]:
     import highspy
 
     highs = highspy.Highs()
@@ -87,6 +90,8 @@ def run_highs(mps: str, gap: float, limit: float,
     highs.setOptionValue("time_limit", limit)
     if threads:
         highs.setOptionValue("threads", int(threads))
+    if seed is not None:
+        highs.setOptionValue("random_seed", int(seed))
     highs.readModel(mps)
     start = time.perf_counter()
     highs.run()

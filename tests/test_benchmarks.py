@@ -100,3 +100,15 @@ def test_translation_benchmark_runs_on_a_small_generated_case(tmp_path):
         assert run["nonzeros"] > 130 and run["build s"] > 0 and run["translate s"] > 0
     lines = translation.report(medians).splitlines()
     assert lines[2] == "| rows | 30 | 30 | |" and len(lines) == 8
+
+
+def test_base_case_benchmark_runs_on_the_example():
+    """The whole command timed from this checkout against itself once, on the example:
+    both runs print the same answer; HiGHS alone runs once per seed."""
+    from benchmarks import base_case
+
+    checkouts = {"old": base_case.HERE, "new": base_case.HERE}
+    seconds, same = base_case.compare(checkouts, EXAMPLE, ["--compare", "none"], repeats=1)
+    assert same and all(len(runs) == 1 and runs[0] > 0 for runs in seconds.values())
+    alone = base_case.highs_alone_seconds(EXAMPLE)
+    assert len(alone) == len(base_case.SEEDS) and min(alone) > 0

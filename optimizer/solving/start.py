@@ -16,8 +16,9 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import highspy
 import pyomo.environ as pyo
@@ -49,6 +50,7 @@ BUILT = 1e-6  # a build the relaxation takes above this much is rounded up
 # builds far too much (on capa at 8000: 170 million against 32 million from 0.1).
 ROUNDING_THRESHOLDS = (0.1, 0.25, 0.5, BUILT)
 ROUNDS_SHARE = 0.4  # of the heuristic's time, for the relaxations; the rest rounds
+COUNT_SEARCH_STEPS = 4  # bisections of the number of groups built, at most
 
 
 @dataclass
@@ -162,22 +164,50 @@ def heuristic_start(f: Formulation, settings: dict, budget: Budget) -> Start | N
         relaxation = tightened_relaxation(f, settings, budget)
     if not relaxation.solved:
         return None
+    ranked = ranked_builds(f, {key: var.value or 0.0 for key, var in f.model.build.items()})
+    costs: dict[int, float | None] = {}  # plans tried: how many groups built -> cost
     best = None
-    relaxed = {key: var.value or 0.0 for key, var in f.model.build.items()}
-    tried: set[tuple[int, ...]] = set()
-    for threshold in ROUNDING_THRESHOLDS:
-        if budget.used():
-            break
-        builds = round_builds(f, relaxed, threshold)
-        if builds in tried:  # a tight relaxation rounds to one plan from every threshold
-            continue
-        tried.add(builds)
+
+    def attempt(count: int) -> None:
+        nonlocal best
+        if count in costs or budget.used():
+            return
+        build_first(ranked, count)
         repair = repaired(f.model, budget.settings(settings), budget.solver, builds_only=True)
-        log.debug("builds above %g of the relaxation's, with their best operations: %s",
-                 threshold, f"{repair[1]:.10g}" if repair else "no plan in time")
+        costs[count] = repair[1] if repair else None
+        log.debug("the %d groups the relaxation builds most, with their best operations: %s"
+                  " (%.1f s of HiGHS so far)", count,
+                  f"{repair[1]:.10g}" if repair else "no plan in time", budget.spent)
         if repair and (best is None or repair[1] < best[1]):
             best = repair
+
+    for threshold in ROUNDING_THRESHOLDS:
+        attempt(sum(1 for total, _ in ranked if total > threshold))
+    _search_count(costs, attempt, len(ranked))
     return Start(*best, relaxation.bound) if best else None
+
+
+def _search_count(costs: dict[int, float | None], attempt: Callable[[int], None],
+                  most: int) -> None:
+    """Between the counts tried next to the cheapest, try the count halfway to each, while
+    they differ and the time lasts (a bisection for the cheapest count of groups built, for
+    a cost that falls with the shortage and rises with the capex): with a weak relaxation
+    the thresholds' counts may lie far apart (on capa at 14000 the cheapest of them built
+    every site the relaxation touched, ten times the optimum's cost)."""
+    for _ in range(COUNT_SEARCH_STEPS):
+        tried = sorted(c for c, v in costs.items() if v is not None)
+        if not tried:
+            return
+        best = min(tried, key=lambda c: costs[c])
+        at = tried.index(best)
+        low = tried[at - 1] if at > 0 else 0
+        high = tried[at + 1] if at + 1 < len(tried) else most
+        halves = [c for c in ((low + best) // 2, (best + high + 1) // 2)
+                  if c not in costs and low < c < high]
+        if not halves:
+            return
+        for count in halves:
+            attempt(count)
 
 
 @contextlib.contextmanager
@@ -196,16 +226,20 @@ def relaxed_builds(m: pyo.ConcreteModel) -> Iterator[None]:
 def tightened_relaxation(f: Formulation, settings: dict, budget: Budget) -> Relaxation:
     """Solve the relaxation, then add the route links it violates and solve it again, until
     none is violated, LINK_ROUNDS, or the rounds have spent their share of `budget` in HiGHS
-    or as much again outside it (Pyomo's part of adding rows); the last relaxation solved
-    stays loaded in the model."""
+    or as much again outside it (Pyomo's part of adding rows), or what is left of that share
+    is less than the last round took (a round cut off by the limit is time lost to the MIP:
+    on capa at 14000 its fourth round, 13% of the heuristic's time, gave nothing); the last
+    relaxation solved stays loaded in the model."""
     relaxation = Relaxation()
     rounds_started = time.perf_counter()
+    last_round = 0.0  # HiGHS's seconds for the last relaxation solved
     for _ in range(LINK_ROUNDS if budget.seconds > 0 else 0):
         if relaxation.solved:
             violated = f.violated_links()
             relaxation.converged = not violated
             late = time.perf_counter() - rounds_started > ROUNDS_SHARE * budget.seconds
-            if not violated or late or budget.used(ROUNDS_SHARE):
+            if not violated or late or budget.used(ROUNDS_SHARE) \
+                    or budget.spent + last_round > ROUNDS_SHARE * budget.seconds:
                 break
             relaxation.links += f.add_links(violated)
             budget.solver.add_constraints(relaxation.links[-len(violated):])
@@ -219,7 +253,39 @@ def tightened_relaxation(f: Formulation, settings: dict, budget: Budget) -> Rela
         if not relaxation.solved:  # Pyomo's translation of the model for HiGHS: not a round
             rounds_started = time.perf_counter()
         relaxation.solved, relaxation.bound = True, outcome.objective
+        last_round = outcome.seconds
     return relaxation
+
+
+def ranked_builds(f: Formulation, relaxed: dict) -> list[tuple[float, list[tuple[Any, bool]]]]:
+    """For each site and technology with free builds, how much the relaxation (build key ->
+    value, `relaxed`) builds there in all, and each free build variable with whether the
+    rounding builds it: the option built most, in the first year it is built more than
+    BUILT. Most built first."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for (unit, year), var in f.model.build.items():
+        if not var.fixed:
+            u = f.data.units[unit]
+            groups[u.site, u.technology].append((unit, year, var))
+    ranked = []
+    for members in groups.values():
+        taken = [(unit, year, relaxed[unit, year]) for unit, year, _ in members]
+        total, chosen = _first_build_of_most_built(taken)
+        ranked.append((total, [(var, (unit, year) == chosen) for unit, year, var in members]))
+    ranked.sort(key=lambda group: -group[0])
+    return ranked
+
+
+def build_first(ranked: list[tuple[float, list[tuple[Any, bool]]]], count: int
+                ) -> tuple[int, ...]:
+    """Set the builds of the first `count` groups of `ranked` as the rounding chooses them,
+    none elsewhere (a plan `build_once` allows). Returns the free builds' values."""
+    values = []
+    for position, (_, members) in enumerate(ranked):
+        for var, chosen in members:
+            var.set_value(1 if chosen and position < count else 0)
+            values.append(int(var.value))
+    return tuple(values)
 
 
 def round_builds(f: Formulation, relaxed: dict, threshold: float) -> tuple[int, ...]:
@@ -227,28 +293,17 @@ def round_builds(f: Formulation, relaxed: dict, threshold: float) -> tuple[int, 
     values `relaxed` (build key -> value): in each site and technology where some option
     is built more than `threshold` in all, the option built most, in the first year it is
     built more than BUILT; nothing elsewhere. Returns the free builds' values."""
-    groups: dict[tuple, list] = defaultdict(list)
-    for (unit, year), var in f.model.build.items():
-        if not var.fixed:
-            u = f.data.units[unit]
-            groups[u.site, u.technology].append((unit, year, var))
-    for members in groups.values():
-        chosen = _first_build_of_most_built(
-            [(unit, year, relaxed[unit, year]) for unit, year, _ in members], threshold)
-        for unit, year, var in members:
-            var.set_value(1 if (unit, year) == chosen else 0)
-    return tuple(int(var.value) for var in f.model.build.values() if not var.fixed)
+    ranked = ranked_builds(f, relaxed)
+    return build_first(ranked, sum(1 for total, _ in ranked if total > threshold))
 
 
-def _first_build_of_most_built(taken: list[tuple[str, int, float]],
-                               threshold: float) -> tuple | None:
-    """(unit, year) of the unit with the largest total value, in its first year above BUILT;
-    None when no unit's total is above `threshold`."""
+def _first_build_of_most_built(taken: list[tuple[str, int, float]]
+                               ) -> tuple[float, tuple | None]:
+    """The largest total value of a unit, and (unit, year) of that unit in its first year
+    above BUILT (None when no year is)."""
     totals: dict[str, float] = defaultdict(float)
     for unit, _, value in taken:
         totals[unit] += value
     unit = max(totals, key=totals.__getitem__)
     years = [year for u, year, value in taken if u == unit and value > BUILT]
-    if totals[unit] <= threshold or not years:
-        return None
-    return unit, min(years)
+    return totals[unit], ((unit, min(years)) if years else None)
