@@ -135,6 +135,29 @@ def test_links_in_rounds_keep_the_optimum(tmp_path, seed):
     assert tool.objective == pytest.approx(plain.objective, rel=1e-7)
 
 
+def test_the_count_of_groups_built_is_bisected_towards_the_cheapest():
+    """From the thresholds' counts (0, 2 and all 99 groups, as on capa at 14000) the search
+    tries counts between the cheapest and its neighbours, each once, and ends nearer the
+    cheapest count than any threshold did; nothing when the best plan is proven already."""
+    def cost(count: int) -> float:
+        return (count - 7) ** 2 + 10.0
+
+    costs: dict[int, float | None] = {c: cost(c) for c in (0, 2, 99)}
+    tried = []
+
+    def attempt(count: int) -> None:
+        assert count not in costs and 0 < count < 99
+        tried.append(count)
+        costs[count] = cost(count)
+
+    start_module._search_count(costs, attempt, 99, proven=lambda: True)
+    assert not tried  # a start proven within the gap already: nothing more to try
+    start_module._search_count(costs, attempt, 99)
+    assert len(tried) <= 2 * start_module.COUNT_SEARCH_STEPS
+    assert min(costs.values()) < cost(2)
+    assert abs(min(costs, key=costs.__getitem__) - 7) <= 2
+
+
 def test_within_gap_by_the_relaxations_bound():
     """The start is proven good enough when its cost is within the requested relative gap,
     or HiGHS's absolute gap, of the relaxation's bound; never without a bound."""
