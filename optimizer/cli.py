@@ -8,6 +8,7 @@ optional extras (Dask, rich)."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -322,7 +323,8 @@ def main() -> None:
         code = 1
     atexit._run_exitfuncs()  # what interpreter shutdown runs first
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
     os._exit(code or 0)
 
 

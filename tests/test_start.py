@@ -18,7 +18,13 @@ from models import build_model
 from models.data import ModelData
 from optimizer.contract.validate import load_inputs
 from optimizer.errors import ExitCode
-from optimizer.solving.duals import builds_key, fixed_build_lp, restore_basis
+from optimizer.solving.duals import (
+    BASES_KEPT,
+    builds_key,
+    fixed_build_lp,
+    remember_basis,
+    restore_basis,
+)
 from optimizer.solving.pipeline import prepare
 from optimizer.solving.solve import ABS_GAP, highs_clock, new_solver, solve_model
 from optimizer.solving.start import (
@@ -213,6 +219,20 @@ def test_the_marginal_costs_of_a_kept_start_resume_its_lps_basis():
     built.set_value(0)
     solver._solver_model.clearSolver()
     assert not restore_basis(solver, f.model)
+
+
+def test_a_solver_keeps_the_latest_fixed_build_bases():
+    """Bases are kept by builds, the latest BASES_KEPT of them (a sweep solves many LPs)."""
+    data = prepare(load_inputs(EXAMPLE))
+    f, solver = build_model(data, links_up_front=False), new_solver()
+    solver.set_instance(f.model)
+    builds = list(f.model.build.values())
+    for i in range(BASES_KEPT + 3):
+        for j, var in enumerate(builds):
+            var.set_value(1 if j == i % len(builds) or (i >= len(builds) and j == 0) else 0)
+        remember_basis(solver, f.model)
+    assert 0 < len(solver.fixed_build_bases) <= BASES_KEPT
+    assert builds_key(f.model) in solver.fixed_build_bases  # the latest is kept
 
 
 def test_time_limit_of_each_run_on_a_persistent_instance(tmp_path):

@@ -115,10 +115,18 @@ def builds_key(m: pyo.ConcreteModel) -> tuple[int, ...]:
     return tuple(round(v.value or 0) for v in m.build.values())
 
 
+BASES_KEPT = 8  # the latest fixed-build LPs' bases a solver keeps (a sweep solves many)
+
+
 def remember_basis(solver: Highs, m: pyo.ConcreteModel) -> None:
     """After a fixed-build LP solved to optimality on `solver`: keep its basis, by builds."""
-    highs = solver._solver_model  # Pyomo exposes no public accessor
-    solver.fixed_build_bases[builds_key(m)] = highs.getBasis()
+    bases = getattr(solver, "fixed_build_bases", None)
+    if bases is None:  # not the tool's interface (e.g. Pyomo's own, in a test)
+        return
+    bases.pop(builds_key(m), None)
+    bases[builds_key(m)] = solver._solver_model.getBasis()  # Pyomo has no public accessor
+    while len(bases) > BASES_KEPT:
+        bases.pop(next(iter(bases)))
 
 
 def restore_basis(solver: Highs, m: pyo.ConcreteModel) -> bool:
@@ -126,7 +134,7 @@ def restore_basis(solver: Highs, m: pyo.ConcreteModel) -> bool:
     when solved before at the same builds (after a MIP that kept its start, the marginal
     costs then take no iteration instead of ~20,000 on the base case, and read the duals
     the start's LP had). True when there was one."""
-    basis = solver.fixed_build_bases.get(builds_key(m))
+    basis = getattr(solver, "fixed_build_bases", {}).get(builds_key(m))
     highs = solver._solver_model
     if basis is None or (len(basis.col_status), len(basis.row_status)) != \
             (highs.getNumCol(), highs.getNumRow()):
