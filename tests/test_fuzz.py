@@ -328,10 +328,17 @@ def _year_pairs(tables: dict[str, Table], given: dict[str, Any]) -> None:
 
 
 def _stockpiles(tables: dict[str, Table]) -> None:
+    """Initial stock and least level within the capacity, and a cover in days only for a
+    material nobody demands (the level it asks follows demand, which may outgrow any
+    capacity): a cover beyond the capacity is a problem of the input (`validate` exit 3)."""
     table = tables.get("stockpiles")
+    demanded = {r.get("material") for r in tables["demand"].records}
     for r in table.records if table else []:
-        if r.get("initial") is not None and r["initial"] > r["capacity"]:
-            r["initial"] = r["capacity"]
+        for column in ("initial", "min_level"):
+            if r.get(column) is not None and r[column] > r["capacity"]:
+                r[column] = r["capacity"]
+        if r.get("min_cover_days") and r.get("material") in demanded:
+            r["min_cover_days"] = 0
 
 
 def _demand_growth(tables: dict[str, Table]) -> None:
