@@ -418,12 +418,28 @@ def _read_cells(path: Path, titles: list[str]) -> dict[str, pd.DataFrame]:
 
 
 def _as_pandas_reads(rows: list[list[Any]]) -> pd.DataFrame:
-    """Whole numbers as int, dates as midnight datetimes, as pandas reads them."""
+    """Whole numbers as int, dates as midnight datetimes, as pandas reads them. Column by
+    column: a column of text, or of text and fractions (most cells of a large sheet: the
+    routes' codes and costs), is kept as read, without a call per cell."""
     if not rows:
         return pd.DataFrame()
-    # text, most of the cells, is read as it is, and a fraction stays a float
-    return pd.DataFrame([[v if v.__class__ is str or (v.__class__ is float and not v.is_integer())
-                          else _pandas_cell(v) for v in row] for row in rows], dtype=object)
+    cells = np.array(rows, dtype=object)
+    if cells.ndim != 2:  # rows of unequal length
+        return pd.DataFrame([[_pandas_cell(v) for v in row] for row in rows], dtype=object)
+    for i in range(cells.shape[1]):
+        column = cells[:, i].tolist()
+        if not _read_as_is(column):
+            cells[:, i] = [_pandas_cell(v) for v in column]
+    return pd.DataFrame(cells, dtype=object)
+
+
+def _read_as_is(column: list[Any]) -> bool:
+    """Whether pandas would read every cell of `column` as it is: text, or fractions."""
+    kinds = set(map(type, column))
+    if not kinds <= {str, float}:
+        return False
+    return float not in kinds or not any(map(float.is_integer,
+                                             [v for v in column if v.__class__ is float]))
 
 
 def _pandas_cell(value: Any) -> Any:
