@@ -135,7 +135,7 @@ def run_ladder(sizes: list[Size]) -> list[dict]:
 
 def print_table(rows: list[dict]) -> None:
     columns = ["variables", "constraints", *PHASES, "highs_mps", "overhead", "whole_vs_highs",
-               "tool_peak_mb", "highs_peak_mb"]
+               "objective_gap", "tool_peak_mb", "highs_peak_mb"]
     counts = ("variables", "constraints", "tool_peak_mb", "highs_peak_mb")
     print(f"{'size':<36}" + "".join(f"{c:>15}" for c in columns))
     for row in rows:
@@ -152,7 +152,8 @@ def plot(rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5))
     x = [row["variables"] for row in rows]
     for phase in (*PHASES, "highs_mps"):
-        ax.plot(x, [row[phase] for row in rows], marker="o", label=phase)
+        if any(row[phase] > 0 for row in rows):  # a phase never run has no point on a log axis
+            ax.plot(x, [row[phase] for row in rows], marker="o", label=phase)
     ax.set(xscale="log", yscale="log", xlabel="variables", ylabel="seconds",
            title="Time of each phase against problem size")
     ax.legend()
