@@ -177,7 +177,8 @@ def test_within_gap_by_the_relaxations_bound():
 def test_a_start_within_the_gap_is_the_plan_without_a_mip(monkeypatch):
     """On the example at a 5% gap the relaxation's bound proves its rounded start: no MIP
     runs, the plan is the start (loaded in the model and held by HiGHS for a narrowing),
-    bounded by the relaxation, and costs what a MIP from the same start returns."""
+    bounded by the relaxation, and costs what a MIP from the same start returns. Unproven,
+    the start would be searched further (the count of sites bisected) and cost less."""
     data = prepare(load_inputs(EXAMPLE))
     data.settings["mip_gap"] = 0.05
     mips = []
@@ -195,9 +196,16 @@ def test_a_start_within_the_gap_is_the_plan_without_a_mip(monkeypatch):
     columns = solver._pyomo_var_to_solver_var_map
     assert all(held[columns[id(v)]] == v.value for v in f.model.build.values())
     monkeypatch.setattr(start_module, "within_gap", lambda *_: False)
+    monkeypatch.setattr(start_module, "COUNT_SEARCH_STEPS", 0)  # the same start: no search
     mip = solve_with_start(build_model(data, links_up_front=False), data.settings,
                            new_solver())
-    assert mips and mip.objective == pytest.approx(outcome.objective, rel=1e-9)
+    assert mips and mip.start_cost == pytest.approx(outcome.start_cost, rel=1e-9)
+    assert mip.objective == pytest.approx(outcome.objective, rel=1e-9)
+    monkeypatch.undo()
+    monkeypatch.setattr(start_module, "within_gap", lambda *_: False)
+    searched = solve_with_start(build_model(data, links_up_front=False), data.settings,
+                                new_solver())  # unproven: the count of sites is bisected
+    assert searched.start_cost < outcome.start_cost
 
 
 def test_the_marginal_costs_of_a_kept_start_resume_its_lps_basis():
