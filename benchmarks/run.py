@@ -15,6 +15,7 @@ installed, --plot draws each phase against size.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -173,6 +174,8 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(Size(**json.loads(args.one)))))
         return
+    if args.plot and importlib.util.find_spec("matplotlib") is None:  # before a long ladder
+        raise SystemExit("--plot needs matplotlib: pip install -e '.[bench]'")
     rows = run_ladder(LADDERS[args.ladder])
     print_table(rows)
     if args.plot:
