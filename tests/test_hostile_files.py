@@ -7,6 +7,7 @@ POSIX) a cap on its address space, so a regression fails the test instead of the
 
 from __future__ import annotations
 
+import random
 import struct
 import subprocess
 import sys
@@ -279,3 +280,111 @@ def test_value_in_the_last_cell_of_a_sheet(tmp_path: Path, valid: Path) -> None:
     path = tmp_path / "far.xlsx"
     wb.save(path)
     refused(path)
+
+
+@pytest.mark.parametrize("reference", [
+    b"r='XFD1048576'",  # single quotes
+    b'r = "XFD1048576"',  # spaces around the equals sign
+    b'r="xfd1048576"',  # lower case
+], ids=["single-quotes", "spaced", "lower-case"])
+def test_far_cell_in_any_form_calamine_reads(tmp_path: Path, valid: Path,
+                                             reference: bytes) -> None:
+    """The stray cell written as other writers may: calamine places it all the same."""
+    def far(parts: dict[str, bytes]) -> None:
+        sheet = "xl/worksheets/sheet2.xml"
+        parts[sheet] = parts[sheet].replace(
+            b"</sheetData>", b'<row r="1048576"><c %s><v>1</v></c></row></sheetData>'
+            % reference)
+
+    refused(repack(valid, tmp_path / "far.xlsx", far), "used range reaches XFD1048576")
+
+
+def test_far_cell_in_a_prefixed_element(tmp_path: Path, valid: Path) -> None:
+    """SpreadsheetML under a namespace prefix (`<x:c>`) is read by calamine too."""
+    def far(parts: dict[str, bytes]) -> None:
+        sheet = "xl/worksheets/sheet2.xml"
+        parts[sheet] = parts[sheet].replace(
+            b"</sheetData>", b'<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org'
+            b'/spreadsheetml/2006/main" r="XFD1048576"><x:v>1</x:v></x:c></row></sheetData>')
+
+    refused(repack(valid, tmp_path / "far.xlsx", far), "used range reaches XFD1048576")
+
+
+@pytest.mark.parametrize(("cells", "refused_range"), [
+    (b'<c r="A1"/><c r="T999999"/>', None),  # 19,999,980 cells: the quick check passes it
+    (b'<c r="S1"/><c r="A1048576"/>', None),  # 19,922,944: counted exactly, passed
+    (b'<c r="U1"/><c r="A999999"/>', "U999999"),  # 20,999,979 cells
+    (b'<row r="2000000"/><c r="A1"/><c r="B2"/>', None),  # an empty row holds no cell
+    (b'<row r="999999">' + b"<c/>" * 21 + b"</row>", "U999999"),  # placed one after another
+    (b'<row r="999998"/><row>' + b"<c/>" * 21 + b"</row>", "U999999"),  # the row after
+    (b'<row r="9"><c r="T5"/><c/></row><row r="999999"><c/></row>', "U999999"),
+])
+def test_used_range_limit(cells: bytes, refused_range: str | None) -> None:
+    """The limit is on rows x columns up to the last cell, however the sheet is laid out."""
+    from optimizer.contract.reader import _refuse_huge_range
+    from optimizer.errors import InputError
+
+    xml = b"<worksheet><sheetData>" + cells + b"</sheetData></worksheet>"
+    if refused_range is None:
+        _refuse_huge_range(Path("book.xlsx"), "demand", xml)
+        return
+    with pytest.raises(InputError, match=f"reaches {refused_range}"):
+        _refuse_huge_range(Path("book.xlsx"), "demand", xml)
+
+
+def test_far_cells_without_references(tmp_path: Path, valid: Path) -> None:
+    """Cells without a reference go one after another: 16,384 of them on row 1,048,576."""
+    def far(parts: dict[str, bytes]) -> None:
+        sheet = "xl/worksheets/sheet2.xml"
+        parts[sheet] = parts[sheet].replace(
+            b"</sheetData>", b'<row r="1048576">' + b"<c><v>1</v></c>" * 16_384
+            + b"</row></sheetData>")
+
+    refused(repack(valid, tmp_path / "far.xlsx", far), "used range reaches XFD1048576")
+
+
+def test_used_range_is_where_calamine_places_cells(tmp_path: Path, valid: Path) -> None:
+    """Sheets of cells written every way calamine reads (with and without references,
+    quoted either way, spaced, lower case, after another attribute, prefixed; rows with and
+    without numbers): the guard's used range is calamine's, 300 random sheets."""
+    import python_calamine
+
+    from optimizer.contract.reader import _used_range
+
+    rng = random.Random(20261202)
+    with zipfile.ZipFile(valid) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    sheet = parts["xl/worksheets/sheet2.xml"]
+    head, tail = sheet.split(b"<sheetData>")[0], sheet.split(b"</sheetData>")[1]
+    for case in range(300):
+        xml = head + b"<sheetData>" + _random_rows(rng) + b"</sheetData>" + tail
+        path = repack(valid, tmp_path / f"case{case}.xlsx",
+                      lambda p, xml=xml: p.update({"xl/worksheets/sheet2.xml": xml}))
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        end = book.get_sheet_by_index(1).end
+        book.close()
+        assert _used_range(xml) == (end[0] + 1, end[1] + 1), xml
+
+
+def _random_rows(rng: random.Random) -> bytes:
+    from optimizer.contract.reader import column_letter
+
+    namespace = ' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    forms = ['r="{}"', "r='{}'", 'r = "{}"', 't="n" r="{}"']
+    rows, number = [], 0
+    for _ in range(rng.randint(1, 5)):
+        number += rng.randint(1, 30)
+        numbered = rng.random() < 0.7
+        cells = []
+        for _ in range(rng.randint(1, 5)):
+            tag, prefix = ("x:c", namespace) if rng.random() < 0.2 else ("c", "")
+            ref = ""
+            if rng.random() < 0.5:
+                row = number if numbered and rng.random() < 0.8 else rng.randint(1, 200)
+                letters = column_letter(rng.randint(1, 40))
+                ref = " " + rng.choice(forms).format(
+                    f"{letters.lower() if rng.random() < 0.2 else letters}{row}")
+            cells.append(f"<{tag}{prefix}{ref}><{tag[:-1]}v>1</{tag[:-1]}v></{tag}>")
+        row_number = f' r="{number}"' if numbered else ""
+        rows.append(f"<row{row_number}>{''.join(cells)}</row>")
+    return "".join(rows).encode()

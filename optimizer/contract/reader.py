@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import re
 import stat
 import zipfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import defusedxml  # openpyxl parses XML through defusedxml when it is installed
+import defusedxml.ElementTree
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -41,7 +43,18 @@ MAX_SHEET_CELLS = 20_000_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+)(\d+)"')
+# How every spreadsheet program writes a cell: `<c r="A1" ...>`, its reference first. A sheet
+# whose cells are all written so has its used range in their references; any other sheet
+# (a cell without a reference, which calamine places after the one before it; a reference
+# in single quotes, spaced, or after another attribute; a prefixed `<x:c>`) is walked with
+# an XML parser. Each pattern starts at a literal byte: one fast pass over a large sheet.
+_CELL_NOT_LED_BY_REF = re.compile(rb'<c(?! r=")[\s>/]')
+_PREFIXED_CELL = re.compile(rb':c[\s>/]')
+_CELL_REF = re.compile(rb' r="([A-Za-z]+)(\d+)"')
+_REF = re.compile(r"\s*([A-Za-z]+)(\d+)\s*")  # a reference as the XML parser gives it
+# A cell reference beyond column T or row 999,999: without one, the used range is at most
+# 20 x 999,999 cells, under the limit, and needs no exact count.
+_LARGE_REF = re.compile(rb' r="(?![A-Ta-t]?\d{1,6}")[A-Za-z]')
 # An error cell carries t="e"; a formula is an <f> element (any namespace prefix). A match in
 # a cell's text only costs a full scan. Two patterns, not one alternation: each is a fast scan
 # of a large sheet on its own, the alternation of both is not.
@@ -219,11 +232,12 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
                     continue
                 ws = wb[title]
                 xml = _sheet_xml(zf, getattr(ws, "_worksheet_path", ""))
-                max_row, max_col = _used_range(path, title, xml)
+                _refuse_huge_range(path, title, xml)
                 sheet_notes = notes.setdefault(title, [])
                 if not xml or _may_hold_error_or_formula(xml):
                     # parsing every cell is the slow part of reading a large sheet: only
                     # when its XML may hold an error cell or a formula
+                    max_row, max_col = _used_range(xml)
                     _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
                                 formulas.setdefault(title, []))
                 sheet_notes.extend(_merged_ranges(xml))
@@ -283,19 +297,52 @@ def _sheet_xml(zf: zipfile.ZipFile, member: str) -> bytes:
         return b""
 
 
-def _used_range(path: Path, title: str, xml: bytes) -> tuple[int, int]:
-    """Last row and column holding a cell; refuse sheets whose range no reader can hold."""
-    refs = _CELL_REF.findall(xml)
-    # a sheet repeats few column letters and each row number a few times: reduce to distinct
-    # values before converting them
-    max_row = max((int(digits) for digits in {d for _, d in refs}), default=0)
-    max_col = max((_column_index(letters.decode()) for letters in {c for c, _ in refs}),
-                  default=0)
+def _refuse_huge_range(path: Path, title: str, xml: bytes) -> None:
+    """Refuse a sheet whose used range no reader can hold (calamine allocates all of it)."""
+    if _references_every_cell(xml) and _LARGE_REF.search(xml) is None:
+        return
+    max_row, max_col = _used_range(xml)
     if max_row * max_col > MAX_SHEET_CELLS:
         raise InputError([Issue(f"the sheet's used range reaches {column_letter(max_col)}"
                                 f"{max_row} ({max_row * max_col:,} cells, limit "
                                 f"{MAX_SHEET_CELLS:,}); delete the stray cells far from the "
                                 "table and save again", title)], str(path))
+
+
+def _references_every_cell(xml: bytes) -> bool:
+    return _PREFIXED_CELL.search(xml) is None and _CELL_NOT_LED_BY_REF.search(xml) is None
+
+
+def _used_range(xml: bytes) -> tuple[int, int]:
+    """Last row and column holding a cell (at least 1 and 1)."""
+    if not _references_every_cell(xml):
+        return _walk_used_range(xml)
+    refs = _CELL_REF.findall(xml)
+    # a sheet repeats few column letters and each row number a few times: reduce to distinct
+    # values before converting them
+    max_row = max((int(digits) for digits in {d for _, d in refs}), default=0)
+    max_col = max((_column_index(letters.decode().upper())
+                   for letters in {c for c, _ in refs}), default=0)
+    return max(max_row, 1), max(max_col, 1)
+
+
+def _walk_used_range(xml: bytes) -> tuple[int, int]:
+    """The used range with every cell placed as calamine places it: at its reference, else
+    after the cell before it in its row; a row without a number follows the row before."""
+    max_row = max_col = row = col = 0
+    last_row = None
+    for _, element in defusedxml.ElementTree.iterparse(io.BytesIO(xml), events=("start",)):
+        name = element.tag.rpartition("}")[2]
+        if name == "row":
+            if last_row is not None:
+                last_row.clear()  # only one row's cells are held at a time
+            last_row = element
+            number = element.get("r")
+            row, col = (int(number) if number else row + 1), 0
+        elif name == "c":
+            ref = _REF.fullmatch(element.get("r") or "")
+            cell_row, col = (int(ref[2]), _column_index(ref[1].upper())) if ref else (row, col + 1)
+            max_row, max_col = max(max_row, cell_row), max(max_col, col)
     return max(max_row, 1), max(max_col, 1)
 
 
