@@ -266,3 +266,18 @@ def test_bundled_workbooks_validate_without_name_warnings(name: str) -> None:
     errors, warnings = problems(REPO / "inputs" / name)
     assert errors == []
     assert not [w for w in warnings if "not a sheet" in w or "extra column" in w], warnings
+
+
+@pytest.mark.parametrize(("code", "meant"), [
+    ("chn", ["CHN"]),  # case first, though CAN is a letter off too
+    ("CHA", ["CHN"]),
+    ("UJ", ["UK", "US"]),  # equally near: both offered
+    ("NdPr_oxied", ["NdPr_oxide"]),  # a swap of neighbours counts 1
+    ("NdPr_oxdie_x", []),  # beyond 2 letters of every code
+    ("ZZZ", []),
+])
+def test_close_codes(code: str, meant: list[str]) -> None:
+    """An unknown code's message offers the codes it may misspell, none when none is near."""
+    from optimizer.contract.names import close_codes
+
+    assert close_codes(code, ["CHN", "CAN", "UK", "US", "NdPr_oxide", "Dy_oxide"]) == meant

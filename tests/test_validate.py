@@ -275,8 +275,14 @@ BROKEN = [
                  id="unknown-group"),
     pytest.param([put("dependence_limits", LIMITS), cell("dependence_limits", 2, "supplier",
                                                          "CHlNA")],
-                 ("dependence_limits", 2, "supplier", "unknown country or group 'CHlNA'"),
+                 ("dependence_limits", 2, "supplier", "unknown country or group 'CHlNA': not "
+                  "on the 'countries' or 'groups' sheet (did you mean 'CHINA'?)"),
                  id="unknown-group-in-limits"),
+    pytest.param([cell("demand", 2, "material", "OXDIE")],
+                 ("demand", 2, "material", "unknown material 'OXDIE': not on the 'materials' "
+                  "sheet (did you mean 'OXIDE'?)"), id="material-letters-swapped"),
+    pytest.param([cell("supply", 3, "country", "AUZ")],
+                 ("supply", 3, "country", "(did you mean 'AUS'?)"), id="country-typo"),
     pytest.param([add("groups", ["JPN", "AUS"])],
                  ("groups", 3, "group", "same name as a country"),
                  id="group-named-like-a-country"),

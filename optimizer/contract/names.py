@@ -35,6 +35,17 @@ def intended(name: str, contract: Iterable[str]) -> str | None:
     return min(scored)[1] if scored else None
 
 
+def close_codes(code: str, codes: Iterable[str]) -> list[str]:
+    """The codes `code` may misspell: those equal but for case, else the nearest within a few
+    letters typed wrong (as for names), all of them when several are as near."""
+    folded = code.casefold()
+    scored = [(0 if c.casefold() == folded else edit_distance(folded, c.casefold()), c)
+              for c in codes]
+    near = [(d, c) for d, c in scored if d <= (1 if len(c) <= 6 else 2)]
+    best = min((d for d, _ in near), default=None)
+    return sorted(c for d, c in near if d == best)
+
+
 def _closeness(key: str, target: str) -> int | None:
     """0 for a spelling of `target` (case, dashes, plural), the edit distance for a typo, 9
     for a shortened name; None when not close."""

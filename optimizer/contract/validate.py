@@ -27,7 +27,7 @@ from optimizer.contract.cells import (
     percent_hint,
 )
 from optimizer.contract.inputs import ROW, Inputs
-from optimizer.contract.names import intended
+from optimizer.contract.names import close_codes, intended
 from optimizer.contract.reader import (
     RawTable,
     RawWorkbook,
@@ -168,6 +168,7 @@ def _sweep_issues(inputs: Inputs, issues: list[Issue]) -> list[Issue]:
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
+MEANT_SHOWN = 3  # codes an unknown code's message offers at most
 
 
 def _issue_order(issue: Issue) -> tuple:
@@ -647,10 +648,12 @@ def _check_references(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
             values = frame[column.name].tolist()
             if set(values) <= valid | {None}:  # most columns: no row to walk
                 continue
+            messages: dict[str, str] = {}  # a code misspelt on many rows is looked up once
             for value, row in zip(values, frame[ROW].tolist(), strict=True):
                 if value is not None and value not in valid:
-                    issues.append(Issue(_unknown_code_message(column.ref, value, valid), name,
-                                        row, column.name))
+                    if value not in messages:
+                        messages[value] = _unknown_code_message(column.ref, value, valid)
+                    issues.append(Issue(messages[value], name, row, column.name))
 
 
 def _unknown_code_message(ref: Ref, value: str, valid: set[str]) -> str:
@@ -662,11 +665,18 @@ def _unknown_code_message(ref: Ref, value: str, valid: set[str]) -> str:
         Ref.SCENARIO: "the 'scenarios' sheet",
         Ref.SHEET: "the contract's sheets",
     }[ref]
-    close = [v for v in valid if v.lower() == value.lower()]
-    if not close and ref is Ref.SHEET:  # the contract's names: misspellings are known
+    if ref is Ref.SHEET:  # the contract's names: misspellings are known
         close = [n for n in [intended(value, valid)] if n is not None]
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    else:
+        close = close_codes(value, valid)[:MEANT_SHOWN]
+    hint = f" (did you mean {_either(close)}?)" if close else ""
     return f"unknown {ref.value} '{value}': not on {where}{hint}"
+
+
+def _either(codes: list[str]) -> str:
+    """'A', 'A' or 'B', 'A', 'B' or 'C'."""
+    quoted = [f"'{c}'" for c in codes]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _check_recipes(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
