@@ -6,7 +6,10 @@ formulation, for each of capa's four capacities, measured in one run.
 capa (100 sites x 1,000 customers; not bundled, `--source` names the file, by default the
 shared benchmarks folder's copy) writes the word `capacity` for every site's capacity;
 OR-Library's instructions substitute 8000, 10000, 12000 or 14000, four instances with
-published optima (`benchmarks.orlib.CAPA_OPTIMA`). Each becomes a contract workbook
+published optima (`benchmarks.orlib.LARGE_OPTIMA`). Its siblings capb (5000-8000) and capc
+(5000-7250) run the same way (`--source capb.txt`): a file named after one of them runs its
+four capacities by default; any other file needs `--capacities`, and a capacity without a
+published optimum is compared with HiGHS alone only. Each becomes a contract workbook
 (`benchmarks.orlib.problem_sheets`, with `time_limit_s` and `threads` 1). Then, each in a
 child process of its own:
 
@@ -25,13 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.orlib import CAPA_OPTIMA, problem_sheets, read_cap
+from benchmarks.orlib import LARGE_OPTIMA, problem_sheets, read_cap
 from benchmarks.run import PHASES
 from optimizer.excel.sheets import write_sheets
 
@@ -86,11 +90,19 @@ def in_child(kind: str, workbook: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def instance_capacities(source: Path, given: str | None) -> list[float]:
+    """The capacities given (comma-separated), else the four of the instance the file is
+    named after (capa, capb or capc); none for another file."""
+    if given:
+        return [float(c) for c in given.split(",")]
+    return [float(c) for c in LARGE_OPTIMA.get(source.stem, {})]
+
+
 def measure(source: Path, capacity: float, time_limit: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         workbook = write_case(source, capacity, time_limit, Path(tmp) / "case.xlsx")
         row = {**in_child("highs", workbook), **in_child("tool", workbook)}
-    optimum = CAPA_OPTIMA[int(capacity)]
+    optimum = LARGE_OPTIMA.get(source.stem, {}).get(capacity, math.nan)
     outside = row["tool_wall_s"] - row["tool_highs_s"]
     return {**row, "published": optimum,
             "highs_vs_published": row["highs_objective"] / optimum - 1,
@@ -129,7 +141,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SOURCE)
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--capacities", default=",".join(map(str, CAPA_OPTIMA)))
+    parser.add_argument("--capacities", help="comma-separated (default: the four of the "
+                        "file's instance, capa, capb or capc)")
     parser.add_argument("--highs", type=Path, help=argparse.SUPPRESS)  # in a child process
     parser.add_argument("--tool", type=Path, help=argparse.SUPPRESS)  # in a child process
     args = parser.parse_args()
@@ -137,9 +150,12 @@ def main() -> None:
         row = highs_alone_plain(args.highs) if args.highs else tool(args.tool)
         print(json.dumps(row))
         return
+    capacities = instance_capacities(args.source, args.capacities)
+    if not capacities:
+        parser.error(f"{args.source.name} is not capa, capb or capc: give --capacities")
     start = time.perf_counter()
     results = {}
-    for capacity in (float(c) for c in args.capacities.split(",")):
+    for capacity in capacities:
         results[f"{capacity:g}"] = measure(args.source, capacity, args.time_limit)
         print(f"capacity {capacity:g} done", file=sys.stderr, flush=True)
     print(report(results))

@@ -3,6 +3,7 @@ speed is measured by running the scripts, as ratios within one run)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,20 @@ def test_capa_benchmark_runs_on_a_tiny_file(tmp_path):
     assert row["highs_objective"] == pytest.approx(107)
     assert row["tool_vs_highs"] == pytest.approx(0, abs=1e-9)
     assert row["wall_vs_limit"] == pytest.approx(row["tool_wall_s"] / 30)
+    assert math.isnan(row["published"])  # no published optimum for this file
+
+
+@pytest.mark.parametrize(("name", "given", "capacities"), [
+    ("capa.txt", None, [8000, 10000, 12000, 14000]),
+    ("capb.txt", None, [5000, 6000, 7000, 8000]),
+    ("capc.txt", None, [5000, 5750, 6500, 7250]),
+    ("capc.txt", "6000", [6000]),
+    ("mine.txt", None, []),
+])
+def test_capa_benchmark_runs_each_sibling_at_its_capacities(name, given, capacities):
+    from benchmarks import capa
+
+    assert capa.instance_capacities(Path(name), given) == capacities
 
 
 def test_reading_benchmark_runs_on_a_small_case(tmp_path):

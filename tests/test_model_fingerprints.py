@@ -24,5 +24,7 @@ def test_model_fingerprints(name: str) -> None:
 
 
 def test_stored_optima_of_the_published_instances_are_the_published_ones() -> None:
-    for name, optimum in OPTIMA.items():
-        assert STORED[name]["objective"] == pytest.approx(optimum, rel=1e-9)
+    published = set(OPTIMA) & set(STORED)
+    assert published >= {"cap41", "cap131"}
+    for name in published:
+        assert STORED[name]["objective"] == pytest.approx(OPTIMA[name], rel=1e-9)

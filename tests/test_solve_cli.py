@@ -36,9 +36,10 @@ def orlib_path(name: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["cap41", "cap131"])
+@pytest.mark.parametrize("name", sorted({p.stem for p in ORLIB.glob("cap*.txt")} & set(OPTIMA)))
 def test_orlib_published_optimum(tmp_path, name):
-    """Beasley's capacitated warehouse location: the published optimum, to 1e-6 relative."""
+    """Beasley's capacitated warehouse location: the published optimum, to 1e-6 relative, for
+    every instance of OR-Library's in benchmarks/data (cap41 and cap131 are bundled)."""
     source = write_sheets(tmp_path / f"{name}.xlsx", problem_sheets(read_cap(orlib_path(name))))
     plan = tmp_path / "plan.xlsx"
     result = run_cli("solve", str(source), "-o", str(plan))
