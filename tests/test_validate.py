@@ -584,6 +584,19 @@ def test_merged_code_cells_report_the_merge_and_the_blank_row(tmp_path: Path) ->
     assert_reported(out, "supply", 3, "material", "required value is blank")
 
 
+@pytest.mark.parametrize("written", [
+    b'<mergeCell ref="B2:B3"/>',
+    b"<mergeCell ref='B2:B3'/>",
+    b'<x:mergeCell xmlns:x="urn:x" ref = "b2:b3"/>',
+    b'<mergeCell xr:uid="{1}" ref="B2:B3"/>',
+], ids=["plain", "single-quotes", "prefixed-spaced-lower-case", "after-another-attribute"])
+def test_merged_range_however_written(written: bytes) -> None:
+    from optimizer.contract.reader import _merged_ranges
+
+    [note] = _merged_ranges(b"<mergeCells>" + written + b"</mergeCells>")
+    assert (note.row, note.col, note.kind, note.text) == (2, 2, "merged", "B2:B3")
+
+
 def test_route_for_all_materials_next_to_a_route_naming_one(tmp_path: Path) -> None:
     """A blank route material means "all materials", also when another route names one."""
     path = build(tmp_path / "routes.xlsx", add("materials", ["ORE", "Ore", "ore", "t", 5]),

@@ -42,7 +42,9 @@ MAX_SHEET_CELLS = 20_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# A merged range, however written (prefixed, other attributes, either quote, any case)
+_MERGE = re.compile(rb'mergeCell(?<=[<:]mergeCell)\s[^>]*?\bref\s*=\s*["\']'
+                    rb'(([A-Za-z]+)(\d+)(?::[A-Za-z]+\d+)?)["\']')
 # How every spreadsheet program writes a cell: `<c r="A1" ...>`, its reference first. A sheet
 # whose cells are all written so has its used range in their references; any other sheet
 # (a cell without a reference, which calamine places after the one before it; a reference
@@ -349,9 +351,9 @@ def _walk_used_range(xml: bytes) -> tuple[int, int]:
 def _merged_ranges(xml: bytes) -> list[_CellNote]:
     notes = []
     for m in _MERGE.finditer(xml):
-        first_col, first_row = m.group(1).decode(), int(m.group(2))
-        ref = m.group(0).split(b'"')[1].decode()
-        notes.append(_CellNote(first_row, _column_index(first_col), "merged", ref))
+        ref, first_col, first_row = m.group(1).decode().upper(), m.group(2), int(m.group(3))
+        notes.append(_CellNote(first_row, _column_index(first_col.decode().upper()), "merged",
+                               ref))
     return notes
 
 
