@@ -110,14 +110,15 @@ def relaxation(mps: Path) -> float:
 
 
 def published_cases(folder: Path = DATA) -> dict[str, dict[str, float]]:
-    """cap41 and cap131 in both formulations: LP relaxation and HiGHS's time to optimal."""
+    """Each OR-Library instance in `folder` (cap41 and cap131 are bundled) in both
+    formulations: LP relaxation and HiGHS's time to optimal."""
     from models import build_model
     from optimizer.contract.to_model import build_data
     from optimizer.contract.validate import load_inputs
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in OPTIMA:
+        for name in sorted({p.stem for p in folder.glob("cap*.txt")} & set(OPTIMA)):
             source = write_sheets(Path(tmp) / f"{name}.xlsx",
                                   problem_sheets(read_cap(folder / f"{name}.txt")))
             data = build_data(load_inputs(source))

@@ -318,6 +318,12 @@ def test_far_cell_in_a_prefixed_element(tmp_path: Path, valid: Path) -> None:
     (b'<row r="999999">' + b"<c/>" * 21 + b"</row>", "U999999"),  # placed one after another
     (b'<row r="999998"/><row>' + b"<c/>" * 21 + b"</row>", "U999999"),  # the row after
     (b'<row r="9"><c r="T5"/><c/></row><row r="999999"><c/></row>', "U999999"),
+    (b'<row r="1"><c r="A1"r="XFD1048576"/></row>', "XFD1048576"),  # calamine: the last r
+    (b'<row r="1"><c r="A1"\tr=\'XFD1048576\'/></row>', "XFD1048576"),
+    (b'<row r="3"><c r="E3"/><row><c/><c/></row></row>', "a row inside a row"),
+    (b'<row r="3"><c><v>1<row r="9"/></v></c></row>', "a row inside a cell"),
+    (b'<row r="5"><c r="C5"/></row><c/>', "a cell outside any row"),
+    (b'<row r="A5"><c/></row>', "numbers a row 'A5'"),
 ])
 def test_used_range_limit(cells: bytes, refused_range: str | None) -> None:
     """The limit is on rows x columns up to the last cell, however the sheet is laid out."""
@@ -328,7 +334,7 @@ def test_used_range_limit(cells: bytes, refused_range: str | None) -> None:
     if refused_range is None:
         _refuse_huge_range(Path("book.xlsx"), "demand", xml)
         return
-    with pytest.raises(InputError, match=f"reaches {refused_range}"):
+    with pytest.raises(InputError, match=refused_range):
         _refuse_huge_range(Path("book.xlsx"), "demand", xml)
 
 
@@ -388,3 +394,70 @@ def _random_rows(rng: random.Random) -> bytes:
         row_number = f' r="{number}"' if numbered else ""
         rows.append(f"<row{row_number}>{''.join(cells)}</row>")
     return "".join(rows).encode()
+
+
+def _sheet_xml_with(cells: bytes) -> Callable[[dict[str, bytes]], None]:
+    def plant(parts: dict[str, bytes]) -> None:
+        sheet = "xl/worksheets/sheet2.xml"
+        parts[sheet] = parts[sheet].replace(b"</sheetData>", cells + b"</sheetData>")
+    return plant
+
+
+@pytest.mark.parametrize(("cells", "says"), [
+    (b'<row r="1048576"><c r="A1048576"r="XFD1048576"><v>1</v></c></row>',
+     "used range reaches XFD1048576"),
+    (b'<row r="1048576"><c r="A1048576"><v>1</v></c>' + b"<c><v>1<row/></v></c>" * 3
+     + b"</row>", "a row inside a cell"),
+], ids=["second-reference", "rows-in-cells"])
+def test_far_cell_hidden_in_malformed_xml(tmp_path: Path, valid: Path, cells: bytes,
+                                          says: str) -> None:
+    """XML no spreadsheet program writes, which calamine reads all the same."""
+    refused(repack(valid, tmp_path / "odd.xlsx", _sheet_xml_with(cells)), says)
+
+
+def test_parts_named_alike_but_for_case(tmp_path: Path, valid: Path) -> None:
+    """calamine looks parts up ignoring case, openpyxl not: they could read different sheets."""
+    def twin(parts: dict[str, bytes]) -> None:
+        parts["xl/worksheets/SHEET2.xml"] = parts["xl/worksheets/sheet2.xml"]
+
+    refused(repack(valid, tmp_path / "twin.xlsx", twin), "named alike but for case")
+
+
+@pytest.mark.parametrize(("part", "old", "new", "says"), [
+    ("_rels/.rels", b'Target="xl/workbook.xml"', b'Target="alt/workbook.xml"',
+     "relationships name 'alt/workbook.xml'"),
+    ("[Content_Types].xml", b'PartName="/xl/workbook.xml"', b'PartName="/alt/workbook.xml"',
+     "content types name 'alt/workbook.xml'"),
+], ids=["relationships", "content-types"])
+def test_workbook_part_other_than_the_readers_agree_on(tmp_path: Path, valid: Path, part: str,
+                                                       old: bytes, new: bytes,
+                                                       says: str) -> None:
+    """calamine finds the workbook through the relationships, openpyxl through the content
+    types: another workbook part for either would let the checks read other sheets."""
+    def elsewhere(parts: dict[str, bytes]) -> None:
+        assert old in parts[part]
+        parts[part] = parts[part].replace(old, new)
+        parts["alt/workbook.xml"] = parts["xl/workbook.xml"]
+
+    refused(repack(valid, tmp_path / "alt.xlsx", elsewhere), says)
+
+
+def test_a_panic_in_calamine_is_an_input_error(monkeypatch: pytest.MonkeyPatch,
+                                                valid: Path) -> None:
+    """A Rust panic reaches Python as a BaseException; it must still be a clear exit 3."""
+    from optimizer.contract import reader
+    from optimizer.errors import InputError
+
+    class PanicException(BaseException):
+        pass
+
+    def panics(path: Path, titles: list[str]) -> None:
+        raise PanicException("chunk size must be non-zero")
+
+    monkeypatch.setattr(reader, "_read_cells", panics)
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
+        reader.read_workbook(valid)
+    monkeypatch.setattr(reader, "_read_cells", lambda *_: (_ for _ in ()).throw(
+        KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        reader.read_workbook(valid)

@@ -271,7 +271,10 @@ def test_bundled_workbooks_validate_without_name_warnings(name: str) -> None:
 @pytest.mark.parametrize(("code", "meant"), [
     ("chn", ["CHN"]),  # case first, though CAN is a letter off too
     ("CHA", ["CHN"]),
-    ("UJ", ["UK", "US"]),  # equally near: both offered
+    ("AUZ", ["AUS", "AUT"]),  # equally near: both offered
+    ("UJ", []),  # two letters: too short to tell a typo from another code
+    ("uk", ["UK"]),  # but not too short for case
+    ("X" * 32_767, []),  # no time spent on a cell of text
     ("NdPr_oxied", ["NdPr_oxide"]),  # a swap of neighbours counts 1
     ("NdPr_oxdie_x", []),  # beyond 2 letters of every code
     ("ZZZ", []),
@@ -280,4 +283,5 @@ def test_close_codes(code: str, meant: list[str]) -> None:
     """An unknown code's message offers the codes it may misspell, none when none is near."""
     from optimizer.contract.names import close_codes
 
-    assert close_codes(code, ["CHN", "CAN", "UK", "US", "NdPr_oxide", "Dy_oxide"]) == meant
+    codes = ["CHN", "CAN", "UK", "US", "AUS", "AUT", "NdPr_oxide", "Dy_oxide", "X" * 32_760]
+    assert close_codes(code, codes) == meant

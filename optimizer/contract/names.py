@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from optimizer.contract.schema import EXTRA_NAMES
 
 MIN_PREFIX = 5  # letters a shortened name keeps at least
+# codes shorter are too short for a typo to be told from another code, longer ones are
+# not codes typed by hand
+CODE_TYPO_LETTERS = (3, 64)
 
 
 def canonical(name: str) -> str:
@@ -37,11 +40,17 @@ def intended(name: str, contract: Iterable[str]) -> str | None:
 
 def close_codes(code: str, codes: Iterable[str]) -> list[str]:
     """The codes `code` may misspell: those equal but for case, else the nearest within a few
-    letters typed wrong (as for names), all of them when several are as near."""
+    letters typed wrong (as for names; codes of 3 to 64 letters), all as near ones."""
     folded = code.casefold()
-    scored = [(0 if c.casefold() == folded else edit_distance(folded, c.casefold()), c)
-              for c in codes]
-    near = [(d, c) for d, c in scored if d <= (1 if len(c) <= 6 else 2)]
+    same = sorted(c for c in codes if c.casefold() == folded)
+    if same or not CODE_TYPO_LETTERS[0] <= len(code) <= CODE_TYPO_LETTERS[1]:
+        return same
+    near = []
+    for candidate in codes:
+        allowed = 1 if len(candidate) <= 6 else 2
+        if len(candidate) >= CODE_TYPO_LETTERS[0] and abs(len(candidate) - len(code)) <= allowed \
+                and (distance := edit_distance(folded, candidate.casefold())) <= allowed:
+            near.append((distance, candidate))
     best = min((d for d, _ in near), default=None)
     return sorted(c for d, c in near if d == best)
 

@@ -25,6 +25,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import python_calamine
+from openpyxl.xml.constants import XLSM, XLSX, XLTM, XLTX
 
 from optimizer.contract.names import canonical, intended
 from optimizer.contract.schema import EXTRA_NAMES, SHEETS, SHEETS_BY_NAME, Issue
@@ -40,11 +41,15 @@ MAX_MEMBERS = 10_000
 # allocate; one stray value in cell XFD1048576 would ask for 17 billion cells.
 MAX_SHEET_CELLS = 20_000_000
 
+UNSAFE_XML = ("the workbook's XML declares entities or a DTD (a possible XML bomb or "
+              "external-entity attack); refusing it")
+WORKBOOK_PART = "xl/workbook.xml"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-# A merged range, however written (prefixed, other attributes, either quote, any case)
-_MERGE = re.compile(rb'mergeCell(?<=[<:]mergeCell)\s[^>]*?\bref\s*=\s*["\']'
-                    rb'(([A-Za-z]+)(\d+)(?::[A-Za-z]+\d+)?)["\']')
+# A merged range, however written (prefixed, other attributes, either quote, any case): its
+# tag, then the reference in it (one pattern for both rescans the text after every match)
+_MERGE_TAG = re.compile(rb'<(?:[\w.-]+:)?mergeCell\s[^>]*>')
+_MERGE_REF = re.compile(rb'\sref\s*=\s*["\'](([A-Za-z]+)(\d+)(?::[A-Za-z]+\d+)?)["\']')
 # How every spreadsheet program writes a cell: `<c r="A1" ...>`, its reference first. A sheet
 # whose cells are all written so has its used range in their references; any other sheet
 # (a cell without a reference, which calamine places after the one before it; a reference
@@ -52,11 +57,13 @@ _MERGE = re.compile(rb'mergeCell(?<=[<:]mergeCell)\s[^>]*?\bref\s*=\s*["\']'
 # an XML parser. Each pattern starts at a literal byte: one fast pass over a large sheet.
 _CELL_NOT_LED_BY_REF = re.compile(rb'<c(?! r=")[\s>/]')
 _PREFIXED_CELL = re.compile(rb':c[\s>/]')
-_CELL_REF = re.compile(rb' r="([A-Za-z]+)(\d+)"')
+# Any `r` attribute, however it is separated from the one before (calamine reads a cell's
+# last `r`, also after a quote with no space: `<c r="A1"r="XFD1">`)
+_CELL_REF = re.compile(rb'r(?<=[\s"\']r)\s*=\s*["\']([A-Za-z]+)(\d+)["\']')
 _REF = re.compile(r"\s*([A-Za-z]+)(\d+)\s*")  # a reference as the XML parser gives it
-# A cell reference beyond column T or row 999,999: without one, the used range is at most
-# 20 x 999,999 cells, under the limit, and needs no exact count.
-_LARGE_REF = re.compile(rb' r="(?![A-Ta-t]?\d{1,6}")[A-Za-z]')
+# An `r` beyond column T or row 999,999: without one, the used range is at most 20 x 999,999
+# cells, under the limit, and needs no exact count.
+_LARGE_REF = re.compile(rb'r(?<=[\s"\']r)\s*=\s*["\'](?![A-Ta-t]?\d{1,6}["\'])')
 # An error cell carries t="e"; a formula is an <f> element (any namespace prefix). A match in
 # a cell's text only costs a full scan. Two patterns, not one alternation: each is a fast scan
 # of a large sheet on its own, the alternation of both is not.
@@ -96,10 +103,11 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         frames = _read_cells(path, list(actual.values()))
     except InputError:
         raise
-    except Exception as exc:  # a damaged file can fail anywhere inside the readers
+    except BaseException as exc:  # a damaged file can fail anywhere inside the readers
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # Ctrl-C and exits; calamine's panics (Rust) are BaseExceptions too
         if _is_unsafe_xml(exc):
-            message = ("the workbook's XML declares entities or a DTD (a possible XML bomb or "
-                       "external-entity attack); refusing it")
+            message = UNSAFE_XML
         else:
             message = f"the file cannot be read as an Excel workbook ({_short(exc)})"
         raise InputError([Issue(message)], str(path)) from exc
@@ -135,10 +143,16 @@ def guard_file(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            _check_zip_members(path, members)
+            _check_workbook_part(path, zf)
+    except (zipfile.BadZipFile, OSError) as exc:
         raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
                                 "it again from Excel")], str(path)) from exc
-    _check_zip_members(path, members)
+    except ValueError as exc:  # zipfile's, or defusedxml's refusal of entities
+        if _is_unsafe_xml(exc):
+            raise InputError([Issue(UNSAFE_XML)], str(path)) from exc
+        raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
+                                "it again from Excel")], str(path)) from exc
 
 
 def _head(path: Path) -> bytes:
@@ -181,6 +195,52 @@ def _check_zip_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
             raise InputError([Issue(f"part '{m.filename}' expands {ratio:,.0f}:1 (limit "
                                     f"{MAX_MEMBER_RATIO}:1); refusing it as a possible zip bomb"
                                     )], str(path))
+
+
+def _check_workbook_part(path: Path, zf: zipfile.ZipFile) -> None:
+    """openpyxl (the preflight's checks) finds the workbook by the package's content types,
+    calamine (the cells) by its relationships, and calamine looks parts up ignoring case:
+    refuse a package where they could read different parts."""
+    seen: dict[str, str] = {}
+    for name in zf.namelist():
+        key = name.replace("\\", "/").lower()
+        if key in seen:
+            raise InputError([Issue(f"the workbook has parts '{seen[key]}' and '{name}', "
+                                    "named alike but for case; save it again from Excel")],
+                             str(path))
+        seen[key] = name
+    for found, how in ((_related_workbook(zf), "relationships"),
+                       (_typed_workbook(zf), "content types")):
+        if found not in (None, WORKBOOK_PART):
+            raise InputError([Issue(f"the package's {how} name '{found}' as the workbook, not "
+                                    f"{WORKBOOK_PART}; save it again from Excel")], str(path))
+
+
+def _related_workbook(zf: zipfile.ZipFile) -> str | None:
+    """The part the package's relationships name as the document (calamine: the last)."""
+    targets = [rel.get("Target", "") for rel in _xml_part(zf, "_rels/.rels")
+               if rel.get("Type", "").endswith("/relationships/officeDocument")]
+    return targets[-1].lstrip("/") if targets else None
+
+
+def _typed_workbook(zf: zipfile.ZipFile) -> str | None:
+    """The part the content types name as the workbook, found as openpyxl finds it."""
+    overrides = [(e.get("ContentType"), e.get("PartName", "")) for e in
+                 _xml_part(zf, "[Content_Types].xml") if e.tag.endswith("Override")]
+    for kind in (XLTM, XLTX, XLSM, XLSX):
+        found = next((part for content, part in overrides if content == kind), None)
+        if found is not None:
+            return found.lstrip("/")
+    return None  # openpyxl then takes xl/workbook.xml or refuses the file itself
+
+
+def _xml_part(zf: zipfile.ZipFile, name: str) -> list[Any]:
+    """The children of a small package part's root; none when the part is missing."""
+    try:
+        data = zf.read(name)
+    except KeyError:
+        return []
+    return list(defusedxml.ElementTree.fromstring(data))
 
 
 def _ole_message(path: Path) -> str:
@@ -234,12 +294,12 @@ def _preflight(path: Path) -> tuple[list[str], dict[str, list[_CellNote]]]:
                     continue
                 ws = wb[title]
                 xml = _sheet_xml(zf, getattr(ws, "_worksheet_path", ""))
-                _refuse_huge_range(path, title, xml)
+                used = _refuse_huge_range(path, title, xml)
                 sheet_notes = notes.setdefault(title, [])
                 if not xml or _may_hold_error_or_formula(xml):
                     # parsing every cell is the slow part of reading a large sheet: only
                     # when its XML may hold an error cell or a formula
-                    max_row, max_col = _used_range(xml)
+                    max_row, max_col = used or _used_range(xml)
                     _scan_cells(ws.iter_rows(max_row=max_row, max_col=max_col), sheet_notes,
                                 formulas.setdefault(title, []))
                 sheet_notes.extend(_merged_ranges(xml))
@@ -299,16 +359,23 @@ def _sheet_xml(zf: zipfile.ZipFile, member: str) -> bytes:
         return b""
 
 
-def _refuse_huge_range(path: Path, title: str, xml: bytes) -> None:
-    """Refuse a sheet whose used range no reader can hold (calamine allocates all of it)."""
+def _refuse_huge_range(path: Path, title: str, xml: bytes) -> tuple[int, int] | None:
+    """Refuse a sheet whose used range no reader can hold (calamine allocates all of it);
+    the used range when it had to be counted."""
     if _references_every_cell(xml) and _LARGE_REF.search(xml) is None:
-        return
-    max_row, max_col = _used_range(xml)
+        return None
+    try:
+        max_row, max_col = _used_range(xml)
+    except _UnplainSheet as exc:
+        raise InputError([Issue(f"the sheet's XML {exc}, as no spreadsheet program writes "
+                                "it; save the workbook again from Excel", title)],
+                         str(path)) from None
     if max_row * max_col > MAX_SHEET_CELLS:
         raise InputError([Issue(f"the sheet's used range reaches {column_letter(max_col)}"
                                 f"{max_row} ({max_row * max_col:,} cells, limit "
                                 f"{MAX_SHEET_CELLS:,}); delete the stray cells far from the "
                                 "table and save again", title)], str(path))
+    return max_row, max_col
 
 
 def _references_every_cell(xml: bytes) -> bool:
@@ -328,20 +395,41 @@ def _used_range(xml: bytes) -> tuple[int, int]:
     return max(max_row, 1), max(max_col, 1)
 
 
+class _UnplainSheet(ValueError):
+    """A sheet laid out as no spreadsheet program writes one (what, in words)."""
+
+
 def _walk_used_range(xml: bytes) -> tuple[int, int]:
     """The used range with every cell placed as calamine places it: at its reference, else
-    after the cell before it in its row; a row without a number follows the row before."""
+    after the cell before it in its row; a row without a number follows the row before.
+    Only for plain layouts, cells in rows and nothing in a cell: calamine places the cells
+    of rows nested in rows or cells in ways of its own."""
     max_row = max_col = row = col = 0
-    last_row = None
-    for _, element in defusedxml.ElementTree.iterparse(io.BytesIO(xml), events=("start",)):
+    open_rows = open_cells = 0
+    for event, element in defusedxml.ElementTree.iterparse(io.BytesIO(xml),
+                                                           events=("start", "end")):
         name = element.tag.rpartition("}")[2]
+        if name not in ("row", "c"):
+            continue
+        if event == "end":
+            open_rows, open_cells = (open_rows - 1, open_cells) if name == "row" else \
+                (open_rows, open_cells - 1)
+            element.clear()  # a row's cells are not held once it ends
+            continue
+        if open_cells:
+            raise _UnplainSheet(f"has a {'row' if name == 'row' else 'cell'} inside a cell")
+        if name == "row" and open_rows:
+            raise _UnplainSheet("has a row inside a row")
+        if name == "c" and not open_rows:
+            raise _UnplainSheet("has a cell outside any row")
         if name == "row":
-            if last_row is not None:
-                last_row.clear()  # only one row's cells are held at a time
-            last_row = element
-            number = element.get("r")
+            open_rows += 1
+            number = (element.get("r") or "").strip()
+            if number and not number.isdigit():
+                raise _UnplainSheet(f"numbers a row '{number}'")
             row, col = (int(number) if number else row + 1), 0
-        elif name == "c":
+        else:
+            open_cells += 1
             ref = _REF.fullmatch(element.get("r") or "")
             cell_row, col = (int(ref[2]), _column_index(ref[1].upper())) if ref else (row, col + 1)
             max_row, max_col = max(max_row, cell_row), max(max_col, col)
@@ -350,7 +438,12 @@ def _walk_used_range(xml: bytes) -> tuple[int, int]:
 
 def _merged_ranges(xml: bytes) -> list[_CellNote]:
     notes = []
-    for m in _MERGE.finditer(xml):
+    if b"mergeCell" not in xml:
+        return notes
+    for tag in _MERGE_TAG.finditer(xml):
+        m = _MERGE_REF.search(tag.group(0))
+        if m is None:
+            continue
         ref, first_col, first_row = m.group(1).decode().upper(), m.group(2), int(m.group(3))
         notes.append(_CellNote(first_row, _column_index(first_col.decode().upper()), "merged",
                                ref))
