@@ -461,3 +461,17 @@ def test_a_panic_in_calamine_is_an_input_error(monkeypatch: pytest.MonkeyPatch,
         KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         reader.read_workbook(valid)
+
+
+@pytest.mark.parametrize(("part", "text", "says"), [
+    ("_rels/.rels", b"garbage<", "damaged or truncated"),
+    ("[Content_Types].xml", b'<?xml version="1.0"?><Types', "damaged or truncated"),
+    ("_rels/.rels", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]>'
+     b"<Relationships>&a;</Relationships>", "declares entities"),
+], ids=["garbled-relationships", "cut-content-types", "entities-in-relationships"])
+def test_package_parts_that_do_not_parse(tmp_path: Path, valid: Path, part: str, text: bytes,
+                                         says: str) -> None:
+    def spoil(parts: dict[str, bytes]) -> None:
+        parts[part] = text
+
+    refused(repack(valid, tmp_path / "spoilt.xlsx", spoil), says)

@@ -145,14 +145,12 @@ def guard_file(path: Path) -> None:
             members = zf.infolist()
             _check_zip_members(path, members)
             _check_workbook_part(path, zf)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
-                                "it again from Excel")], str(path)) from exc
-    except ValueError as exc:  # zipfile's, or defusedxml's refusal of entities
-        if _is_unsafe_xml(exc):
-            raise InputError([Issue(UNSAFE_XML)], str(path)) from exc
-        raise InputError([Issue(f"the workbook is damaged or truncated ({_short(exc)}); save "
-                                "it again from Excel")], str(path)) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, SyntaxError) as exc:
+        # zipfile's errors, defusedxml's refusal of entities (a ValueError), XML that does
+        # not parse (a SyntaxError)
+        message = UNSAFE_XML if _is_unsafe_xml(exc) else \
+            f"the workbook is damaged or truncated ({_short(exc)}); save it again from Excel"
+        raise InputError([Issue(message)], str(path)) from exc
 
 
 def _head(path: Path) -> bytes:
