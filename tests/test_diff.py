@@ -220,6 +220,19 @@ def test_an_edited_plan_is_refused_naming_its_cells(plans, tmp_path):
         "scenario, year, category, cost, discount_factor, discounted, probability, total)"]
 
 
+def test_a_plan_with_a_far_stray_cell_is_refused(plans, tmp_path):
+    """The plan reader guards calamine as the input reader does."""
+    far = tmp_path / "far.xlsx"
+    shutil.copy(plans[0], far)
+    book = openpyxl.load_workbook(far)
+    book["costs"]["XFD1048576"] = 1
+    book.save(far)
+    result = run_cli("diff", str(far), str(plans[1]))
+    assert result.returncode == 3, result.stderr
+    assert "sheet 'costs': the sheet's used range reaches XFD1048576" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("which", [0, 1])
 def test_the_diff_is_never_written_over_a_plan(plans, which):
     before = sha256(plans[which])

@@ -104,8 +104,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     except InputError:
         raise
     except BaseException as exc:  # a damaged file can fail anywhere inside the readers
-        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-            raise  # Ctrl-C and exits; calamine's panics (Rust) are BaseExceptions too
+        if not reader_failed(exc):
+            raise
         if _is_unsafe_xml(exc):
             message = UNSAFE_XML
         else:
@@ -151,6 +151,25 @@ def guard_file(path: Path) -> None:
         message = UNSAFE_XML if _is_unsafe_xml(exc) else \
             f"the workbook is damaged or truncated ({_short(exc)}); save it again from Excel"
         raise InputError([Issue(message)], str(path)) from exc
+
+
+def reader_failed(exc: BaseException) -> bool:
+    """Whether `exc` is a reader's failure on a damaged file (calamine's Rust panics are
+    BaseExceptions), not Ctrl-C or an exit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def guard_sheets(path: Path, titles: Iterable[str]) -> None:
+    """Refuse the workbook if any of its sheets `titles` has a used range no reader can
+    hold (for readers without the preflight: the plan reader)."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for title in [t for t in wb.sheetnames if t in set(titles)]:
+                _refuse_huge_range(path, title,
+                                   _sheet_xml(zf, getattr(wb[title], "_worksheet_path", "")))
+    finally:
+        wb.close()
 
 
 def _head(path: Path) -> bytes:

@@ -1,8 +1,9 @@
 """Reading a plan workbook (the tool's own output) back as a `Plan`, for `optimizer diff`.
 
-The file passes the same guard as an input workbook (an .xlsx package, no zip bomb) before
-calamine reads it. A file that is not a plan workbook, or a plan whose cells were edited into
-something else, is an input error (exit 3) naming the sheets, columns and cells at fault."""
+The file passes the same guards as an input workbook (an .xlsx package, no zip bomb, no
+sheet whose used range no reader can hold) before calamine reads it. A file that is not a
+plan workbook, or a plan whose cells were edited into something else, is an input error
+(exit 3) naming the sheets, columns and cells at fault."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.contract.reader import guard_file
+from optimizer.contract.reader import guard_file, guard_sheets, reader_failed
 from optimizer.contract.schema import Issue
 from optimizer.errors import InputError
 from optimizer.excel.xlsx import is_blank
@@ -31,10 +32,13 @@ def read_plan(path: Path, tables: Mapping[str, Mapping[str, Kind]] = PLAN_TABLES
     path = Path(path)
     guard_file(path)
     try:
+        guard_sheets(path, [*key_values, *tables])
         sheets = _read_sheets(path, [*key_values, *tables])
     except InputError:
         raise
-    except Exception as exc:  # a damaged file can fail anywhere inside the reader
+    except BaseException as exc:  # a damaged file can fail anywhere inside the readers
+        if not reader_failed(exc):
+            raise
         raise InputError([Issue("the file cannot be read as an Excel workbook "
                                 f"({type(exc).__name__})")], str(path)) from exc
     issues: list[Issue] = []
