@@ -162,10 +162,11 @@ def reader_failed(exc: BaseException) -> bool:
 def guard_sheets(path: Path, titles: Iterable[str]) -> None:
     """Refuse the workbook if any of its sheets `titles` has a used range no reader can
     hold (for readers without the preflight: the plan reader)."""
+    wanted = set(titles)
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
         with zipfile.ZipFile(path) as zf:
-            for title in [t for t in wb.sheetnames if t in set(titles)]:
+            for title in [t for t in wb.sheetnames if t in wanted]:
                 _refuse_huge_range(path, title,
                                    _sheet_xml(zf, getattr(wb[title], "_worksheet_path", "")))
     finally:
@@ -429,8 +430,10 @@ def _walk_used_range(xml: bytes) -> tuple[int, int]:
         if name not in ("row", "c"):
             continue
         if event == "end":
-            open_rows, open_cells = (open_rows - 1, open_cells) if name == "row" else \
-                (open_rows, open_cells - 1)
+            if name == "row":
+                open_rows -= 1
+            else:
+                open_cells -= 1
             element.clear()  # a row's cells are not held once it ends
             continue
         if open_cells:
