@@ -47,7 +47,7 @@ def close_codes(code: str, codes: Iterable[str]) -> list[str]:
         return same
     near = []
     for candidate in codes:
-        allowed = 1 if len(candidate) <= 6 else 2
+        allowed = _typos_allowed(candidate)
         if len(candidate) >= CODE_TYPO_LETTERS[0] and abs(len(candidate) - len(code)) <= allowed \
                 and (distance := edit_distance(folded, candidate.casefold())) <= allowed:
             near.append((distance, candidate))
@@ -63,11 +63,16 @@ def _closeness(key: str, target: str) -> int | None:
     if key.startswith(target + "_"):
         return None  # the contract name and words of the user's own
     distance = edit_distance(key, target)
-    if distance <= (1 if len(target) <= 6 else 2):
+    if distance <= _typos_allowed(target):
         return distance
     if _shortened(key, target):
         return 9
     return None
+
+
+def _typos_allowed(target: str) -> int:
+    """Letters that may be typed wrong in a name or code still taken for `target`."""
+    return 1 if len(target) <= 6 else 2
 
 
 def _number_forms(word: str) -> set[str]:

@@ -380,10 +380,11 @@ def _sheet_xml(zf: zipfile.ZipFile, member: str) -> bytes:
 def _refuse_huge_range(path: Path, title: str, xml: bytes) -> tuple[int, int] | None:
     """Refuse a sheet whose used range no reader can hold (calamine allocates all of it);
     the used range when it had to be counted."""
-    if _references_every_cell(xml) and _LARGE_REF.search(xml) is None:
+    plain = _references_every_cell(xml)
+    if plain and _LARGE_REF.search(xml) is None:
         return None
     try:
-        max_row, max_col = _used_range(xml)
+        max_row, max_col = _counted_range(xml) if plain else _walk_used_range(xml)
     except _UnplainSheet as exc:
         raise InputError([Issue(f"the sheet's XML {exc}, as no spreadsheet program writes "
                                 "it; save the workbook again from Excel", title)],
@@ -402,8 +403,11 @@ def _references_every_cell(xml: bytes) -> bool:
 
 def _used_range(xml: bytes) -> tuple[int, int]:
     """Last row and column holding a cell (at least 1 and 1)."""
-    if not _references_every_cell(xml):
-        return _walk_used_range(xml)
+    return _counted_range(xml) if _references_every_cell(xml) else _walk_used_range(xml)
+
+
+def _counted_range(xml: bytes) -> tuple[int, int]:
+    """The used range of a sheet whose every cell carries its reference."""
     refs = _CELL_REF.findall(xml)
     # a sheet repeats few column letters and each row number a few times: reduce to distinct
     # values before converting them
